@@ -1,0 +1,141 @@
+"""How fast the Telegram layer is, through the real stack: python-telegram-bot polling the
+local Bot API server (bot.localapi) on 127.0.0.1, our handlers, the core.
+
+    python bench/telegram_throughput.py [--burst 2000] [--samples 300]
+
+Measures, with flood limits off on both sides (server limits disabled, no rate limiter):
+* throughput: a burst of private questions queued at once, updates answered per second;
+* latency: time from a user's message reaching the server to the bot's reply being
+  accepted by it, p50 and p99, for private chats and for groups (/ask), one question at a
+  time (idle) and during the burst.
+The server runs in the same process and event loop, so its work is included: real
+Telegram adds network round trips, and this measures what the bot itself costs.
+Not a test; prints a Markdown table and the machine it ran on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import platform
+import statistics
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import telegram  # noqa: E402
+
+from bot.core import ask  # noqa: E402
+from bot.live import LiveKnowledge  # noqa: E402
+from bot.localapi import LocalBotApi, RateLimits  # noqa: E402
+from bot.tg.app import build_application  # noqa: E402
+from bot.tg.settings import TelegramSettings  # noqa: E402
+
+TOKEN = "424242:BENCH-token"
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def reply_time(api: LocalBotApi, chat_id: int, message_id: int) -> float | None:
+    """When the server accepted the bot's reply to a message (monotonic), if it did."""
+    for message in api.bot_messages(chat_id):
+        if message.message.get("reply_to_message", {}).get("message_id") == message_id:
+            return message.history[0]["at"]
+    return None
+
+
+async def idle_latencies(api: LocalBotApi, chat: dict, user: dict, questions: list[str], samples: int,
+                         prefix: str = "") -> list[float]:
+    """One question at a time, each after the previous was answered."""
+    latencies = []
+    for number in range(samples):
+        sent_at = time.monotonic()
+        sent = api.user_sends(user, chat, prefix + questions[number % len(questions)])
+        answered_at = await api.wait_for(lambda: reply_time(api, chat["id"], sent["message_id"]), timeout=10,
+                                         interval=0.0005)
+        latencies.append(answered_at - sent_at)
+    return latencies
+
+
+async def burst(api: LocalBotApi, users: list[dict], questions: list[str], count: int) -> tuple[float, list[float]]:
+    """`count` private questions queued at once: (seconds until all answered, latencies)."""
+    chats = [api.private_chat(user) for user in users]
+    sent = []
+    started = time.monotonic()
+    for number in range(count):
+        user, chat = users[number % len(users)], chats[number % len(chats)]
+        sent.append((chat["id"], api.user_sends(user, chat, questions[number % len(questions)])["message_id"],
+                     time.monotonic()))
+    await api.wait_for(lambda: sum(len(api.sent_timestamps(c)) for c in chats) >= count, timeout=300, interval=0.01)
+    elapsed = time.monotonic() - started
+    latencies = [reply_time(api, chat_id, message_id) - at for chat_id, message_id, at in sent]
+    return elapsed, latencies
+
+
+async def main(burst_size: int, samples: int) -> None:
+    logging.basicConfig(level=logging.WARNING)
+    live = LiveKnowledge(ROOT / "knowledge")
+    questions = [q for entry in live.kb.entries.values() for lang in ("en", "zh")
+                 if ask(live.kb, q := entry.title(lang)).answered]
+    async with LocalBotApi(token=TOKEN, bot_username="cq_faq_bot", limits=RateLimits(enabled=False)) as api:
+        settings = replace(TelegramSettings(token=TOKEN, api_url=api.base_url), rate_limit=False, merge_window=0)
+        app = build_application(settings, live)
+        async with app:
+            await app.start()
+            await app.updater.start_polling(poll_interval=0.0, timeout=10)
+            try:
+                alice = api.add_user("Alice")
+                members = [api.add_user(f"Member {n}") for n in range(5)]
+                group = api.add_group("Hall", members=members)
+                await idle_latencies(api, api.private_chat(alice), alice, questions, 20)  # warm up
+                private = await idle_latencies(api, api.private_chat(alice), alice, questions, samples)
+                in_group = await idle_latencies(api, group, members[0], questions, samples, prefix="/ask ")
+                users = [api.add_user(f"Visitor {n}") for n in range(50)]
+                elapsed, loaded = await burst(api, users, questions, burst_size)
+            finally:
+                await app.updater.stop()
+                await app.stop()
+
+    def row(name: str, values: list[float]) -> str:
+        return (f"| {name} | {len(values)} | {statistics.median(values) * 1000:.1f} ms "
+                f"| {percentile(values, 0.99) * 1000:.1f} ms |")
+
+    print(f"Machine: {cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"python-telegram-bot {telegram.__version__}, {platform.system()} {platform.release()}")
+    print("Rate limiting off on both sides; server in the same process.\n")
+    print("| Measure | Updates | Rate | Time |")
+    print("|---|---|---|---|")
+    print(f"| Throughput, burst of private questions | {burst_size} | {burst_size / elapsed:.0f} updates/s "
+          f"| {elapsed:.2f} s in all |")
+    print("\n| Update → reply latency | Samples | p50 | p99 |")
+    print("|---|---|---|---|")
+    print(row("private chat, idle", private))
+    print(row("group /ask, idle", in_group))
+    print(row(f"private chat, during the burst of {burst_size}", loaded))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--burst", type=int, default=2000, help="questions in the throughput burst")
+    parser.add_argument("--samples", type=int, default=300, help="questions per latency measurement")
+    args = parser.parse_args()
+    asyncio.run(main(args.burst, args.samples))

@@ -1,0 +1,152 @@
+"""Command line: `faqbot ask | chat | check | run ...` (also `python -m bot ...`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .core import AMBIGUOUS, KnowledgeBase, KnowledgeError, ask, load_knowledge
+from .core.checks import check_knowledge
+from .tg.settings import add_run_arguments
+
+PROJECT_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+
+
+def default_knowledge_dir() -> str:
+    return os.environ.get("FAQBOT_KNOWLEDGE") or str(PROJECT_KNOWLEDGE)
+
+
+def _load_or_exit(directory: str) -> KnowledgeBase:
+    try:
+        return load_knowledge(directory)
+    except KnowledgeError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print(f"faqbot: the knowledge in {directory} has errors; run `faqbot check`", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+# --- ask ---------------------------------------------------------------------------------
+
+
+def _one_line(text: str) -> str:
+    return " | ".join(line for line in text.splitlines() if line.strip())
+
+
+def command_ask(args) -> int:
+    kb = _load_or_exit(args.knowledge)
+    if args.question is not None:
+        questions, batch = [" ".join(args.question)], False
+    else:
+        questions, batch = (line.rstrip("\r\n") for line in sys.stdin), True
+    for question in questions:
+        reply = ask(kb, question, lang=args.lang)
+        if args.json:
+            print(json.dumps(reply.to_json(), ensure_ascii=False), flush=batch)
+        else:
+            print(_one_line(reply.text) if batch else reply.text, flush=batch)
+    return 0
+
+
+# --- chat --------------------------------------------------------------------------------
+
+
+def command_chat(args) -> int:
+    """An interactive session on the same engine: type questions, pick options by number."""
+    kb = _load_or_exit(args.knowledge)
+    lang = args.lang
+    print(kb.message("welcome", lang or "en") if "welcome" in kb.messages else "")
+    print("(Ctrl-D or /quit to leave; /lang en|zh to switch language)\n")
+    options: tuple = ()
+    while True:
+        try:
+            line = input("> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if line in ("/quit", "/exit"):
+            return 0
+        if line.startswith("/lang"):
+            lang = line.split()[-1] if line.split()[-1] in ("en", "zh") else None
+            print(f"language: {lang or 'same as the question'}\n")
+            continue
+        if line.isdigit() and 0 < int(line) <= len(options):
+            line = options[int(line) - 1][1]
+        reply = ask(kb, line, lang=lang)
+        options = reply.options
+        if reply.match.status == AMBIGUOUS:
+            print(reply.text.splitlines()[0])
+            for number, (_, title) in enumerate(options, 1):
+                print(f"  {number}. {title}")
+        else:
+            print(reply.text)
+        print()
+
+
+# --- check -------------------------------------------------------------------------------
+
+
+def command_check(args) -> int:
+    problems = check_knowledge(args.knowledge)
+    for problem in problems:
+        print(problem)
+    errors = [p for p in problems if p.severity == "error" or args.strict]
+    if not problems:
+        print(f"{args.knowledge}: OK", file=sys.stderr)
+    return 1 if errors else 0
+
+
+# --- run ---------------------------------------------------------------------------------
+
+
+def command_run(args) -> int:
+    from .tg.run import main as run_bot  # imported here: ask and check don't need python-telegram-bot
+
+    return run_bot(args)
+
+
+# --- parser ------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="faqbot",
+                                     description="Question-and-answer bot about Chongqing and its cooperation with the US.")
+    knowledge_help = "knowledge directory (default: $FAQBOT_KNOWLEDGE or the project's knowledge/)"
+    parser.add_argument("--knowledge", metavar="DIR", default=default_knowledge_dir(), help=knowledge_help)
+    # Accepted after the command too; SUPPRESS keeps it from resetting a value given before.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--knowledge", metavar="DIR", default=argparse.SUPPRESS, help=knowledge_help)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ask_parser = commands.add_parser("ask", parents=[common], help="answer one question, or one per line from stdin")
+    ask_parser.add_argument("question", nargs="*", default=None, help="the question (omit to read stdin)")
+    ask_parser.add_argument("--json", action="store_true", help="print a JSON object (JSON Lines for stdin)")
+    ask_parser.add_argument("--lang", choices=("en", "zh"), help="answer in this language")
+    ask_parser.set_defaults(handler=command_ask)
+
+    chat_parser = commands.add_parser("chat", parents=[common], help="interactive session in the terminal")
+    chat_parser.add_argument("--lang", choices=("en", "zh"), help="answer in this language")
+    chat_parser.set_defaults(handler=command_chat)
+
+    check_parser = commands.add_parser("check", parents=[common], help="validate the knowledge base")
+    check_parser.add_argument("--strict", action="store_true", help="treat warnings as failures")
+    check_parser.set_defaults(handler=command_check)
+
+    run_parser = commands.add_parser("run", parents=[common], help="run the Telegram bot ($TELEGRAM_BOT_TOKEN)")
+    add_run_arguments(run_parser)
+    run_parser.set_defaults(handler=command_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "ask" and not args.question:
+        args.question = None
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

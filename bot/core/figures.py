@@ -1,0 +1,191 @@
+"""Figures, dates and formulas: how a fact's value is read, computed and written.
+
+Values are exact `Decimal`s so that "USD 1,753.18 million" in the brief comes
+back out as written.  English uses million/billion/trillion; Chinese uses
+万/亿/万亿, which is what a Chinese reader expects.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+EN_SCALES = {"thousand": Decimal(10) ** 3, "million": Decimal(10) ** 6,
+             "billion": Decimal(10) ** 9, "trillion": Decimal(10) ** 12}
+ZH_SCALES = {"万": Decimal(10) ** 4, "亿": Decimal(10) ** 8, "万亿": Decimal(10) ** 12}
+ZH_AUTO = (("万亿", ZH_SCALES["万亿"]), ("亿", ZH_SCALES["亿"]), ("万", Decimal(10) ** 5))
+EN_AUTO = (("trillion", EN_SCALES["trillion"]), ("billion", EN_SCALES["billion"]),
+           ("million", EN_SCALES["million"]))
+PLAIN = "plain"  # a display hint: no scale word at all
+
+_NUMBER_WITH_SCALE = re.compile(
+    r"^\s*(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?P<scale>[a-z]+)?\s*$"
+)
+
+
+def parse_value(raw) -> tuple[Decimal, str | None]:
+    """Read a fact's value: a number, or text such as "1,753.18 million".
+
+    Returns the exact value and the English scale word the maintainer used (so
+    the bot can say it back the same way), or raises ValueError.
+    """
+    if isinstance(raw, bool):
+        raise ValueError("a value must be a number, not true/false")
+    if isinstance(raw, (int, float)):
+        return Decimal(str(raw)), None
+    match = _NUMBER_WITH_SCALE.match(str(raw))
+    if not match:
+        raise ValueError(f"cannot read {raw!r} as a number (write e.g. 82400 or \"1,753.18 million\")")
+    scale = match["scale"]
+    if scale and scale not in EN_SCALES:
+        raise ValueError(f"unknown scale {scale!r} in {raw!r} (use thousand, million, billion or trillion)")
+    number = Decimal(match["number"].replace(",", ""))
+    return number * EN_SCALES[scale] if scale else number, scale
+
+
+def round_significant(value: Decimal, digits: int) -> Decimal:
+    """Round to `digits` significant digits, halves away from zero."""
+    if value == 0:
+        return value
+    quantum = Decimal(1).scaleb(value.adjusted() - digits + 1)
+    return value.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def _plain(number: Decimal, separators: bool) -> str:
+    normal = number.normalize()
+    text = format(normal, ",f" if separators else "f")
+    return text
+
+
+def format_number(value: Decimal, lang: str, scale: str | None = None) -> str:
+    """Write a number the way a reader of `lang` expects, e.g. 1.2657 trillion / 1.2657万亿."""
+    scales, auto = (EN_SCALES, EN_AUTO) if lang == "en" else (ZH_SCALES, ZH_AUTO)
+    if scale is None:
+        scale = next((name for name, threshold in auto if abs(value) >= threshold), PLAIN)
+    if scale == PLAIN or scale not in scales:
+        return _plain(value, separators=lang == "en")
+    scaled = _plain(value / scales[scale], separators=lang == "en")
+    return f"{scaled} {scale}" if lang == "en" else f"{scaled}{scale}"
+
+
+# --- dates ------------------------------------------------------------------
+
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July",
+             "August", "September", "October", "November", "December")
+AS_PUBLISHED = "as-published"
+
+
+@dataclass(frozen=True)
+class Period:
+    """The time a figure describes: a year, a month, the end of a year, or
+    'as stated when the source was published' for figures the source leaves undated."""
+
+    kind: str  # "year" | "month" | "year-end" | "as-published"
+    year: int = 0
+    month: int = 0
+
+    @property
+    def label(self) -> str:
+        """The short, language-neutral form used in JSON and lint messages."""
+        return {"year": f"{self.year}", "month": f"{self.year}-{self.month:02d}",
+                "year-end": f"end-{self.year}"}.get(self.kind, AS_PUBLISHED)
+
+    def phrase(self, lang: str, published: Period | None = None) -> str:
+        """'in 2013', 'as of end-2013', 'in May 2013' / '2013年', '截至2013年底', '2013年5月'."""
+        if self.kind == "year":
+            return f"in {self.year}" if lang == "en" else f"{self.year}年"
+        if self.kind == "month":
+            return (f"in {MONTHS_EN[self.month - 1]} {self.year}" if lang == "en"
+                    else f"{self.year}年{self.month}月")
+        if self.kind == "year-end":
+            return f"as of end-{self.year}" if lang == "en" else f"截至{self.year}年底"
+        when = published or Period("month", 0, 0)
+        if lang == "en":
+            return f"as stated in the brief of {MONTHS_EN[when.month - 1]} {when.year}"
+        return f"据{when.year}年{when.month}月发布的简介"
+
+
+_PERIOD_FORMS = (
+    (re.compile(r"^(\d{4})$"), lambda m: Period("year", int(m[1]))),
+    (re.compile(r"^(\d{4})-(\d{2})$"), lambda m: Period("month", int(m[1]), int(m[2]))),
+    (re.compile(r"^(\d{4})-(\d{2})-\d{2}$"), lambda m: Period("month", int(m[1]), int(m[2]))),
+    (re.compile(r"^end-(\d{4})$"), lambda m: Period("year-end", int(m[1]))),
+    (re.compile(rf"^{AS_PUBLISHED}$"), lambda m: Period(AS_PUBLISHED)),
+)
+
+
+def parse_period(raw) -> Period:
+    """Read "2013", "2013-05", "end-2013" or "as-published"; raise ValueError otherwise."""
+    text = str(raw).strip()
+    for pattern, build in _PERIOD_FORMS:
+        match = pattern.match(text)
+        if match:
+            period = build(match)
+            if period.kind == "month" and not 1 <= period.month <= 12:
+                break
+            return period
+    raise ValueError(f"cannot read date {raw!r} (use 2013, 2013-05, end-2013 or {AS_PUBLISHED})")
+
+
+# --- formulas ---------------------------------------------------------------
+
+_OPERATORS = {ast.Add: ("+", lambda a, b: a + b), ast.Sub: ("−", lambda a, b: a - b),
+              ast.Mult: ("×", lambda a, b: a * b), ast.Div: ("÷", lambda a, b: a / b)}
+
+
+class Formula:
+    """Arithmetic over fact ids, e.g. ``us_exports_2013 - us_imports_2013``.
+
+    Parsed with `ast` and limited to + − × ÷, numbers and names: a maintainer's
+    typo is an error at load time, never code that runs.
+    """
+
+    def __init__(self, source: str):
+        try:
+            tree = ast.parse(source, mode="eval").body
+        except SyntaxError as error:
+            raise ValueError(f"formula {source!r} is not valid arithmetic: {error.msg}") from None
+        self._check(tree)
+        self.source = source
+        self._tree = tree
+
+    def _check(self, node) -> None:
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+            self._check(node.left)
+            self._check(node.right)
+        elif isinstance(node, ast.Name):
+            pass
+        elif isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            pass
+        else:
+            raise ValueError(f"formula may only use fact ids, numbers and + - * /, not {ast.unparse(node)!r}")
+
+    @property
+    def names(self) -> list[str]:
+        return [node.id for node in ast.walk(self._tree) if isinstance(node, ast.Name)]
+
+    def evaluate(self, values: dict[str, Decimal]) -> Decimal:
+        def walk(node):
+            if isinstance(node, ast.BinOp):
+                return _OPERATORS[type(node.op)][1](walk(node.left), walk(node.right))
+            if isinstance(node, ast.Name):
+                return values[node.id]
+            return Decimal(str(node.value))
+
+        try:
+            return walk(self._tree)
+        except (ZeroDivisionError, InvalidOperation):
+            raise ValueError(f"formula {self.source!r} divides by zero") from None
+
+    def describe(self, render_name) -> str:
+        """The formula with each fact written out, e.g. 'USD 9.07 billion − USD 1.58 billion'."""
+        def walk(node):
+            if isinstance(node, ast.BinOp):
+                return f"{walk(node.left)} {_OPERATORS[type(node.op)][0]} {walk(node.right)}"
+            if isinstance(node, ast.Name):
+                return render_name(node.id)
+            return str(node.value)
+
+        return walk(self._tree)

@@ -1,0 +1,204 @@
+"""Turning a message into something comparable: normalisation, language, features.
+
+The same analysis runs on the FAQ's question variants and on users' questions,
+so any rewrite here (synonyms, spelling, stemming) is symmetric by design.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+import opencc
+import snowballstemmer
+
+_TRADITIONAL_TO_SIMPLIFIED = opencc.OpenCC("t2s")
+_STEMMER = snowballstemmer.stemmer("english")
+
+HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_RUN = re.compile(f"[{HAN}]+")
+_LATIN_WORD = re.compile(r"[a-z0-9]+")
+_MENTION_OR_URL = re.compile(r"(?:https?://|www\.)\S+|(?<![\w@])@\w{3,32}", re.IGNORECASE)
+_LEADING_COMMAND = re.compile(r"^\s*/[a-z0-9_]+(?:@\w+)?", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"(?<=[a-z])'s\b", re.IGNORECASE)
+_BRITISH_ISE = re.compile(r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations)\b")  # utilise -> utilize
+_CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+
+# Words that carry no topic: an unknown one is dropped, not held against a match.
+STOPWORDS_EN = frozenset("""
+a about above actually after again all also am an and any anything are around as at be been before
+being bit both but by can could curious did do does doing done dont each either else ever every for
+from get gets give go going got had has have having he hello her here hey hi hiya him his how i if
+im in into is isnt it its just kind know let like lot me mind more most much my need no not now of
+ok okay on one only or other our out over please pls plz quick quickly really right say see she
+should so some something sorry tell than thank thanks that thats the their them then there these
+they thing things think this those to too u up us very want wanna was we well were what whats when
+where which while who whom why will with wonder wondering would yeah yes you your youre
+""".split())
+# Chinese function words and chat fillers (after traditional -> simplified).
+STOPWORDS_ZH = frozenset("""
+的 了 吗 呢 啊 吧 呀 哦 嘛 么 是 有 在 都 就 还 也 和 跟 与 及 我 你 您 他 她 它 们 这 那 个 一 下 请 问 想 要
+能 会 可 以 多 少 什 怎 样 哪 谁 为 给 把 被 让 对 从 到 说 告 诉 知 道 好 谢 嗨 喂 哈 嗯 吗 么 几 很 太 最
+""".split())
+
+
+# Chat spellings, rewritten before anything else looks at the words.
+CHAT_WORDS = {
+    "u": "you", "ur": "your", "r": "are", "n": "and", "ppl": "people", "pls": "please", "plz": "please",
+    "thx": "thanks", "govt": "government", "gov": "government", "yr": "year", "yrs": "years",
+    "bn": "billion", "mn": "million", "mln": "million", "approx": "approximately", "abt": "about",
+    "wat": "what", "wht": "what", "hw": "how", "cuz": "because", "pct": "percent", "info": "information",
+    "whats": "what is", "hows": "how is", "wheres": "where is", "whos": "who is",
+}
+_CHAT_WORD = re.compile(rf"(?<![a-z0-9])(?:{'|'.join(CHAT_WORDS)})(?![a-z0-9])")
+
+
+GREETINGS = frozenset("""
+hi hello hey hiya yo morning evening afternoon good thanks thank cheers bye goodbye ok okay
+你好 您好 嗨 哈喽 哈啰 早上好 晚上好 下午好 谢谢 多谢 再见 拜拜 好的
+""".split())
+_HAN_GREETINGS = sorted((g for g in GREETINGS if not g.isascii()), key=len, reverse=True)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What a message looks like to the matcher."""
+
+    normalised: str  # after NFKC, simplified Chinese, lower case, synonyms
+    lang: str  # "en" or "zh": the script most of the message is written in
+    words: tuple[str, ...]  # Latin-script words, spelling-corrected, not stemmed
+    han_runs: tuple[str, ...]  # runs of Chinese characters
+    years: tuple[int, ...]  # four-digit years mentioned
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.words and not self.han_runs
+
+    @property
+    def is_greeting(self) -> bool:
+        """Only greetings, thanks and fillers: "hi", "thanks!", "你好呀"."""
+        found = False
+        for word in self.words:
+            if word in GREETINGS:
+                found = True
+            elif word not in STOPWORDS_EN:
+                return False
+        for run in self.han_runs:
+            for greeting in _HAN_GREETINGS:
+                found = found or greeting in run
+                run = run.replace(greeting, "")
+            if any(char not in STOPWORDS_ZH for char in run):
+                return False
+        return found
+
+
+def clean(text: str) -> str:
+    """Unicode and markup clean-up every message gets before anything else."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = _CONTROL.sub(" ", text)
+    text = _LEADING_COMMAND.sub(" ", text)
+    text = _MENTION_OR_URL.sub(" ", text)
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    return _TRADITIONAL_TO_SIMPLIFIED.convert(text)
+
+
+def detect_language(text: str) -> str:
+    """'zh' when Chinese characters make up a fair part of the letters, else 'en'."""
+    han = sum(len(run) for run in _HAN_RUN.findall(text))
+    latin = sum(len(word) for word in re.findall(r"[A-Za-z]+", text))
+    return "zh" if han and han * 3 >= latin else "en"
+
+
+class Synonyms:
+    """Rewrites aliases to one canonical word: 'America', 'the States', '美国' -> 'usa'.
+
+    Aliases of one or two letters ('US', 'CA') match only in the case written,
+    so that 'us' the pronoun and 'ca' are left alone unless listed lower-case.
+    """
+
+    def __init__(self, groups):
+        patterns = []
+        for canonical, aliases in groups:
+            for alias in sorted(aliases, key=len, reverse=True):
+                patterns.append((alias, canonical))
+        patterns.sort(key=lambda item: len(item[0]), reverse=True)
+        self._rules = [(self._compile(alias), f" {canonical.lower()} ") for alias, canonical in patterns]
+
+    @staticmethod
+    def _compile(alias: str) -> re.Pattern:
+        escaped = re.escape(alias)
+        if _HAN_RUN.fullmatch(alias):
+            return re.compile(escaped)
+        flags = 0 if len(re.sub(r"\W", "", alias)) <= 2 else re.IGNORECASE
+        return re.compile(rf"(?<![A-Za-z0-9]){escaped}(?![A-Za-z0-9])", flags)
+
+    def apply(self, text: str) -> str:
+        for pattern, replacement in self._rules:
+            text = pattern.sub(replacement, text)
+        return text
+
+
+def analyse(text: str, synonyms: Synonyms, spelling=None) -> Analysis:
+    """Clean, detect the language, apply synonyms and split into words and Chinese runs."""
+    cleaned = clean(text)
+    lang = detect_language(cleaned)
+    rewritten = _POSSESSIVE.sub("", cleaned).replace("%", " percent ")
+    rewritten = synonyms.apply(rewritten).lower().replace("'", "")
+    rewritten = _CHAT_WORD.sub(lambda m: CHAT_WORDS[m.group()], rewritten)
+    rewritten = _BRITISH_ISE.sub(r"iz\1", rewritten)
+    words = tuple(_LATIN_WORD.findall(rewritten))
+    if spelling is not None:
+        words = tuple(spelling(word) for word in words)
+    han_runs = tuple(_HAN_RUN.findall(rewritten))
+    years = tuple(int(w) for w in words if len(w) == 4 and w.isdigit() and w[:2] in ("19", "20"))
+    normalised = " ".join(re.findall(rf"[a-z0-9]+|[{HAN}]+", rewritten))
+    return Analysis(normalised, lang, words, han_runs, years)
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return _STEMMER.stemWord(word)
+
+
+def features(analysis: Analysis) -> Counter:
+    """Weighted features: stemmed words and word pairs, character n-grams of words
+    (for typos and word forms), and Chinese character unigrams and bigrams, since
+    Chinese is written without spaces."""
+    found: Counter = Counter()
+    stems = [stem(word) for word in analysis.words]
+    found.update(stems)
+    found.update(f"{a} {b}" for a, b in zip(stems, stems[1:]))
+    for word in analysis.words:
+        padded = f"<{word}>"
+        for n in (3, 4, 5):
+            for i in range(len(padded) - n + 1):
+                found["#" + padded[i:i + n]] += 0.3
+    for run in analysis.han_runs:
+        for char in run:
+            found[char] += 0.5
+        for i in range(len(run) - 1):
+            found[run[i:i + 2]] += 1.0
+    return found
+
+
+_STOP_STEMS = frozenset(stem(word) for word in STOPWORDS_EN)
+# Numbers in a question ("more than 30 million?", "三千多万") check a figure; they
+# are not what the question is about. (Years are read separately, see Analysis.years.)
+HAN_NUMERALS = frozenset("零一二三四五六七八九十百千万亿两半")
+
+
+@lru_cache(maxsize=65536)
+def is_filler(feature: str) -> bool:
+    """Whether an unknown feature is a function word or chat filler rather than a topic.
+
+    Unknown topic words ("Chengdu", "天气") count against a match; unknown fillers
+    ("hey", "quick", "请问") are simply dropped.
+    """
+    if feature.startswith("#"):
+        return False
+    if _HAN_RUN.fullmatch(feature):
+        return any(char in STOPWORDS_ZH for char in feature) or all(char in HAN_NUMERALS for char in feature)
+    return any(part in _STOP_STEMS or part.isdigit() for part in feature.split(" "))

@@ -1,0 +1,160 @@
+"""The one place the python-telegram-bot Application is built and its handlers registered."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    Update,
+)
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    InlineQueryHandler,
+    MessageHandler,
+    PersistenceInput,
+    PicklePersistence,
+    filters,
+)
+
+from ..live import LiveKnowledge
+from . import handlers
+from .settings import TelegramSettings
+from .throttle import RecentAnswers, group_limiter_rates
+
+log = logging.getLogger(__name__)
+
+# The updates the bot acts on. Others (edits, channel posts, reactions) would only be
+# downloaded to be ignored.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+
+# Command menus: (command, English, Chinese) per scope.
+PRIVATE_COMMANDS = [
+    ("start", "Welcome and example questions", "欢迎与示例问题"),
+    ("topics", "Browse the questions by topic", "按主题浏览问题"),
+    ("facts", "Key figures", "主要数据"),
+    ("source", "Where the figures come from", "数据来源"),
+    ("lang", "Answer in English or Chinese", "选择中文或英文回答"),
+    ("help", "How to use this bot", "使用说明"),
+]
+GROUP_COMMANDS = [
+    ("ask", "Ask a question, e.g. /ask Chongqing's GDP", "提问，例如 /ask 重庆GDP"),
+    ("topics", "Browse the questions by topic", "按主题浏览问题"),
+    ("facts", "Key figures", "主要数据"),
+    ("source", "Where the figures come from", "数据来源"),
+    ("lang", "Answer me in English or Chinese", "选择中文或英文回答"),
+    ("help", "How to use this bot", "使用说明"),
+]
+ADMIN_COMMANDS = GROUP_COMMANDS + [
+    ("autoanswer", "on/off: answer questions not addressed to me", "on/off：自动回答没有@我的问题"),
+]
+DESCRIPTION = {
+    "en": "Questions and answers about Chongqing and its trade and investment cooperation with the "
+          "United States, in English and Chinese. Every figure comes with its date and source.",
+    "zh": "关于重庆及其与美国经贸合作的问答机器人，支持中文和英文。每个数字都注明日期和来源。",
+}
+SHORT_DESCRIPTION = {
+    "en": "Chongqing and its cooperation with the US: figures with dates and sources.",
+    "zh": "重庆及其与美国的经贸合作：附日期和来源的数据问答。",
+}
+
+
+async def set_menus(application: Application) -> None:
+    """post_init: command menus per scope and language, and the bot's descriptions.
+
+    Cosmetic: if Telegram refuses, the bot still runs (and says so in the log).
+    """
+    bot = application.bot
+    scopes = [
+        (BotCommandScopeAllPrivateChats(), PRIVATE_COMMANDS),
+        (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
+        (BotCommandScopeAllChatAdministrators(), ADMIN_COMMANDS),
+    ]
+    try:
+        for scope, commands in scopes:
+            await bot.set_my_commands([BotCommand(c, en) for c, en, _ in commands], scope=scope)
+            await bot.set_my_commands([BotCommand(c, zh) for c, _, zh in commands], scope=scope, language_code="zh")
+        for language_code, lang in ((None, "en"), ("zh", "zh")):
+            await bot.set_my_description(DESCRIPTION[lang], language_code=language_code)
+            await bot.set_my_short_description(SHORT_DESCRIPTION[lang], language_code=language_code)
+    except TelegramError as error:
+        log.warning("could not set the command menus: %s", error)
+
+
+def rate_limiter(settings: TelegramSettings) -> AIORateLimiter | None:
+    """Waits before sends that would break Telegram's flood limits, and retries after a 429."""
+    if not settings.rate_limit:
+        return None
+    group_rate, group_period = group_limiter_rates(settings.group_rate, settings.group_period)
+    # Same reasoning as for groups (see group_limiter_rates): half the limit as burst,
+    # the other half spread over the second, so no second holds more than the limit.
+    overall = settings.overall_rate / 2
+    return AIORateLimiter(overall_max_rate=overall, overall_time_period=1,
+                          group_max_rate=group_rate, group_time_period=group_period,
+                          max_retries=settings.max_retries)
+
+
+def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Application:
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.api_url)
+        .concurrent_updates(settings.concurrent_updates)
+        .connect_timeout(settings.connect_timeout)
+        .read_timeout(settings.read_timeout)
+        .write_timeout(settings.write_timeout)
+        .pool_timeout(settings.connect_timeout)
+        .post_init(set_menus)
+    )
+    if settings.base_file_url:
+        builder = builder.base_file_url(settings.base_file_url)
+    limiter = rate_limiter(settings)
+    if limiter is not None:
+        builder = builder.rate_limiter(limiter)
+    if settings.state_file is not None:
+        # Only what users set: their language (user_data) and group settings (chat_data).
+        builder = builder.persistence(PicklePersistence(
+            settings.state_file, store_data=PersistenceInput(bot_data=False, callback_data=False), update_interval=30))
+    application = builder.build()
+    application.bot_data.update(live=live, settings=settings, recent=RecentAnswers(settings.merge_window))
+    add_handlers(application)
+    return application
+
+
+def add_handlers(application: Application) -> None:
+    # Edited messages and channel posts are left out on purpose: an edit of an answered
+    # question would be answered twice, and channels have nobody to answer.
+    new_message = filters.UpdateType.MESSAGE
+    private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
+
+    application.add_handlers([
+        CommandHandler("start", handlers.start, filters=new_message),
+        CommandHandler("help", handlers.show_help, filters=new_message),
+        CommandHandler("topics", handlers.show_topics, filters=new_message),
+        CommandHandler("facts", handlers.show_facts, filters=new_message),
+        CommandHandler("source", handlers.show_sources, filters=new_message),
+        CommandHandler("lang", handlers.choose_language, filters=new_message),
+        CommandHandler("ask", handlers.ask_command, filters=new_message),
+        CommandHandler("autoanswer", handlers.set_auto_answer, filters=new_message),
+        MessageHandler(new_message & private & filters.COMMAND, handlers.unknown_command),
+        MessageHandler(new_message & private & filters.TEXT, handlers.private_question),
+        MessageHandler(new_message & groups & filters.TEXT & ~filters.COMMAND, handlers.group_message),
+        MessageHandler(new_message & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.private_non_text),
+        CallbackQueryHandler(handlers.related_pressed, pattern=r"^a:(en|zh):(.+)$"),
+        CallbackQueryHandler(handlers.choice_pressed, pattern=r"^d:(en|zh):(.+)$"),
+        CallbackQueryHandler(handlers.topic_pressed, pattern=r"^t:(en|zh):(.+)$"),
+        CallbackQueryHandler(handlers.topic_list_pressed, pattern=r"^T:(en|zh):$"),
+        CallbackQueryHandler(handlers.browsed_entry_pressed, pattern=r"^e:(en|zh):(.+)$"),
+        CallbackQueryHandler(handlers.language_pressed, pattern=r"^l:(en|zh):(en|zh|auto)$"),
+        CallbackQueryHandler(handlers.unknown_button),
+        InlineQueryHandler(handlers.inline_query),
+    ])
+    application.add_error_handler(handlers.log_error)

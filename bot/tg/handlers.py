@@ -1,0 +1,589 @@
+"""Telegram handlers: one small async function per kind of update.
+
+Who asked, where, and whether the bot was addressed is decided here; what to answer is
+the core's job (`ask`), and how it looks is `replies`'s. Each handler reads the knowledge
+base once (`live.kb` may be swapped by a reload while it runs) and passes it along.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
+from typing import TypeVar
+
+from telegram import (
+    ChatMember,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    MaybeInaccessibleMessage,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ChatType, MessageEntityType, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.ext import ContextTypes
+
+from ..core import ANSWERED, KnowledgeBase, Reply, ask, render_answer
+from ..live import LiveKnowledge
+from . import replies
+from .replies import say
+from .settings import TelegramSettings
+from .throttle import RecentAnswers
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+GROUP_TYPES = (ChatType.GROUP, ChatType.SUPERGROUP)
+INLINE_RESULTS = 5
+INLINE_CACHE_SECONDS = 30
+ADMIN_STATUSES = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+
+
+# --- what handlers share -------------------------------------------------------------------
+# build_application puts the live knowledge, the settings and the merge memory in bot_data.
+
+
+def knowledge(context: ContextTypes.DEFAULT_TYPE) -> KnowledgeBase:
+    live: LiveKnowledge = context.bot_data["live"]
+    return live.kb
+
+
+def recent_answers(context: ContextTypes.DEFAULT_TYPE) -> RecentAnswers:
+    return context.bot_data["recent"]
+
+
+def telegram_settings(context: ContextTypes.DEFAULT_TYPE) -> TelegramSettings:
+    return context.bot_data["settings"]
+
+
+def record_question(context: ContextTypes.DEFAULT_TYPE, reply: Reply, chat_type: str) -> None:
+    """Hand every question the bot answered or declined to the knowledge side, if it listens.
+
+    `LiveKnowledge.record` is a planned hook (for collecting unanswered questions); until it
+    exists this does nothing. A failure there must never cost the user the answer.
+    """
+    record = getattr(context.bot_data["live"], "record", None)
+    if callable(record):
+        try:
+            record(reply, chat_type)
+        except Exception:  # noqa: BLE001 - logged, and the answer still goes out
+            log.exception("recording a question failed")
+
+
+def is_group(chat) -> bool:
+    return chat is not None and chat.type in GROUP_TYPES
+
+
+def auto_answer_threshold(kb: KnowledgeBase) -> float:
+    """How sure the bot must be to answer a message nobody addressed to it."""
+    configured = kb.settings.get("auto_answer_threshold")
+    if configured is not None:
+        return float(configured)
+    return min(float(kb.settings.get("threshold", 30)) + 20, 90.0)
+
+
+# --- language ----------------------------------------------------------------------------
+
+
+def language_choice(context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """What the user picked with /lang: "en", "zh", "auto", or None if never asked."""
+    return context.user_data.get("lang") if context.user_data is not None else None
+
+
+def user_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The language to answer this user in, or None to answer in the question's language.
+
+    The /lang choice first; then the language of the user's Telegram app (zh-hans, zh-hant,
+    en-gb ...). "Auto" in /lang means: always the question's language.
+    """
+    choice = language_choice(context)
+    if choice in ("en", "zh"):
+        return choice
+    if choice == "auto":
+        return None
+    code = ((update.effective_user and update.effective_user.language_code) or "").lower()
+    if code.startswith("zh"):
+        return "zh"
+    if code.startswith("en"):
+        return "en"
+    return None
+
+
+# --- sending -----------------------------------------------------------------------------
+
+
+async def with_retries(context: ContextTypes.DEFAULT_TYPE, call: Callable[[], Awaitable[T]]) -> T:
+    """Make a Bot API call, retrying network errors and server errors (5xx) a few times.
+
+    429 "retry after" is not handled here: AIORateLimiter waits and retries those. A
+    BadRequest is a NetworkError in python-telegram-bot, but sending it again cannot help.
+    A retry after a *lost response* (timeout, connection dropped after Telegram acted) can
+    post a message twice: the Bot API has no idempotency keys, and a rare duplicate is
+    better than a lost answer.
+    """
+    settings = telegram_settings(context)
+    delay, retries = settings.retry_backoff, settings.send_retries
+    while True:
+        try:
+            return await call()
+        except BadRequest:
+            raise
+        except NetworkError as error:
+            if retries <= 0:
+                raise
+            log.warning("Bot API call failed (%s); retrying in %.1f s", error, delay)
+            await asyncio.sleep(delay)
+            delay, retries = delay * 2, retries - 1
+
+
+async def send_messages(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    texts: Sequence[str],
+    keyboard: InlineKeyboardMarkup | None = None,
+    *,
+    reply_to: int | None = None,
+    thread_id: int | None = None,
+) -> list[Message]:
+    """Send HTML messages in order; only the last carries the keyboard. Each part replies
+    to the question, so parts of concurrent answers can't be mistaken for each other."""
+    reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+    sent = []
+    for number, text in enumerate(texts, 1):
+        markup = keyboard if number == len(texts) else None
+        send = partial(context.bot.send_message, chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                       reply_parameters=reply, message_thread_id=thread_id, link_preview_options=NO_PREVIEW)
+        sent.append(await with_retries(context, send))
+    return sent
+
+
+async def reply_html(update: Update, context: ContextTypes.DEFAULT_TYPE, texts: Sequence[str],
+                     keyboard: InlineKeyboardMarkup | None = None) -> list[Message]:
+    """Answer a command or question. In groups the answer replies to the asking message,
+    so the asker sees it was for them; in private chats only answers to questions quote."""
+    message = update.effective_message
+    quote = is_group(update.effective_chat)
+    return await send_messages(context, message.chat_id, texts, keyboard,
+                               reply_to=message.message_id if quote else None, thread_id=thread_of(message))
+
+
+def thread_of(message: Message) -> int | None:
+    """Forum topic of a message, so the answer lands in the same topic."""
+    return message.message_thread_id if message.is_topic_message else None
+
+
+async def edit_into(context: ContextTypes.DEFAULT_TYPE, message: MaybeInaccessibleMessage, texts: Sequence[str],
+                    keyboard: InlineKeyboardMarkup | None) -> None:
+    """Turn a bot message into new content (browsing, "did you mean" choices).
+
+    An answer too long for one message continues in new messages, the keyboard on the last.
+    If the message can no longer be edited (deleted, too old), the content is sent anew.
+    """
+    edit = partial(context.bot.edit_message_text, texts[0], chat_id=message.chat.id, message_id=message.message_id,
+                   parse_mode=ParseMode.HTML, reply_markup=keyboard if len(texts) == 1 else None,
+                   link_preview_options=NO_PREVIEW)
+    try:
+        await with_retries(context, edit)
+    except BadRequest as error:
+        if "not modified" in error.message.lower():
+            return  # pressed twice: it already shows this
+        log.info("could not edit message %s (%s); sending instead", message.message_id, error.message)
+        await send_messages(context, message.chat.id, texts, keyboard)
+        return
+    if len(texts) > 1:
+        await send_messages(context, message.chat.id, texts[1:], keyboard, reply_to=message.message_id)
+
+
+# --- questions ---------------------------------------------------------------------------
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str,
+                          *, addressed: bool = True) -> None:
+    """Ask the core and post the reply: the one place questions are answered.
+
+    `addressed` is False for group messages seen only because auto answer is on: then the
+    bot speaks only when it is sure, and never declines or asks "did you mean".
+    """
+    message, chat = update.effective_message, update.effective_chat
+    kb = knowledge(context)
+    reply = ask(kb, question, lang=user_language(update, context))
+    if not addressed and not (reply.match.status == ANSWERED and reply.match.score >= auto_answer_threshold(kb)):
+        return
+    record_question(context, reply, chat.type)
+    await post_reply(context, chat, replies.reply_messages(reply), replies.reply_keyboard(reply),
+                     entry=reply.match.entry_id if reply.answered else None, lang=reply.lang,
+                     reply_to=message.message_id, thread_id=thread_of(message))
+
+
+async def post_reply(context: ContextTypes.DEFAULT_TYPE, chat, texts: Sequence[str],
+                     keyboard: InlineKeyboardMarkup | None, *, entry: str | None, lang: str,
+                     reply_to: int | None, thread_id: int | None = None) -> bool:
+    """Send an answer, unless the same answer went to this group moments ago (then False).
+
+    Private chats are never merged: there the user asked for it, and it costs no group budget.
+    """
+    recent = recent_answers(context)
+    merge = entry is not None and is_group(chat)
+    if merge and not recent.claim(chat.id, entry, lang):
+        log.info("chat %s: %s (%s) was answered moments ago; not posting it again", chat.id, entry, lang)
+        return False
+    try:
+        sent = await send_messages(context, chat.id, texts, keyboard, reply_to=reply_to, thread_id=thread_id)
+    except BaseException:
+        if merge:
+            recent.release(chat.id, entry, lang)
+        raise
+    if merge:
+        recent.posted(chat.id, entry, lang, sent[-1].message_id)
+    return True
+
+
+def is_our_echo(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """A message a user posted through our inline mode: it is our own answer, not a question."""
+    return message.via_bot is not None and message.via_bot.id == context.bot.id
+
+
+async def private_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Private chat: any text is a question."""
+    message = update.effective_message
+    if is_our_echo(message, context):
+        return
+    await answer_question(update, context, message.text)
+
+
+def mention_removed(message: Message, username: str) -> str | None:
+    """The text without "@our_bot" if the message mentions the bot, else None."""
+    wanted = f"@{username}".lower()
+    mentions = message.parse_entities([MessageEntityType.MENTION]).values()
+    if wanted not in (text.lower() for text in mentions):
+        return None
+    return " ".join(re.sub(rf"@{re.escape(username)}\b", " ", message.text, flags=re.IGNORECASE).split())
+
+
+def replies_to_us(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    original = message.reply_to_message
+    return bool(original and original.from_user and original.from_user.id == context.bot.id)
+
+
+async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Group text that is not a command: answer it if it mentions the bot or replies to it;
+    otherwise only with auto answer on, and only when sure. Everything else is chat
+    between people and none of the bot's business."""
+    message = update.effective_message
+    if is_our_echo(message, context) or message.is_automatic_forward:
+        return
+    question = mention_removed(message, context.bot.username)
+    if question is not None or replies_to_us(message, context):
+        await answer_question(update, context, question if question is not None else message.text)
+    elif context.chat_data is not None and context.chat_data.get("autoanswer"):
+        await answer_question(update, context, message.text, addressed=False)
+
+
+def command_argument(message: Message) -> str:
+    """What follows "/cmd" or "/cmd@bot", line breaks kept."""
+    text = message.text or ""
+    command = next((e for e in message.entities if e.type == MessageEntityType.BOT_COMMAND and e.offset == 0), None)
+    return text[len(message.parse_entity(command)):].strip() if command else text.partition(" ")[2].strip()
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask QUESTION (also /ask@bot QUESTION): how groups ask without mentioning the bot."""
+    question = command_argument(update.effective_message)
+    if not question:
+        lang = user_language(update, context) or "en"
+        await reply_html(update, context, replies.text_messages(say(knowledge(context), "ask_usage", lang)))
+        return
+    await answer_question(update, context, question)
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+def in_both_languages(kb: KnowledgeBase, key: str) -> str:
+    return f"{say(kb, key, 'en')}\n\n{say(kb, key, 'zh')}"
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start: welcome with example questions; /start ENTRY_ID (a t.me/bot?start= link,
+    e.g. a QR code at the stand) opens that answer directly."""
+    kb = knowledge(context)
+    lang = user_language(update, context)
+    payload = context.args[0] if context.args else ""
+    if payload in kb.entries:
+        answer = render_answer(kb, payload, lang or "en")
+        await reply_html(update, context, replies.split_lines(replies.answer_lines(answer)),
+                         replies.related_keyboard(answer))
+        return
+    # Language unknown (no /lang, app in another language): greet in both.
+    text = say(kb, "welcome", lang) if lang else in_both_languages(kb, "welcome")
+    await reply_html(update, context, replies.text_messages(text),
+                     replies.examples_keyboard(kb, lang or "en"))
+
+
+async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    kb = knowledge(context)
+    lang = user_language(update, context)
+    text = say(kb, "help", lang) if lang else in_both_languages(kb, "help")
+    await reply_html(update, context, replies.text_messages(text))
+
+
+async def show_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    kb = knowledge(context)
+    lang = user_language(update, context) or "en"
+    await reply_html(update, context, replies.text_messages(say(kb, "choose_topic", lang)),
+                     replies.topics_keyboard(kb, lang))
+
+
+async def show_facts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    kb = knowledge(context)
+    await reply_html(update, context, replies.facts_card(kb, user_language(update, context) or "en"))
+
+
+async def show_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    kb = knowledge(context)
+    await reply_html(update, context, replies.sources_card(kb, user_language(update, context) or "en"))
+
+
+async def choose_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    kb = knowledge(context)
+    lang = user_language(update, context) or "en"
+    await reply_html(update, context, replies.text_messages(say(kb, "lang_prompt", lang)),
+                     replies.language_keyboard(kb, lang, language_choice(context)))
+
+
+async def is_chat_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    message, chat = update.effective_message, update.effective_chat
+    if message.sender_chat is not None and message.sender_chat.id == chat.id:
+        return True  # an anonymous admin, posting as the group itself
+    try:
+        member = await with_retries(context, lambda: context.bot.get_chat_member(chat.id, update.effective_user.id))
+    except TelegramError as error:
+        log.warning("could not check admin rights in chat %s: %s", chat.id, error)
+        return False
+    return member.status in ADMIN_STATUSES
+
+
+async def set_auto_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/autoanswer on|off: group admins let the bot answer unaddressed questions it is sure of."""
+    kb = knowledge(context)
+    lang = user_language(update, context) or "en"
+    if not is_group(update.effective_chat):
+        await reply_html(update, context, replies.text_messages(say(kb, "auto_groups_only", lang)))
+        return
+    wanted = command_argument(update.effective_message).lower()
+    current = bool(context.chat_data.get("autoanswer"))
+    if wanted not in ("on", "off"):
+        state = say(kb, "state_on" if current else "state_off", lang)
+        await reply_html(update, context, replies.text_messages(say(kb, "auto_usage", lang, state=state)))
+        return
+    if not await is_chat_admin(update, context):
+        await reply_html(update, context, replies.text_messages(say(kb, "auto_admins_only", lang)))
+        return
+    context.chat_data["autoanswer"] = wanted == "on"
+    lines = [say(kb, "auto_on" if wanted == "on" else "auto_off", lang)]
+    if wanted == "on" and not context.bot.can_read_all_group_messages:
+        lines.append(say(kb, "auto_privacy", lang))
+    await reply_html(update, context, replies.text_messages("\n\n".join(lines)))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A private /command the bot doesn't have: say so and show the help."""
+    kb = knowledge(context)
+    lang = user_language(update, context) or "en"
+    text = f"{say(kb, 'unknown_command', lang)}\n{say(kb, 'help', lang)}"
+    await reply_html(update, context, replies.text_messages(text))
+
+
+async def private_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A sticker, photo, voice note ... in a private chat: ask for a typed question."""
+    kb = knowledge(context)
+    lang = user_language(update, context) or "en"
+    await reply_html(update, context, replies.text_messages(say(kb, "empty", lang)))
+
+
+# --- buttons -----------------------------------------------------------------------------
+
+
+async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str | None = None) -> None:
+    """Acknowledge a button press (Telegram shows a spinner until then); never fails."""
+    try:
+        await update.callback_query.answer(text)
+    except TelegramError as error:  # too old, already answered: nothing the user can see
+        log.info("could not answer callback query: %s", error)
+
+
+def pressed_entry(context: ContextTypes.DEFAULT_TYPE) -> tuple[KnowledgeBase, str, str | None]:
+    kb = knowledge(context)
+    lang, ident = context.match.group(1), context.match.group(2)
+    return kb, lang, ident if ident in kb.entries else None
+
+
+async def related_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A related question or /start example: its answer as a new message, replying to the
+    pressed one. In a group it counts like any answer (rate limit, merging)."""
+    query = update.callback_query
+    kb, lang, entry_id = pressed_entry(context)
+    if entry_id is None or query.message is None:
+        await answer_button(update, context, say(kb, "outdated", lang))
+        return
+    chat = query.message.chat
+    if is_group(chat) and recent_answers(context).is_recent(chat.id, entry_id, lang):
+        # The cheap way to tell the presser: a notice only they see, no group message.
+        await answer_button(update, context, say(kb, "answered_above", lang))
+        return
+    await answer_button(update, context)
+    answer = render_answer(kb, entry_id, lang)
+    await post_reply(context, chat, replies.split_lines(replies.answer_lines(answer)),
+                     replies.related_keyboard(answer), entry=entry_id, lang=lang,
+                     reply_to=query.message.message_id)
+
+
+async def choice_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A "did you mean" option: the question message becomes that answer (anyone may press)."""
+    query = update.callback_query
+    kb, lang, entry_id = pressed_entry(context)
+    if entry_id is None or query.message is None:
+        await answer_button(update, context, say(kb, "outdated", lang))
+        return
+    await answer_button(update, context)
+    answer = render_answer(kb, entry_id, lang)
+    await edit_into(context, query.message, replies.split_lines(replies.answer_lines(answer)),
+                    replies.related_keyboard(answer))
+    if is_group(query.message.chat):
+        recent_answers(context).posted(query.message.chat.id, entry_id, lang, query.message.message_id)
+
+
+async def topic_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/topics browser: a topic's questions, in place."""
+    query = update.callback_query
+    kb = knowledge(context)
+    lang, topic_id = context.match.group(1), context.match.group(2)
+    topic = next((t for t in kb.topics if t.id == topic_id), None)
+    if topic is None or query.message is None:
+        await answer_button(update, context, say(kb, "outdated", lang))
+        return
+    await answer_button(update, context)
+    texts = replies.split_lines([replies.Line(topic.name.get(lang), "b"), replies.Line(say(kb, "choose_question", lang))])
+    await edit_into(context, query.message, texts, replies.topic_keyboard(kb, topic.id, lang))
+
+
+async def topic_list_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/topics browser: back to the list of topics."""
+    query = update.callback_query
+    kb = knowledge(context)
+    lang = context.match.group(1)
+    await answer_button(update, context)
+    if query.message is not None:
+        await edit_into(context, query.message, replies.text_messages(say(kb, "choose_topic", lang)),
+                        replies.topics_keyboard(kb, lang))
+
+
+async def browsed_entry_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/topics browser: an answer, in place, with its related questions and "back"."""
+    query = update.callback_query
+    kb, lang, entry_id = pressed_entry(context)
+    if entry_id is None or query.message is None:
+        await answer_button(update, context, say(kb, "outdated", lang))
+        return
+    await answer_button(update, context)
+    answer = render_answer(kb, entry_id, lang)
+    await edit_into(context, query.message, replies.split_lines(replies.answer_lines(answer)),
+                    replies.browsed_answer_keyboard(kb, answer))
+
+
+async def language_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/lang buttons: remember the user's choice (persisted with a state file)."""
+    query = update.callback_query
+    kb = knowledge(context)
+    choice = context.match.group(2)
+    if context.user_data is None:
+        await answer_button(update, context)
+        return
+    context.user_data["lang"] = choice
+    lang = choice if choice in ("en", "zh") else context.match.group(1)
+    await answer_button(update, context)
+    if query.message is not None:
+        await edit_into(context, query.message, replies.text_messages(say(kb, f"lang_set_{choice}", lang)),
+                        replies.language_keyboard(kb, lang, choice))
+
+
+async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button this version doesn't know (an old message, a game, forged data)."""
+    lang = user_language(update, context) or "en"
+    await answer_button(update, context, say(knowledge(context), "outdated", lang))
+
+
+# --- inline mode -------------------------------------------------------------------------
+
+
+def inline_article(kb: KnowledgeBase, entry_id: str, lang: str) -> InlineQueryResultArticle:
+    answer = render_answer(kb, entry_id, lang)
+    text = replies.split_lines(replies.answer_lines(answer))[0]  # one message is all a result can post
+    return InlineQueryResultArticle(
+        id=f"{entry_id}", title=answer.title, description=replies.first_line(answer),
+        input_message_content=InputTextMessageContent(text, parse_mode=ParseMode.HTML,
+                                                      link_preview_options=NO_PREVIEW))
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """@bot QUESTION in any chat: up to five answers to pick from and post.
+
+    Results are cached by Telegram per query text; they are personal whenever the
+    language comes from the user rather than from the query, so one user's language
+    doesn't leak into another's results.
+    """
+    query = update.inline_query
+    kb = knowledge(context)
+    lang = user_language(update, context)
+    text = query.query.strip()
+    if not text:
+        ids = [str(i) for i in kb.settings.get("start_examples", ()) if str(i) in kb.entries]
+        results = [inline_article(kb, entry_id, lang or "en") for entry_id in ids[:INLINE_RESULTS]]
+    else:
+        reply = ask(kb, text, lang=lang)
+        threshold = float(kb.settings.get("threshold", 30))
+        if reply.match.status == ANSWERED:
+            ids = [reply.match.entry_id] + [c.entry_id for c in reply.match.candidates
+                                            if c.score >= threshold and c.entry_id != reply.match.entry_id]
+        else:
+            ids = [entry_id for entry_id, _ in reply.options]
+        results = [inline_article(kb, entry_id, reply.lang) for entry_id in dict.fromkeys(ids)][:INLINE_RESULTS]
+        if not results:
+            explanation = replies.text_messages(reply.text)[0]
+            results = [InlineQueryResultArticle(
+                id="no-answer", title=say(kb, "inline_nothing", reply.lang),
+                description=reply.text.splitlines()[0] if reply.text else None,
+                input_message_content=InputTextMessageContent(explanation, parse_mode=ParseMode.HTML))]
+    try:
+        await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=lang is not None)
+    except BadRequest as error:  # the user typed on and the query expired: nobody is waiting
+        log.info("inline query not answered: %s", error.message)
+
+
+# --- errors ------------------------------------------------------------------------------
+
+
+async def log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The one error handler: log the exception with the update that caused it.
+
+    The token never appears: it is not in updates, and run.py's log filter removes it from
+    every record (tracebacks of failed requests can contain the URL).
+    """
+    if isinstance(context.error, Forbidden):  # the user blocked the bot, or it left the group
+        log.info("not allowed to answer: %s", context.error)
+        return
+    if isinstance(update, Update):
+        details = json.dumps(update.to_dict(), ensure_ascii=False, default=str)
+    else:
+        details = repr(update)
+    if len(details) > 2000:
+        details = details[:2000] + "…"
+    log.error("Exception while handling an update: %s", details, exc_info=context.error)

@@ -1,0 +1,129 @@
+"""How the Telegram layer is configured: environment variables, overridden by `faqbot run` flags.
+
+Nothing here imports python-telegram-bot, so `faqbot ask` and `faqbot check` stay quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlsplit
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+
+
+def _number(environ: Mapping[str, str], name: str, default, kind=int):
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {raw!r}") from None
+
+
+def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be on or off, not {raw!r}")
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """Everything the Telegram layer needs besides the knowledge base.
+
+    The rate figures are Telegram's published limits; tests scale them down together with
+    the local server's limits so a burst takes seconds instead of minutes.
+    """
+
+    token: str = ""
+    api_url: str = DEFAULT_API_URL  # TELEGRAM_API_URL: another Bot API server (self-hosted, tests)
+    # webhook mode (long polling when webhook_url is empty)
+    webhook_url: str = ""
+    listen: str = "0.0.0.0"
+    port: int = 8443
+    secret_token: str = ""
+    # flood control: Telegram allows about 20 messages a minute in one group, 30 a second overall
+    rate_limit: bool = True  # off only for benchmarks against a server without limits
+    group_rate: int = 20
+    group_period: float = 60.0
+    overall_rate: int = 30
+    max_retries: int = 10  # how often one request is retried after a 429 "retry after N"
+    send_retries: int = 2  # extra attempts after a network error or a 5xx
+    retry_backoff: float = 0.5  # seconds before the first network retry, doubled each time
+    connect_timeout: float = 10.0
+    read_timeout: float = 15.0
+    write_timeout: float = 15.0
+    concurrent_updates: int = 64
+    # identical answers in one group within this many seconds are posted once
+    merge_window: float = 60.0
+    state_file: Path | None = None  # user languages and group settings survive restarts
+    admins: frozenset[int] = field(default_factory=frozenset)  # bot operators, for later commands
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "TelegramSettings":
+        env = os.environ if environ is None else environ
+        state_file = env.get("FAQBOT_STATE_FILE", "").strip()
+        admins = env.get("FAQBOT_ADMINS", "").replace(",", " ").split()
+        if not all(a.lstrip("-").isdigit() for a in admins):
+            raise ValueError("FAQBOT_ADMINS lists numeric Telegram user ids, separated by commas")
+        return cls(
+            token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
+            api_url=env.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL,
+            webhook_url=env.get("FAQBOT_WEBHOOK_URL", "").strip(),
+            listen=env.get("FAQBOT_WEBHOOK_LISTEN", "").strip() or cls.listen,
+            port=_number(env, "FAQBOT_WEBHOOK_PORT", cls.port),
+            secret_token=env.get("FAQBOT_WEBHOOK_SECRET", "").strip(),
+            rate_limit=_flag(env, "FAQBOT_RATE_LIMIT", cls.rate_limit),
+            group_rate=_number(env, "FAQBOT_GROUP_RATE", cls.group_rate),
+            group_period=_number(env, "FAQBOT_GROUP_PERIOD", cls.group_period, float),
+            overall_rate=_number(env, "FAQBOT_OVERALL_RATE", cls.overall_rate),
+            max_retries=_number(env, "FAQBOT_MAX_RETRIES", cls.max_retries),
+            concurrent_updates=_number(env, "FAQBOT_CONCURRENT_UPDATES", cls.concurrent_updates),
+            merge_window=_number(env, "FAQBOT_MERGE_WINDOW", cls.merge_window, float),
+            state_file=Path(state_file) if state_file else None,
+            admins=frozenset(int(a) for a in admins),
+        )
+
+    def with_args(self, args: argparse.Namespace) -> "TelegramSettings":
+        """The settings with `faqbot run` flags applied (a flag beats the environment)."""
+        changes = {name: getattr(args, name) for name in ("webhook_url", "listen", "port", "secret_token")
+                   if getattr(args, name, None) is not None}
+        if getattr(args, "state_file", None):
+            changes["state_file"] = Path(args.state_file)
+        return replace(self, **changes)
+
+    @property
+    def webhook_path(self) -> str:
+        """The local path the webhook listens on: the path of the public URL.
+
+        Not the token, as many examples do, so the token never shows in a proxy's access log.
+        """
+        return urlsplit(self.webhook_url).path.strip("/") or "telegram"
+
+    @property
+    def base_file_url(self) -> str | None:
+        return self.api_url[: -len("/bot")] + "/file/bot" if self.api_url.endswith("/bot") else None
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of `faqbot run`; each defaults to its environment variable."""
+    parser.add_argument("--webhook-url", metavar="URL",
+                        help="receive updates by webhook at this public HTTPS URL instead of long polling "
+                             "($FAQBOT_WEBHOOK_URL)")
+    parser.add_argument("--listen", metavar="ADDRESS",
+                        help="address the webhook server binds to (default 0.0.0.0; $FAQBOT_WEBHOOK_LISTEN)")
+    parser.add_argument("--port", type=int, help="port of the webhook server (default 8443; $FAQBOT_WEBHOOK_PORT)")
+    parser.add_argument("--secret-token", metavar="SECRET",
+                        help="secret Telegram sends with each webhook call, A-Z a-z 0-9 _ - "
+                             "($FAQBOT_WEBHOOK_SECRET)")
+    parser.add_argument("--state-file", metavar="FILE",
+                        help="keep user languages and group settings in this file ($FAQBOT_STATE_FILE)")

@@ -1,0 +1,69 @@
+"""The command line contract of design.md, through real subprocesses."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args, stdin=None, env=None):
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, **(env or {})}, timeout=60)
+
+
+def test_ask_prints_the_answer_as_a_user_reads_it():
+    result = run("ask", "How much did Chongqing export to the US?")
+    assert result.returncode == 0
+    assert "USD 9.07 billion" in result.stdout and "Source:" in result.stdout
+
+
+def test_ask_json_has_the_contract_fields():
+    data = json.loads(run("ask", "--json", "重庆人口多少").stdout)
+    assert data["answered"] is True and data["id"] == "population" and data["lang"] == "zh"
+    assert set(data) >= {"question", "answered", "id", "score", "lang", "answer", "alternatives"}
+
+
+def test_batch_from_stdin_writes_one_line_per_question():
+    questions = ["gdp", "", "where is the wifi", "重庆面积"]
+    result = run("ask", "--json", stdin="\n".join(questions) + "\n")
+    lines = result.stdout.splitlines()
+    assert [json.loads(line)["question"] for line in lines] == questions
+    plain = run("ask", stdin="\n".join(questions) + "\n").stdout.splitlines()
+    assert len(plain) == len(questions)
+
+
+def test_knowledge_option_and_environment(knowledge_copy):
+    path = knowledge_copy / "facts.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("value: 82400", "value: 82401"), encoding="utf-8")
+    assert "82,401 km²" in run("ask", "--knowledge", str(knowledge_copy), "how big is chongqing").stdout
+    assert "82,401 km²" in run("--knowledge", str(knowledge_copy), "ask", "how big is chongqing").stdout
+    assert "82,401 km²" in run("ask", "how big is chongqing", env={"FAQBOT_KNOWLEDGE": str(knowledge_copy)}).stdout
+
+
+def test_check_passes_on_the_bundled_knowledge():
+    result = run("check")
+    assert result.returncode == 0, result.stdout
+
+
+def test_check_reports_file_and_line_and_fails(knowledge_copy):
+    path = knowledge_copy / "faq" / "30-economy.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("{gdp_2013}.", "{gdp_2031}."), encoding="utf-8")
+    result = run("check", "--knowledge", str(knowledge_copy))
+    assert result.returncode == 1
+    assert "knowledge/faq/30-economy.yaml:" in result.stdout and "missing fact 'gdp_2031'" in result.stdout
+
+
+def test_a_broken_knowledge_base_fails_clearly_not_with_a_traceback(knowledge_copy):
+    (knowledge_copy / "facts.yaml").write_text("sources: [\n", encoding="utf-8")
+    result = run("ask", "--knowledge", str(knowledge_copy), "gdp")
+    assert result.returncode == 1
+    assert "facts.yaml:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_chat_runs_a_session_on_stdin():
+    result = run("chat", stdin="how big is chongqing\nexports\n1\n/quit\n")
+    assert result.returncode == 0
+    assert "82,400 km²" in result.stdout and "1." in result.stdout and "USD 9.07 billion" in result.stdout
