@@ -1,4 +1,4 @@
-"""Command line: `faqbot ask | chat | check | run ...` (also `python -m bot ...`)."""
+"""Command line: `faqbot ask | chat | check | explain | report | run | playground ...` (also `python -m bot ...`)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import os
 import sys
 from pathlib import Path
 
-from .core import AMBIGUOUS, KnowledgeBase, KnowledgeError, ask, load_knowledge
+from .core import AMBIGUOUS, KnowledgeBase, KnowledgeError, ask, load_knowledge, render_answer
 from .core.checks import check_knowledge
+from .playground.arguments import add_playground_arguments
 from .tg.settings import add_run_arguments
 
 PROJECT_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
@@ -74,7 +75,10 @@ def command_chat(args) -> int:
             print(f"language: {lang or 'same as the question'}\n")
             continue
         if line.isdigit() and 0 < int(line) <= len(options):
-            line = options[int(line) - 1][1]
+            entry_id = options[int(line) - 1][0]
+            print(render_answer(kb, entry_id, lang or reply.lang).plain + "\n")
+            options = ()
+            continue
         reply = ask(kb, line, lang=lang)
         options = reply.options
         if reply.match.status == AMBIGUOUS:
@@ -96,7 +100,42 @@ def command_check(args) -> int:
     errors = [p for p in problems if p.severity == "error" or args.strict]
     if not problems:
         print(f"{args.knowledge}: OK", file=sys.stderr)
+    elif not errors:
+        print(f"{args.knowledge}: OK, with {len(problems)} warning(s) (--strict makes them failures)", file=sys.stderr)
     return 1 if errors else 0
+
+
+# --- explain and report: the maintainers' view -------------------------------------------------
+
+
+def command_explain(args) -> int:
+    from .core.explain import explain, format_explanation
+
+    kb = _load_or_exit(args.knowledge)
+    data = explain(kb, " ".join(args.question), lang=args.lang, top=args.top)
+    print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else format_explanation(data))
+    return 0
+
+
+def command_report(args) -> int:
+    from .core import read_knowledge
+    from .report import plain, report_lines
+    from .store import QuestionStore, database_settings
+
+    try:
+        path, retention_days = database_settings()
+    except ValueError as error:
+        print(f"faqbot report: {error}", file=sys.stderr)
+        return 2
+    if path is None or not path.exists():
+        print(f"faqbot report: no question database {path or ''} (set FAQBOT_DB to the file `faqbot run` writes)",
+              file=sys.stderr)
+        return 1
+    store = QuestionStore(path, retention_days)
+    kb, _ = read_knowledge(args.knowledge)  # for synonyms and entry names; the report works without
+    print(plain(report_lines(store.unanswered(args.days), store.answer_counts(args.days), kb, args.days,
+                             limit=args.limit)))
+    return 0
 
 
 # --- run ---------------------------------------------------------------------------------
@@ -106,6 +145,15 @@ def command_run(args) -> int:
     from .tg.run import main as run_bot  # imported here: ask and check don't need python-telegram-bot
 
     return run_bot(args)
+
+
+# --- playground --------------------------------------------------------------------------
+
+
+def command_playground(args) -> int:
+    from .playground.server import main as run_playground  # python-telegram-bot and aiohttp load only here
+
+    return run_playground(args)
 
 
 # --- parser ------------------------------------------------------------------------------
@@ -135,9 +183,29 @@ def build_parser() -> argparse.ArgumentParser:
     check_parser.add_argument("--strict", action="store_true", help="treat warnings as failures")
     check_parser.set_defaults(handler=command_check)
 
+    explain_parser = commands.add_parser("explain", parents=[common],
+                                         help="show how the bot decides on a question: candidates, scores, threshold")
+    explain_parser.add_argument("question", nargs="+", help="the question")
+    explain_parser.add_argument("--json", action="store_true", help="print a JSON object")
+    explain_parser.add_argument("--lang", choices=("en", "zh"), help="answer in this language")
+    explain_parser.add_argument("--top", type=int, default=5, metavar="N", help="candidates shown (default 5)")
+    explain_parser.set_defaults(handler=command_explain)
+
+    report_parser = commands.add_parser("report", parents=[common],
+                                        help="unanswered questions grouped by similarity, and answers per entry "
+                                             "($FAQBOT_DB)")
+    report_parser.add_argument("--days", type=float, default=30, metavar="N", help="look back N days (default 30)")
+    report_parser.add_argument("--limit", type=int, default=20, metavar="N", help="groups shown (default 20)")
+    report_parser.set_defaults(handler=command_report)
+
     run_parser = commands.add_parser("run", parents=[common], help="run the Telegram bot ($TELEGRAM_BOT_TOKEN)")
     add_run_arguments(run_parser)
     run_parser.set_defaults(handler=command_run)
+
+    playground_parser = commands.add_parser("playground", parents=[common],
+                                            help="try the bot in a web page on this machine, without Telegram")
+    add_playground_arguments(playground_parser)
+    playground_parser.set_defaults(handler=command_playground)
     return parser
 
 

@@ -72,22 +72,45 @@ def score(kb: KnowledgeBase, questions: list[Labelled], rankings=None,
 
 
 MARGIN_TOLERANCE = 0.01  # accuracy + recall we give up to ask "did you mean" rather than guess
+ACCURACY_TOLERANCE = 0.01  # in-scope accuracy the "in-scope-first" objective may give up
+OBJECTIVES = ("balanced", "in-scope-first")
 
 
-def tune(kb: KnowledgeBase, questions: list[Labelled], thresholds=None, margins=None):
-    """Choose (threshold, margin) on labelled `questions`.
+def _key(scores: Scores, objective: str, accuracy_floor: float):
+    """Higher is better. "balanced": accuracy + recall. "in-scope-first": the best
+    recall among settings whose accuracy stays within ACCURACY_TOLERANCE of the best
+    accuracy any setting reaches (the operating point of an assistant that must
+    rarely turn away a real question)."""
+    if objective == "balanced":
+        return scores.accuracy + scores.oos_recall
+    if scores.accuracy < accuracy_floor:
+        return -1.0
+    return scores.oos_recall + scores.accuracy * 1e-6
 
-    The threshold maximises in-scope accuracy + out-of-scope recall (ties: the
-    lower one). A wrong answer and a "did you mean" count the same in those
-    figures, but a user is better served by the question, so the margin is the
-    largest one within MARGIN_TOLERANCE of the best. Returns (threshold, margin, Scores).
-    """
+
+def pick(results, objective: str = "balanced"):
+    """From [(Scores, threshold, margin)], the chosen (Scores, threshold, margin).
+
+    Ties go to the lower threshold; then, since a wrong answer and a "did you mean"
+    count the same in these figures but a user is better served by the question,
+    to the largest margin within MARGIN_TOLERANCE of the best."""
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {OBJECTIVES}")
+    floor = max(s.accuracy for s, _, _ in results) - ACCURACY_TOLERANCE
+    keys = [(_key(s, objective, floor), s, t, m) for s, t, m in results]
+    best_key = max(k for k, *_ in keys)
+    best_threshold = min(t for k, s, t, m in keys if k >= best_key - 1e-12)
+    near = [(k, s, t, m) for k, s, t, m in keys if t == best_threshold and k >= best_key - MARGIN_TOLERANCE]
+    _, scores, threshold, margin = max(near, key=lambda item: item[3])
+    return scores, threshold, margin
+
+
+def tune(kb: KnowledgeBase, questions: list[Labelled], thresholds=None, margins=None, objective="balanced"):
+    """Choose (threshold, margin) on labelled `questions` (see `pick`).
+    Returns (threshold, margin, Scores)."""
     rankings = [rank(kb, item.question) for item in questions]
     thresholds = thresholds or [t / 2 for t in range(0, 161)]
     margins = sorted(margins or [0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3])
     results = [(score(kb, questions, rankings, t, m), t, m) for t in thresholds for m in margins]
-    best_key = max(s.accuracy + s.oos_recall for s, _, _ in results)
-    good = [(s, t, m) for s, t, m in results if s.accuracy + s.oos_recall >= best_key - MARGIN_TOLERANCE]
-    best_threshold = min(t for s, t, m in good if s.accuracy + s.oos_recall >= best_key - 1e-12)
-    scores, threshold, margin = max((r for r in good if r[1] == best_threshold), key=lambda r: r[2])
+    scores, threshold, margin = pick(results, objective)
     return threshold, margin, scores

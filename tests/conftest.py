@@ -1,3 +1,4 @@
+import re
 import shutil
 from pathlib import Path
 
@@ -20,3 +21,21 @@ def knowledge_copy(tmp_path) -> Path:
     target = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, target)
     return target
+
+
+@pytest.fixture
+def twin_knowledge(knowledge_copy) -> Path:
+    """The bundled knowledge plus 'exports-twin', asked exactly like 'exports-to-us-2013',
+    and settings under which questions about exports to the US get a "did you mean"."""
+    path = knowledge_copy / "faq" / "40-us-trade.yaml"
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index("  - id: exports-to-us-2013"), text.index("  - id: imports-from-us-2013")
+    twin = text[start:end].replace("id: exports-to-us-2013", "id: exports-twin")
+    twin = re.sub(r"    examples:\n(      - .*\n)+", "", twin)
+    path.write_text(text[:end] + twin + text[end:], encoding="utf-8")
+    # Any two candidates over a low threshold are "close": the test does not depend on
+    # how the learnt weights happen to split two identical entries.
+    settings = knowledge_copy / "settings.yaml"
+    text = re.sub(r"^threshold: .*$", "threshold: 1", settings.read_text(encoding="utf-8"), flags=re.M)
+    settings.write_text(re.sub(r"^margin: .*$", "margin: 1.0", text, flags=re.M), encoding="utf-8")
+    return knowledge_copy

@@ -4,7 +4,9 @@ import re
 
 import pytest
 
-from bot.core import ANSWERED, DECLINED, ask, render_answer
+from bot.core import DECLINED, ask, load_knowledge, render_answer
+from bot.core.engine import decide, rank
+from bot.core.matcher import Candidate, Ranking
 
 
 def test_an_answer_gives_figure_unit_date_and_source(kb):
@@ -89,12 +91,24 @@ def test_traditional_chinese_is_understood(kb):
     assert reply.match.entry_id == "exports-to-us-2013" and reply.lang == "zh"
 
 
-def test_close_questions_offer_choices_instead_of_guessing(kb):
-    # one word that two entries share equally: "exports" (to the US? as a share?), "share"
-    for question in ("exports", "share", "平均投资"):
-        reply = ask(kb, question)
-        assert reply.match.status == "ambiguous", reply.match
-        assert len(reply.options) >= 2 and reply.text.splitlines()[0] in ("Did you mean:", "您是想问：")
+def test_close_candidates_get_did_you_mean_instead_of_a_guess(kb):
+    ranking = rank(kb, "exports")
+    close = Ranking(ranking.analysis, (Candidate("exports-to-us-2013", 60.0, 0.52),
+                                       Candidate("exports-share-of-us-trade", 55.0, 0.46),
+                                       Candidate("area", 1.0, 0.02)))
+    found = decide(kb, "exports", close)
+    assert found.status == "ambiguous"
+    assert found.options == ("exports-to-us-2013", "exports-share-of-us-trade")
+    clear = Ranking(ranking.analysis, (Candidate("exports-to-us-2013", 60.0, 0.9),
+                                       Candidate("exports-share-of-us-trade", 55.0, 0.1)))
+    assert decide(kb, "exports", clear).status == "answered"
+
+
+def test_two_entries_asked_the_same_way_are_offered_both(twin_knowledge):
+    reply = ask(load_knowledge(twin_knowledge), "How much did Chongqing export to the US?")
+    assert reply.match.status == "ambiguous", reply.match
+    assert set(reply.match.options) == {"exports-to-us-2013", "exports-twin"}
+    assert reply.text.startswith("Did you mean:")
 
 
 def test_json_has_the_contract_fields(kb):

@@ -63,7 +63,11 @@ def test_a_broken_knowledge_base_fails_clearly_not_with_a_traceback(knowledge_co
     assert "facts.yaml:" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_chat_runs_a_session_on_stdin():
-    result = run("chat", stdin="how big is chongqing\nexports\n1\n/quit\n")
+def test_chat_runs_a_session_on_stdin(twin_knowledge):
+    session = "how big is chongqing\n/lang zh\nhow big is chongqing\n/lang auto\n"
+    session += "How much did Chongqing export to the US?\n2\n/quit\n"
+    result = run("chat", "--knowledge", str(twin_knowledge), stdin=session)
     assert result.returncode == 0
-    assert "82,400 km²" in result.stdout and "1." in result.stdout and "USD 9.07 billion" in result.stdout
+    assert "82,400 km²" in result.stdout and "8.24万平方公里" in result.stdout
+    assert "Did you mean:" in result.stdout and "  2. " in result.stdout
+    assert "USD 9.07 billion" in result.stdout

@@ -36,11 +36,7 @@ class Match:
     candidates: tuple[Candidate, ...]  # best first
     reason: str | None = None  # why DECLINED: empty, greeting, low-confidence, other-year/-place/-detail
     detail: tuple[str, str] | None = None  # what was asked about (English, Chinese), e.g. a year
-
-    @property
-    def options(self) -> tuple[str, ...]:
-        """Entries offered by a "did you mean" (AMBIGUOUS) reply."""
-        return tuple(c.entry_id for c in self.candidates) if self.status == AMBIGUOUS else ()
+    options: tuple[str, ...] = ()  # entries offered by a "did you mean" (AMBIGUOUS) reply
 
 
 @dataclass(frozen=True)
@@ -99,7 +95,9 @@ def build(kb: KnowledgeBase) -> KnowledgeBase:
         years |= {source.period.year for source in ({f.source for f in used} or kb.sources.values())}
         has_figures = any(f.is_figure for f in used)
         scopes[entry.id] = entry_scope(texts, years, has_figures)
-    index = Index(documents, synonyms)
+    exact = {entry.id: [*(q for lang in LANGS for q in entry.questions[lang]),
+                        *(k for lang in LANGS for k in entry.keywords[lang])] for entry in kb.entries.values()}
+    index = Index(documents, synonyms, exact=exact)
     return replace(kb, index=index, scopes=MappingProxyType(scopes))
 
 
@@ -151,8 +149,8 @@ def decide(kb: KnowledgeBase, question: str, ranking: Ranking,
     close = tuple(c for c in ranking.candidates
                   if c.score >= threshold and best.posterior - c.posterior < margin)
     if len(close) > 1:
-        return Match(**{**common, "candidates": close + tuple(c for c in ranking.candidates if c not in close)},
-                     status=AMBIGUOUS, entry_id=None, score=best.score)
+        return Match(status=AMBIGUOUS, entry_id=None, score=best.score,
+                     options=tuple(c.entry_id for c in close), **common)
     return Match(status=ANSWERED, entry_id=best.entry_id, score=best.score, **common)
 
 

@@ -92,13 +92,18 @@ class Period:
         return {"year": f"{self.year}", "month": f"{self.year}-{self.month:02d}",
                 "year-end": f"end-{self.year}"}.get(self.kind, AS_PUBLISHED)
 
-    def phrase(self, lang: str, published: Period | None = None) -> str:
-        """'in 2013', 'as of end-2013', 'in May 2013' / '2013年', '截至2013年底', '2013年5月'."""
+    def phrase(self, lang: str, published: Period | None = None, event: bool = False) -> str:
+        """'in 2013', 'as of end-2013', 'in May 2013' / '2013年', '截至2013年底', '2013年5月'.
+
+        An `event` (something that happened, not a figure that stood) at the end
+        of a year happened 'at the end of 2013' / '2013年底', not 'as of' it."""
         if self.kind == "year":
             return f"in {self.year}" if lang == "en" else f"{self.year}年"
         if self.kind == "month":
             return (f"in {MONTHS_EN[self.month - 1]} {self.year}" if lang == "en"
                     else f"{self.year}年{self.month}月")
+        if self.kind == "year-end" and event:
+            return f"at the end of {self.year}" if lang == "en" else f"{self.year}年底"
         if self.kind == "year-end":
             return f"as of end-{self.year}" if lang == "en" else f"截至{self.year}年底"
         when = published or Period("month", 0, 0)

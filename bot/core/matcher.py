@@ -20,16 +20,21 @@ before any of this ("chongqnig" -> "chongqing").
 from __future__ import annotations
 
 import math
+import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from .text import Analysis, Synonyms, analyse, features, is_filler
+from .text import STOPWORDS_EN, STOPWORDS_ZH, Analysis, Synonyms, analyse, features, is_filler, stem
 
 SMOOTHING = 0.01  # naive Bayes additive smoothing (alpha)
 SIMILARITY_WEIGHT = 2.0  # how much the centroid similarity adds to the ranking
+DISCRIMINATIVE_WEIGHT = 5.0  # how much the perceptron's scores add to the ranking
+PERCEPTRON_EPOCHS = 4
+EXACT_BONUS = 8.0  # log-odds added to an entry whose question or keyword was asked word for word
+PERCEPTRON_MARGIN = 0.5
 SPELLING_CUTOFF = 84  # fuzz.ratio a misspelt word needs to be read as a known word
 MIN_SPELLING_LENGTH = 6  # shorter words are too often other real words ("plant", "plan")
 
@@ -65,6 +70,14 @@ def confidence(posterior: float, similarity: float, coverage: float) -> float:
 LANG_SLOTS = {"en": 0, "zh": 1}
 
 
+def _exact_key(analysis: Analysis) -> tuple:
+    """A question's content words in order: fillers and function words dropped,
+    words stemmed, so "the exports?" and "exports" are the same phrase."""
+    words = tuple(stem(w) for w in analysis.words if w not in STOPWORDS_EN)
+    runs = tuple("".join(c for c in run if c not in STOPWORDS_ZH) for run in analysis.han_runs)
+    return words, tuple(run for run in runs if run)
+
+
 def _is_topic_word(feature: str) -> bool:
     """Words and Chinese character pairs that say what a question is about: not
     word pairs, character n-grams or single Chinese characters, which blur words
@@ -84,9 +97,13 @@ def _sublinear(count: float) -> float:
 class Index:
     """Feature statistics of a set of entries, built once per knowledge base."""
 
-    def __init__(self, documents: dict[str, list[tuple[str, float]]], synonyms: Synonyms, alternatives: int = 3):
+    def __init__(self, documents: dict[str, list[tuple[str, float]]], synonyms: Synonyms, alternatives: int = 3,
+                 exact: dict[str, list[str]] | None = None):
         """`documents`: for each entry id, its texts (question variants, keywords,
-        answers) each with the weight it carries in the entry's model."""
+        answers) each with the weight it carries in the entry's model.
+        `exact`: for each entry id, phrases (its questions, its keywords) that,
+        asked as they are, point to it ("exports" -> the exports entry, even if
+        another entry says "exports" more often)."""
         self.synonyms = synonyms
         self.alternatives = alternatives
         self.entry_ids = list(documents)
@@ -99,6 +116,12 @@ class Index:
                      for entry_id in self.entry_ids]
         self._build_weights(per_entry)
         self._build_models(per_entry)
+        self._train_perceptron(per_entry)
+        self._merge_evidence(per_entry)
+        self.exact: dict[tuple, set[int]] = defaultdict(set)
+        for index, entry_id in enumerate(self.entry_ids):
+            for phrase in (exact or {}).get(entry_id, ()):
+                self.exact[_exact_key(analyse(phrase, synonyms))].add(index)
 
     # --- building ------------------------------------------------------------------
 
@@ -130,6 +153,7 @@ class Index:
         language: a Chinese question is compared with the Chinese wording only,
         so the English half of an entry does not dilute its similarity."""
         self.log_likelihood: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self.log_likelihood_rows: list[dict[str, float]] = []
         self.centroid: dict[str, list[tuple[int, float]]] = defaultdict(list)  # slot = entry * 2 + language
         self.log_prior_unit = []
         for index, variants in enumerate(per_entry):
@@ -143,10 +167,62 @@ class Index:
             self.log_prior_unit.append(math.log(SMOOTHING / total))
             for feature, weight in mass.items():
                 self.log_likelihood[feature].append((index, math.log(1 + weight / SMOOTHING)))
+            self.log_likelihood_rows.append(mass)
             for language, centroid in enumerate(by_language):
                 norm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
                 for feature, weight in centroid.items():
                     self.centroid[feature].append((index * 2 + language, weight / norm))
+
+    def _train_perceptron(self, per_entry) -> None:
+        """An averaged perceptron over the documents' word features.
+
+        Naive Bayes scores each entry on its own; the perceptron learns which
+        words tell close entries apart ("exports" vs "imports", investment into
+        vs out of Chongqing), which is where naive Bayes errs most. Character
+        n-grams are left out: they add little here and would slow training.
+        """
+        examples = [({f: w for f, w in self._vector(found).items() if not f.startswith("#")}, index)
+                    for index, variants in enumerate(per_entry) for found, _, _ in variants]
+        weights: dict[str, dict[int, float]] = defaultdict(dict)
+        totals: dict[str, dict[int, float]] = defaultdict(dict)  # for averaging: sum of step * update
+        order = random.Random(0)
+        step = 1
+        for _ in range(PERCEPTRON_EPOCHS):
+            order.shuffle(examples)
+            for vector, truth in examples:
+                scores: dict[int, float] = defaultdict(float)
+                for feature, weight in vector.items():
+                    for index, value in weights.get(feature, {}).items():
+                        scores[index] += weight * value
+                rival = max((index for index in scores if index != truth), key=scores.__getitem__,
+                            default=(truth + 1) % len(per_entry))
+                if scores.get(truth, 0.0) - scores.get(rival, 0.0) < PERCEPTRON_MARGIN and rival != truth:
+                    for feature, weight in vector.items():
+                        for index, sign in ((truth, 1.0), (rival, -1.0)):
+                            weights[feature][index] = weights[feature].get(index, 0.0) + sign * weight
+                            totals[feature][index] = totals[feature].get(index, 0.0) + sign * step * weight
+                step += 1
+        self.discriminative: dict[str, list[tuple[int, float]]] = {
+            feature: [(index, value - totals[feature][index] / step) for index, value in row.items()]
+            for feature, row in weights.items()
+        }
+
+    def _merge_evidence(self, per_entry) -> None:
+        """One posting list per feature with naive Bayes and perceptron weights
+        added up, so ranking walks it once; and each entry's feature set, to
+        measure the coverage of the few best candidates only."""
+        evidence: dict[str, dict[int, float]] = defaultdict(dict)
+        for feature, postings in self.log_likelihood.items():
+            for index, value in postings:
+                evidence[feature][index] = value
+        for feature, postings in self.discriminative.items():
+            row = evidence[feature]
+            for index, value in postings:
+                row[index] = row.get(index, 0.0) + DISCRIMINATIVE_WEIGHT * value
+        self.evidence = {feature: tuple(row.items()) for feature, row in evidence.items()}
+        self.entry_features = [frozenset(f for f, _ in self.log_likelihood_rows[index].items())
+                               for index in range(len(per_entry))]
+        del self.log_likelihood, self.discriminative, self.log_likelihood_rows
 
     # --- querying --------------------------------------------------------------------
 
@@ -168,33 +244,37 @@ class Index:
         known_mass = sum(known.values())
         bayes = [prior * known_mass for prior in self.log_prior_unit]
         by_slot = [0.0] * (2 * len(self.entry_ids))
-        # Coverage is judged on topic words; a question of function words only
-        # ("what can I ask you", "你好") is judged on all of its words.
-        topic_mass = sum(w * w for f, w in vector.items() if _is_topic_word(f))
-        counts = _is_topic_word if topic_mass else (lambda feature: not feature.startswith("#"))
-        counted_mass = topic_mass or sum(w * w for f, w in vector.items() if counts(f)) or 1.0
-        covered = [0.0] * len(self.entry_ids)
+        evidence, centroid = self.evidence, self.centroid
         for feature, weight in known.items():
-            counted = counts(feature)
-            for index, log_likelihood in self.log_likelihood[feature]:
-                bayes[index] += weight * log_likelihood
-                if counted:
-                    covered[index] += weight * weight
-            for slot, centroid_weight in self.centroid[feature]:
+            for index, value in evidence[feature]:
+                bayes[index] += weight * value
+            for slot, centroid_weight in centroid[feature]:
                 by_slot[slot] += weight * centroid_weight
         similarity = [max(by_slot[2 * i], by_slot[2 * i + 1]) for i in range(len(self.entry_ids))]
-        coverage = [c / counted_mass for c in covered]
-        return Ranking(analysis, self._candidates(bayes, similarity, coverage))
+        for index in self.exact.get(_exact_key(analysis), ()):
+            bayes[index] += EXACT_BONUS
+        return Ranking(analysis, self._candidates(bayes, similarity, vector))
 
-    def _candidates(self, bayes, similarity, coverage) -> tuple[Candidate, ...]:
+    def _coverage(self, index: int, counted: dict[str, float]) -> float:
+        """Share of the `counted` words' weight that entry `index` knows."""
+        total = sum(w * w for w in counted.values()) or 1.0
+        known = self.entry_features[index]
+        return sum(w * w for f, w in counted.items() if f in known) / total
+
+    def _candidates(self, bayes, similarity, vector) -> tuple[Candidate, ...]:
         top = max(bayes)
         ranking = [b - top + SIMILARITY_WEIGHT * s for b, s in zip(bayes, similarity)]
         best = max(ranking)
         exps = [math.exp(r - best) for r in ranking]
         total = sum(exps)
         order = sorted(range(len(ranking)), key=ranking.__getitem__, reverse=True)[: self.alternatives + 1]
-        return tuple(
-            Candidate(self.entry_ids[i], confidence(exps[i] / total, similarity[i], coverage[i]),
-                      exps[i] / total, similarity[i], coverage[i])
-            for i in order
-        )
+        # Coverage counts the question's topic words, or all its words if it has only
+        # function words ("what can I ask you").
+        counted = {f: w for f, w in vector.items() if _is_topic_word(f)} or {
+            f: w for f, w in vector.items() if not f.startswith("#")}
+        candidates = []
+        for i in order:
+            posterior, coverage = exps[i] / total, self._coverage(i, counted)
+            candidates.append(Candidate(self.entry_ids[i], confidence(posterior, similarity[i], coverage),
+                                        posterior, similarity[i], coverage))
+        return tuple(candidates)

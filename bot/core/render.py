@@ -42,7 +42,7 @@ def fact_value(fact: Fact, lang: str) -> str:
 
 
 def fact_when(fact: Fact, lang: str) -> str:
-    return fact.period.phrase(lang, fact.source.period) if fact.period else ""
+    return fact.period.phrase(lang, fact.source.period, event=not fact.is_figure) if fact.period else ""
 
 
 def fill(kb: KnowledgeBase, template: str, lang: str) -> str:

@@ -25,7 +25,8 @@ _RELATIVE_YEARS = {
 _RELATIVE_PATTERN = re.compile("|".join(sorted(map(re.escape, _RELATIVE_YEARS), key=len, reverse=True)))
 
 # Kinds of detail people ask for that an FAQ answer either gives or does not:
-# contacts, prices, schedules, rankings, growth, people in charge, fair logistics.
+# contacts, prices, schedules, rankings, growth, people in charge, fair logistics,
+# subgroups (rural) and comparisons the source does not make (nationwide), "today".
 # A question asking for one that the matched entry never mentions is declined.
 _DETAILS = """
 phone telephone email e-mail contact address opening-hours open-hours price prices cost costs fee fees
@@ -34,9 +35,10 @@ forecast prediction predict weather temperature head director chief manager ceo 
 heads headed boss weekly daily per-week a-week frequency timetable schedule employees staff workers jobs unemployment inflation
 tax taxes tariff tariffs visa hotel hotels restaurant restaurants booth booths hall wifi wi-fi password
 register registration parking profit profits revenue rural countryside villages nationwide national-average
+close closes closing what-time today tonight tomorrow next
 每周 一周 电话 邮箱 地址 联系方式 营业时间 开放时间 几点 价格 价钱 票价 费用 运费 收费 排名 排第几 增长 增速 增幅
 预测 天气 气温 负责人 主任 领导 市长 州长 老板 每周 每天 几班 班次 员工 就业 失业 利润 营收 税 关税 签证
-酒店 餐厅 展位 展馆 密码 注册 报名 停车 农村 乡村 农民 全国
+酒店 餐厅 展位 展馆 密码 注册 报名 停车 农村 乡村 农民 全国 今天 明天 今晚 闭幕 开幕 下一届 下届
 """
 _LATIN_DETAILS = sorted((w.replace("-", " ") for w in _DETAILS.split() if w.isascii()), key=len, reverse=True)
 _HAN_DETAILS = sorted((w for w in _DETAILS.split() if not w.isascii()), key=len, reverse=True)

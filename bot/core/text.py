@@ -25,6 +25,8 @@ _MENTION_OR_URL = re.compile(r"(?:https?://|www\.)\S+|(?<![\w@])@\w{3,32}", re.I
 _LEADING_COMMAND = re.compile(r"^\s*/[a-z0-9_]+(?:@\w+)?", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"(?<=[a-z])'s\b", re.IGNORECASE)
 _BRITISH_ISE = re.compile(r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations)\b")  # utilise -> utilize
+# "tell us", "help us": the pronoun, which the synonyms would otherwise read as the US.
+_PRONOUN_US = re.compile(r"(?i:\b(tell|give|show|help|let|send|teach|join|contact|email|ask|remind|update)) us\b")
 _CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 
 # Words that carry no topic: an unknown one is dropped, not held against a match.
@@ -146,6 +148,7 @@ def analyse(text: str, synonyms: Synonyms, spelling=None) -> Analysis:
     cleaned = clean(text)
     lang = detect_language(cleaned)
     rewritten = _POSSESSIVE.sub("", cleaned).replace("%", " percent ")
+    rewritten = _PRONOUN_US.sub(r"\1 we", rewritten)
     rewritten = synonyms.apply(rewritten).lower().replace("'", "")
     rewritten = _CHAT_WORD.sub(lambda m: CHAT_WORDS[m.group()], rewritten)
     rewritten = _BRITISH_ISE.sub(r"iz\1", rewritten)

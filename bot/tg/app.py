@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from telegram import (
     BotCommand,
@@ -26,7 +27,8 @@ from telegram.ext import (
 )
 
 from ..live import LiveKnowledge
-from . import handlers
+from ..store import QuestionStore
+from . import admin, handlers
 from .settings import TelegramSettings
 from .throttle import RecentAnswers, group_limiter_rates
 
@@ -89,6 +91,13 @@ async def set_menus(application: Application) -> None:
         log.warning("could not set the command menus: %s", error)
 
 
+async def on_start(application: Application) -> None:
+    """post_init: menus (the admins' with their commands), then the background work."""
+    await set_menus(application)
+    await admin.set_admin_menus(application, PRIVATE_COMMANDS)
+    await admin.start_background(application)
+
+
 def rate_limiter(settings: TelegramSettings) -> AIORateLimiter | None:
     """Waits before sends that would break Telegram's flood limits, and retries after a 429."""
     if not settings.rate_limit:
@@ -112,7 +121,8 @@ def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Applic
         .read_timeout(settings.read_timeout)
         .write_timeout(settings.write_timeout)
         .pool_timeout(settings.connect_timeout)
-        .post_init(set_menus)
+        .post_init(on_start)
+        .post_shutdown(admin.stop_background)
     )
     if settings.base_file_url:
         builder = builder.base_file_url(settings.base_file_url)
@@ -124,6 +134,12 @@ def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Applic
         builder = builder.persistence(PicklePersistence(
             settings.state_file, store_data=PersistenceInput(bot_data=False, callback_data=False), update_interval=30))
     application = builder.build()
+    if settings.database is not None and getattr(live, "store", None) is None:
+        try:
+            live.store = QuestionStore(settings.database, settings.retention_days)
+        except (OSError, sqlite3.Error) as error:  # answering matters more than recording
+            log.error("cannot open the question database %s (%s): unanswered questions are not recorded",
+                      settings.database, error)
     application.bot_data.update(live=live, settings=settings, recent=RecentAnswers(settings.merge_window))
     add_handlers(application)
     return application
@@ -133,6 +149,7 @@ def add_handlers(application: Application) -> None:
     # Edited messages and channel posts are left out on purpose: an edit of an answered
     # question would be answered twice, and channels have nobody to answer.
     new_message = filters.UpdateType.MESSAGE
+    admins = admin.admins_only(application.bot_data["settings"])
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
 
     application.add_handlers([
@@ -144,6 +161,9 @@ def add_handlers(application: Application) -> None:
         CommandHandler("lang", handlers.choose_language, filters=new_message),
         CommandHandler("ask", handlers.ask_command, filters=new_message),
         CommandHandler("autoanswer", handlers.set_auto_answer, filters=new_message),
+        # before unknown_command: for anyone but an admin these are unknown commands
+        CommandHandler("reload", admin.reload_command, filters=new_message & admins),
+        CommandHandler("unanswered", admin.unanswered_command, filters=new_message & admins),
         MessageHandler(new_message & private & filters.COMMAND, handlers.unknown_command),
         MessageHandler(new_message & private & filters.TEXT, handlers.private_question),
         MessageHandler(new_message & groups & filters.TEXT & ~filters.COMMAND, handlers.group_message),

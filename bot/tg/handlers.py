@@ -67,8 +67,9 @@ def telegram_settings(context: ContextTypes.DEFAULT_TYPE) -> TelegramSettings:
 def record_question(context: ContextTypes.DEFAULT_TYPE, reply: Reply, chat_type: str) -> None:
     """Hand every question the bot answered or declined to the knowledge side, if it listens.
 
-    `LiveKnowledge.record` is a planned hook (for collecting unanswered questions); until it
-    exists this does nothing. A failure there must never cost the user the answer.
+    `LiveKnowledge.record` keeps unanswered questions and answer counts when a question
+    database is configured (see bot/store.py); it writes off the event loop. A failure
+    there must never cost the user the answer.
     """
     record = getattr(context.bot_data["live"], "record", None)
     if callable(record):

@@ -33,6 +33,9 @@ ending in "bot", and BotFather replies with the token. Then:
 
 For group chats, also consider /setprivacy (see the README) and /setinline to enable
 inline mode (@your_bot question in any chat).
+
+No token yet? `faqbot playground` runs the bot locally without Telegram: a web page on
+this machine to chat with it in private and in a group, buttons and inline mode included.
 """
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
+from ..store import database_settings
+
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 
 
@@ -66,7 +68,14 @@ class TelegramSettings:
     # identical answers in one group within this many seconds are posted once
     merge_window: float = 60.0
     state_file: Path | None = None  # user languages and group settings survive restarts
-    admins: frozenset[int] = field(default_factory=frozenset)  # bot operators, for later commands
+    admins: frozenset[int] = field(default_factory=frozenset)  # Telegram user ids of the bot's operators
+    # maintainers' workflow: reload the knowledge when its files change (from_env turns it on;
+    # off in a bare TelegramSettings so tests and embedders opt in), and record unanswered
+    # questions in this SQLite file (None: record nothing)
+    watch_knowledge: bool = False
+    reload_debounce: float = 1.0  # seconds
+    database: Path | None = None
+    retention_days: int = 90
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "TelegramSettings":
@@ -75,6 +84,10 @@ class TelegramSettings:
         admins = env.get("FAQBOT_ADMINS", "").replace(",", " ").split()
         if not all(a.lstrip("-").isdigit() for a in admins):
             raise ValueError("FAQBOT_ADMINS lists numeric Telegram user ids, separated by commas")
+        admins_file = env.get("FAQBOT_ADMINS_FILE", "").strip()
+        if admins_file:
+            admins += read_admins_file(Path(admins_file))
+        database, retention_days = database_settings(env)
         return cls(
             token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
             api_url=env.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL,
@@ -91,6 +104,10 @@ class TelegramSettings:
             merge_window=_number(env, "FAQBOT_MERGE_WINDOW", cls.merge_window, float),
             state_file=Path(state_file) if state_file else None,
             admins=frozenset(int(a) for a in admins),
+            watch_knowledge=_flag(env, "FAQBOT_WATCH", True),
+            reload_debounce=_number(env, "FAQBOT_RELOAD_DEBOUNCE", cls.reload_debounce, float),
+            database=database,
+            retention_days=retention_days,
         )
 
     def with_args(self, args: argparse.Namespace) -> "TelegramSettings":
@@ -112,6 +129,24 @@ class TelegramSettings:
     @property
     def base_file_url(self) -> str | None:
         return self.api_url[: -len("/bot")] + "/file/bot" if self.api_url.endswith("/bot") else None
+
+
+def read_admins_file(path: Path) -> list[str]:
+    """FAQBOT_ADMINS_FILE: one numeric Telegram user id per line; blank lines and # comments
+    are ignored (e.g. "123456789  # Li, fair office")."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise ValueError(f"FAQBOT_ADMINS_FILE: cannot read {path}: {error.strerror}") from None
+    admins = []
+    for number, line in enumerate(lines, 1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        if not text.lstrip("-").isdigit():
+            raise ValueError(f"{path}:{number}: expected a numeric Telegram user id, not {text!r}")
+        admins.append(text)
+    return admins
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,0 +1,165 @@
+"""What the bot remembers about its questions: the unanswered ones, and answer counts.
+
+An SQLite file (the standard library's sqlite3, nothing to install or run):
+
+    unanswered     one row per declined, "did you mean" or low-confidence question:
+                   its text, language, chat type, time, best guess and reason
+    answer_counts  answered questions per day, entry, language and chat type
+
+No user name, user id, chat id or message id is stored: a question's text is kept
+for maintainers to read, never who asked it or where. Rows older than the retention
+period are deleted (`prune`, run when the bot starts and then daily).
+
+Every call opens its own connection, so several handlers (threads) can write at
+once; the file is in WAL mode, so `faqbot report` can read while the bot writes.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Mapping
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+DEFAULT_DATABASE = "faqbot.sqlite3"  # in the working directory
+DEFAULT_RETENTION_DAYS = 90
+MAX_TEXT = 1000  # characters of a question kept (the engine matches no more either)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS unanswered (
+    id          INTEGER PRIMARY KEY,
+    asked_at    TEXT NOT NULL,     -- UTC, ISO 8601 to the second
+    text        TEXT NOT NULL,     -- the question as asked (mentions of the bot removed)
+    lang        TEXT NOT NULL,     -- language of the question: en or zh
+    chat_type   TEXT NOT NULL,     -- private, group, supergroup
+    status      TEXT NOT NULL,     -- declined, ambiguous, or answered (with low confidence)
+    reason      TEXT NOT NULL,     -- low-confidence, other-year, other-place, ..., did-you-mean, low-score
+    best_id     TEXT,              -- the entry it came closest to, if any
+    best_score  REAL NOT NULL      -- that entry's confidence, 0-100
+);
+CREATE INDEX IF NOT EXISTS unanswered_asked_at ON unanswered (asked_at);
+CREATE TABLE IF NOT EXISTS answer_counts (
+    day         TEXT NOT NULL,     -- UTC date, YYYY-MM-DD
+    entry_id    TEXT NOT NULL,
+    lang        TEXT NOT NULL,
+    chat_type   TEXT NOT NULL,
+    count       INTEGER NOT NULL,
+    PRIMARY KEY (day, entry_id, lang, chat_type)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    asked_at: str
+    text: str
+    lang: str
+    chat_type: str
+    status: str
+    reason: str
+    best_id: str | None
+    best_score: float
+
+
+@dataclass(frozen=True)
+class AnswerCount:
+    entry_id: str
+    lang: str
+    chat_type: str
+    count: int
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+class QuestionStore:
+    """The SQLite file; safe to share between threads and processes."""
+
+    def __init__(self, path: Path | str, retention_days: int = DEFAULT_RETENTION_DAYS):
+        self.path = Path(path)
+        self.retention_days = retention_days
+        if self.path.parent and not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(self._connect()) as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=10)
+        db.execute("PRAGMA busy_timeout=10000")
+        db.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable enough, and quick
+        return db
+
+    # --- writing -----------------------------------------------------------------------
+
+    def add_unanswered(self, text: str, lang: str, chat_type: str, status: str, reason: str,
+                       best_id: str | None, best_score: float, at: datetime | None = None) -> None:
+        with closing(self._connect()) as db, db:
+            db.execute("INSERT INTO unanswered (asked_at, text, lang, chat_type, status, reason, best_id, best_score)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       (_stamp(at or utc_now()), text[:MAX_TEXT], lang, chat_type, status, reason, best_id,
+                        float(best_score)))
+
+    def count_answer(self, entry_id: str, lang: str, chat_type: str, at: datetime | None = None) -> None:
+        day = (at or utc_now()).astimezone(timezone.utc).date().isoformat()
+        with closing(self._connect()) as db, db:
+            db.execute("INSERT INTO answer_counts (day, entry_id, lang, chat_type, count) VALUES (?, ?, ?, ?, 1)"
+                       " ON CONFLICT (day, entry_id, lang, chat_type) DO UPDATE SET count = count + 1",
+                       (day, entry_id, lang, chat_type))
+
+    def prune(self, now: datetime | None = None) -> int:
+        """Delete what is older than the retention period; returns the rows deleted."""
+        cutoff = (now or utc_now()) - timedelta(days=self.retention_days)
+        with closing(self._connect()) as db, db:
+            deleted = db.execute("DELETE FROM unanswered WHERE asked_at < ?", (_stamp(cutoff),)).rowcount
+            deleted += db.execute("DELETE FROM answer_counts WHERE day < ?",
+                                  (cutoff.astimezone(timezone.utc).date().isoformat(),)).rowcount
+        return deleted
+
+    # --- reading -----------------------------------------------------------------------
+
+    def unanswered(self, days: float | None = None, now: datetime | None = None) -> list[Unanswered]:
+        """Unanswered questions of the last `days` days (all kept ones if None), newest first."""
+        since = _stamp((now or utc_now()) - timedelta(days=days)) if days is not None else ""
+        with closing(self._connect()) as db:
+            rows = db.execute("SELECT asked_at, text, lang, chat_type, status, reason, best_id, best_score"
+                              " FROM unanswered WHERE asked_at >= ? ORDER BY asked_at DESC, id DESC",
+                              (since,)).fetchall()
+        return [Unanswered(*row) for row in rows]
+
+    def answer_counts(self, days: float | None = None, now: datetime | None = None) -> list[AnswerCount]:
+        """Answers per entry, language and chat type over the last `days` days."""
+        since = ((now or utc_now()) - timedelta(days=days)).date().isoformat() if days is not None else ""
+        with closing(self._connect()) as db:
+            rows = db.execute("SELECT entry_id, lang, chat_type, SUM(count) FROM answer_counts WHERE day >= ?"
+                              " GROUP BY entry_id, lang, chat_type", (since,)).fetchall()
+        return [AnswerCount(*row) for row in rows]
+
+
+def store_from_env(environ: Mapping[str, str] | None = None) -> QuestionStore | None:
+    """The store `faqbot run` and `faqbot report` use: $FAQBOT_DB (default faqbot.sqlite3
+    in the working directory; "off" keeps nothing), $FAQBOT_RETENTION_DAYS (default 90)."""
+    path, days = database_settings(environ)
+    return QuestionStore(path, days) if path is not None else None
+
+
+def database_settings(environ: Mapping[str, str] | None = None) -> tuple[Path | None, int]:
+    env = os.environ if environ is None else environ
+    raw = env.get("FAQBOT_DB", "").strip()
+    path = None if raw.lower() in ("off", "none", "-") else Path(raw or DEFAULT_DATABASE)
+    days_raw = env.get("FAQBOT_RETENTION_DAYS", "").strip()
+    try:
+        days = int(days_raw) if days_raw else DEFAULT_RETENTION_DAYS
+    except ValueError:
+        raise ValueError(f"FAQBOT_RETENTION_DAYS must be a whole number of days, not {days_raw!r}") from None
+    if days < 1:
+        raise ValueError("FAQBOT_RETENTION_DAYS must be at least 1")
+    return path, days

@@ -1,0 +1,199 @@
+"""The bot's operators in Telegram: /reload and /unanswered, notices about broken edits,
+and the background work of a running bot (watching the knowledge, pruning old records).
+
+Admins are Telegram user ids (FAQBOT_ADMINS, FAQBOT_ADMINS_FILE). Their commands work in
+a private chat with the bot; from anyone else, or in a group, they get exactly what an
+unknown command gets, so nobody learns they exist (see app.add_handlers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import Application, ContextTypes, filters
+
+from ..core import Problem
+from ..live import LiveKnowledge
+from ..report import report_lines
+from . import handlers, replies
+from .settings import TelegramSettings
+
+log = logging.getLogger(__name__)
+
+ADMIN_COMMANDS = [
+    ("reload", "Reload the knowledge files now", "立即重新加载知识库"),
+    ("unanswered", "Questions I could not answer well", "未能很好回答的问题"),
+]
+PROBLEMS_SHOWN = 10  # a notice lists this many problems; `faqbot check` lists them all
+UNANSWERED_TOP = 10
+UNANSWERED_DAYS = 30
+PRUNE_EVERY = 24 * 3600  # seconds
+
+
+def admins_only(settings: TelegramSettings) -> filters.BaseFilter:
+    """Messages from the configured admins, in their private chat with the bot."""
+    return filters.User(user_id=settings.admins) & filters.ChatType.PRIVATE
+
+
+def _live(context_or_app) -> LiveKnowledge:
+    return context_or_app.bot_data["live"]
+
+
+# --- what admins are told ---------------------------------------------------------------------
+
+
+def problem_lines(problems: Sequence[Problem], limit: int = PROBLEMS_SHOWN) -> list[replies.Line]:
+    lines = [replies.Line(str(problem), "code") for problem in problems[:limit]]
+    if len(problems) > limit:
+        lines.append(replies.Line(f"… and {len(problems) - limit} more: run faqbot check", "i"))
+    return lines
+
+
+def reload_result(live: LiveKnowledge, problems: Sequence[Problem]) -> list[replies.Line]:
+    if problems:
+        return [replies.Line("Knowledge not reloaded: the edit has errors. The previous version is still "
+                             "being served.", "b"), *problem_lines(problems)]
+    kb = live.kb
+    return [replies.Line("Knowledge reloaded.", "b"),
+            replies.Line(f"{len(kb.entries)} entries in {len(kb.topics)} topics, {len(kb.facts)} facts.")]
+
+
+async def notify_admins(application: Application, lines: list[replies.Line]) -> int:
+    """Send every admin a private message; returns how many received it. An admin who never
+    started the bot (or blocked it) cannot be written to: that is logged, not an error."""
+    settings: TelegramSettings = application.bot_data["settings"]
+    delivered = 0
+    for admin in sorted(settings.admins):
+        try:
+            for text in replies.split_lines(lines):
+                await application.bot.send_message(admin, text, parse_mode=ParseMode.HTML)
+            delivered += 1
+        except (Forbidden, BadRequest) as error:  # never started the bot, blocked it, or no such chat
+            log.info("could not notify admin %s: %s", admin, error.message)
+        except TelegramError as error:
+            log.warning("could not notify admin %s: %s", admin, error)
+    return delivered
+
+
+async def reload_reported(application: Application, problems: list[Problem]) -> None:
+    """After a reload the watcher started: tell the admins about a broken edit (once per
+    distinct set of problems), and that it is fixed when a good edit follows."""
+    state = application.bot_data.setdefault("reload_state", {"failing": None})
+    live = _live(application)
+    if problems:
+        key = tuple(str(problem) for problem in problems)
+        if state["failing"] != key:
+            state["failing"] = key
+            await notify_admins(application, reload_result(live, problems))
+    elif state["failing"] is not None:
+        state["failing"] = None
+        await notify_admins(application, reload_result(live, problems))
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/reload: load the knowledge files now, and say how it went."""
+    live = _live(context)
+    problems = await live.reload_async()
+    context.bot_data.setdefault("reload_state", {"failing": None})["failing"] = (
+        tuple(str(problem) for problem in problems) or None)
+    await handlers.reply_html(update, context, replies.split_lines(reload_result(live, problems)))
+
+
+def _numbers(arguments: Sequence[str]) -> list[int]:
+    return [int(a) for a in arguments if a.isdigit() and int(a) > 0]
+
+
+async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/unanswered [TOP] [DAYS]: the most frequent unanswered questions, grouped, and answer
+    counts per entry (the same as `faqbot report`)."""
+    live = _live(context)
+    if live.store is None:
+        await handlers.reply_html(update, context, ["Questions are not being recorded (FAQBOT_DB is off)."])
+        return
+    numbers = _numbers(context.args or [])
+    top = numbers[0] if numbers else UNANSWERED_TOP
+    days = numbers[1] if len(numbers) > 1 else UNANSWERED_DAYS
+    unanswered, answers = await asyncio.gather(asyncio.to_thread(live.store.unanswered, days),
+                                               asyncio.to_thread(live.store.answer_counts, days))
+    kb = live.kb
+    lines = await asyncio.to_thread(report_lines, unanswered, answers, kb, days, top, top)
+    await handlers.reply_html(update, context, replies.split_lines([replies.Line(text, style) for text, style in lines]))
+
+
+# --- menus ---------------------------------------------------------------------------------
+
+
+async def set_admin_menus(application: Application, private_commands: Sequence[tuple[str, str, str]]) -> None:
+    """Each admin's private chat gets the usual menu plus the admin commands; nobody else sees
+    them. Telegram refuses this for an admin who never started the bot: logged, not an error."""
+    settings: TelegramSettings = application.bot_data["settings"]
+    commands = [*private_commands, *ADMIN_COMMANDS]
+    for admin in sorted(settings.admins):
+        scope = BotCommandScopeChat(admin)
+        try:
+            await application.bot.set_my_commands([BotCommand(c, en) for c, en, _ in commands], scope=scope)
+            await application.bot.set_my_commands([BotCommand(c, zh) for c, _, zh in commands], scope=scope,
+                                                  language_code="zh")
+        except TelegramError as error:
+            log.info("no admin menu for %s: %s", admin, error)
+
+
+# --- background work -------------------------------------------------------------------------
+
+
+async def prune_daily(live: LiveKnowledge) -> None:
+    """Delete records older than the retention period: now, and then once a day."""
+    while True:
+        try:
+            deleted = await asyncio.to_thread(live.store.prune)
+            if deleted:
+                log.info("deleted %d question records older than %d days", deleted, live.store.retention_days)
+        except Exception:  # noqa: BLE001 - tomorrow is another try
+            log.exception("pruning old question records failed")
+        await asyncio.sleep(PRUNE_EVERY)
+
+
+async def start_background(application: Application) -> None:
+    """post_init: watch the knowledge directory (if configured) and prune old records."""
+    settings: TelegramSettings = application.bot_data["settings"]
+    live = _live(application)
+    tasks = application.bot_data.setdefault("background", [])
+    if settings.watch_knowledge and callable(getattr(live, "watch", None)):
+        async def on_reload(problems: list[Problem]) -> None:
+            await reload_reported(application, problems)
+
+        tasks.append(asyncio.create_task(_logged(live.watch(on_reload, debounce=settings.reload_debounce)),
+                                         name="faqbot:watch-knowledge"))
+    if getattr(live, "store", None) is not None:
+        tasks.append(asyncio.create_task(prune_daily(live), name="faqbot:prune"))
+
+
+async def _logged(coroutine) -> None:
+    try:
+        await coroutine
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # noqa: BLE001 - the bot keeps serving the last base it loaded
+        log.exception("watching the knowledge directory failed; edits now need /reload")
+
+
+async def stop_background(application: Application) -> None:
+    """post_shutdown: stop the background tasks and finish writing question records."""
+    tasks = application.bot_data.pop("background", [])
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    flush = getattr(_live(application), "flush", None)
+    if callable(flush):
+        await flush()
