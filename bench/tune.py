@@ -1,10 +1,11 @@
 """Choose the matching threshold and margin for a knowledge base on validation questions.
 
-    python bench/tune.py [--knowledge knowledge] [--questions tests/questions/dev.yaml]
+    python bench/tune.py [--knowledge knowledge] [--questions FILE ...]
 
 Prints in-scope accuracy and out-of-scope recall across thresholds, and the
-settings to put in the knowledge directory's settings.yaml. Tune on the dev
-set only: tests/questions/test.yaml is held out for the acceptance test.
+settings to put in the knowledge directory's settings.yaml. Tune on the
+validation sets only (tests/questions/dev.yaml and dev2.yaml, the default):
+tests/questions/test.yaml is held out for the acceptance test.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from bot.evaluation import load_questions, score, tune  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--knowledge", default="knowledge")
-    parser.add_argument("--questions", default="tests/questions/dev.yaml")
+    parser.add_argument("--questions", nargs="+", default=["tests/questions/dev.yaml", "tests/questions/dev2.yaml"])
     args = parser.parse_args()
     kb = load_knowledge(args.knowledge)
-    questions = load_questions(args.questions)
+    questions = [item for path in args.questions for item in load_questions(path)]
     threshold, margin, best = tune(kb, questions)
     rankings = [rank(kb, item.question) for item in questions]
     print(f"{len(questions)} questions: {best.in_scope} in scope, {best.out_of_scope} out of scope\n")

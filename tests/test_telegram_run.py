@@ -114,7 +114,8 @@ async def test_webhook_mode_with_a_secret_token():
 async def test_faqbot_run_serves_and_stops_on_sigterm(tmp_path):
     state_file = tmp_path / "state.pickle"
     async with LocalBotApi(token=TOKEN, bot_username=BOT_USERNAME, limits=scaled_limits()) as api:
-        env = clean_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.base_url, FAQBOT_STATE_FILE=str(state_file))
+        env = clean_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.base_url, FAQBOT_STATE_FILE=str(state_file),
+                        FAQBOT_DB=str(tmp_path / "faqbot.sqlite3"))
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", "--knowledge", str(KNOWLEDGE), env=env, cwd=PROJECT,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
