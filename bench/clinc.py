@@ -51,6 +51,7 @@ from rapidfuzz import fuzz, process  # noqa: E402
 from rapidfuzz.utils import default_process  # noqa: E402
 
 import clinc_to_knowledge as converter  # noqa: E402
+from machine import cpu_model, pin_to_one_core  # noqa: E402
 from bot.core import ask, build, load_knowledge, read_knowledge  # noqa: E402
 from bot.core.engine import rank  # noqa: E402
 from bot.evaluation import OBJECTIVES, Labelled, Scores, load_questions, pick, score, tune  # noqa: E402
@@ -85,25 +86,6 @@ QUICK = Size(20, 30, 30, 200)
 
 
 # --- machine ---------------------------------------------------------------------------
-
-
-def pin_to_one_core() -> str:
-    try:
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}"
-    except (AttributeError, OSError):
-        return "not pinned (no sched_setaffinity)"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def machine_lines(pinned: str) -> list[str]:

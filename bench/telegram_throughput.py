@@ -28,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import telegram  # noqa: E402
 
@@ -36,6 +37,7 @@ from bot.live import LiveKnowledge  # noqa: E402
 from bot.localapi import LocalBotApi, RateLimits  # noqa: E402
 from bot.tg.app import build_application  # noqa: E402
 from bot.tg.settings import TelegramSettings  # noqa: E402
+from machine import cpu_model  # noqa: E402
 
 TOKEN = "424242:BENCH-token"
 
@@ -43,16 +45,6 @@ TOKEN = "424242:BENCH-token"
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def reply_time(api: LocalBotApi, chat_id: int, message_id: int) -> float | None:
@@ -119,7 +111,7 @@ async def main(burst_size: int, samples: int) -> None:
         return (f"| {name} | {len(values)} | {statistics.median(values) * 1000:.1f} ms "
                 f"| {percentile(values, 0.99) * 1000:.1f} ms |")
 
-    print(f"Machine: {cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+    print(f"Machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"python-telegram-bot {telegram.__version__}, {platform.system()} {platform.release()}")
     print("Rate limiting off on both sides; server in the same process.\n")
     print("| Measure | Updates | Rate | Time |")

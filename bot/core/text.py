@@ -27,6 +27,7 @@ _POSSESSIVE = re.compile(r"(?<=[a-z])'s\b", re.IGNORECASE)
 _BRITISH_ISE = re.compile(r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations)\b")  # utilise -> utilize
 # "tell us", "help us": the pronoun, which the synonyms would otherwise read as the US.
 _PRONOUN_US = re.compile(r"(?i:\b(tell|give|show|help|let|send|teach|join|contact|email|ask|remind|update)) us\b")
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")  # pasted markup: <b>GDP</b>
 _CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 
 # Words that carry no topic: an unknown one is dropped, not held against a match.
@@ -101,6 +102,7 @@ def clean(text: str) -> str:
     """Unicode and markup clean-up every message gets before anything else."""
     text = unicodedata.normalize("NFKC", text or "")
     text = _CONTROL.sub(" ", text)
+    text = _HTML_TAG.sub(" ", text)
     text = _LEADING_COMMAND.sub(" ", text)
     text = _MENTION_OR_URL.sub(" ", text)
     text = text.replace("\u2019", "'").replace("\u2018", "'")
