@@ -162,14 +162,14 @@ async def test_questions_are_recorded_without_who_asked_and_shown_with_unanswere
             alice = bot.api.add_user("Alice", last_name="Smith", username="alice_s", language_code="en")
             chat = bot.api.private_chat(alice)
             declined = find_question(live.kb, "declined", DECLINED_CANDIDATES)
-            for text in (declined, declined.lower(), "<b>weather</b> & Paris?", "How much did Chongqing export?"):
+            for text in (declined, declined.lower(), "<b>wifi</b> & password?", "How much did Chongqing export?"):
                 await bot.reply_to(bot.api.user_sends(alice, chat, text))
             group = bot.api.add_group("Fair hall", members=[alice])
             await bot.reply_to(bot.api.user_sends(alice, group, f"/ask {declined}"))
             await live.flush()
 
             recorded = store.unanswered()
-            assert {row.text for row in recorded} >= {declined, declined.lower(), "<b>weather</b> & Paris?"}
+            assert {row.text for row in recorded} >= {declined, declined.lower(), "<b>wifi</b> & password?"}
             assert {row.chat_type for row in recorded} == {"private", "supergroup"}
             assert all(row.status == "declined" for row in recorded if row.text != "How much did Chongqing export?")
             # nothing about Alice or her chats anywhere in the file
@@ -183,8 +183,8 @@ async def test_questions_are_recorded_without_who_asked_and_shown_with_unanswere
             report = await bot.new_bot_message(admin_chat, 0)
             assert report.text.startswith("Unanswered questions (last 30 days):")
             assert f"1. 3× “{declined}”" in report.text  # the same question, three times, grouped
-            assert "“<b>weather</b> & Paris?”" in report.text  # shown as typed ...
-            assert "&lt;b&gt;weather&lt;/b&gt; &amp; Paris?" in report.html  # ... because it was escaped
+            assert "“<b>wifi</b> & password?”" in report.text  # shown as typed ...
+            assert "&lt;b&gt;wifi&lt;/b&gt; &amp; password?" in report.html  # ... because it was escaped
             assert "Answers per entry" in report.text
             assert report.html.startswith("<b>Unanswered questions")
 
