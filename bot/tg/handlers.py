@@ -427,14 +427,24 @@ def pressed_entry(context: ContextTypes.DEFAULT_TYPE) -> tuple[KnowledgeBase, st
     return kb, lang, ident if ident in kb.entries else None
 
 
+async def pressed_answer(update: Update, context: ContextTypes.DEFAULT_TYPE):
+    """(kb, lang, entry id) of a pressed answer button; None, after telling the presser,
+    when the button is out of date (an entry removed by a reload, a deleted message)."""
+    kb, lang, entry_id = pressed_entry(context)
+    if entry_id is None or update.callback_query.message is None:
+        await answer_button(update, context, say(kb, "outdated", lang))
+        return None
+    return kb, lang, entry_id
+
+
 async def related_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A related question or /start example: its answer as a new message, replying to the
     pressed one. In a group it counts like any answer (rate limit, merging)."""
     query = update.callback_query
-    kb, lang, entry_id = pressed_entry(context)
-    if entry_id is None or query.message is None:
-        await answer_button(update, context, say(kb, "outdated", lang))
+    pressed = await pressed_answer(update, context)
+    if pressed is None:
         return
+    kb, lang, entry_id = pressed
     chat = query.message.chat
     if is_group(chat) and recent_answers(context).is_recent(chat.id, entry_id, lang):
         # The cheap way to tell the presser: a notice only they see, no group message.
@@ -450,10 +460,10 @@ async def related_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def choice_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A "did you mean" option: the question message becomes that answer (anyone may press)."""
     query = update.callback_query
-    kb, lang, entry_id = pressed_entry(context)
-    if entry_id is None or query.message is None:
-        await answer_button(update, context, say(kb, "outdated", lang))
+    pressed = await pressed_answer(update, context)
+    if pressed is None:
         return
+    kb, lang, entry_id = pressed
     await answer_button(update, context)
     answer = render_answer(kb, entry_id, lang)
     await edit_into(context, query.message, replies.split_lines(replies.answer_lines(answer)),
@@ -490,10 +500,10 @@ async def topic_list_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE)
 async def browsed_entry_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/topics browser: an answer, in place, with its related questions and "back"."""
     query = update.callback_query
-    kb, lang, entry_id = pressed_entry(context)
-    if entry_id is None or query.message is None:
-        await answer_button(update, context, say(kb, "outdated", lang))
+    pressed = await pressed_answer(update, context)
+    if pressed is None:
         return
+    kb, lang, entry_id = pressed
     await answer_button(update, context)
     answer = render_answer(kb, entry_id, lang)
     await edit_into(context, query.message, replies.split_lines(replies.answer_lines(answer)),
