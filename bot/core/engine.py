@@ -17,7 +17,7 @@ from .knowledge import LANGS, KnowledgeBase, KnowledgeError, read_knowledge
 from .matcher import Candidate, Index, Ranking
 from .render import Answer, facts_used, fill, render_answer
 from .scope import entry_scope, out_of_scope
-from .text import Synonyms, analyse
+from .text import Synonyms
 
 MAX_QUESTION_CHARS = 1000  # longer messages are matched on their start only
 GUARD_FLOOR = 0.5  # share of the threshold from which a scope guard names its reason
@@ -84,20 +84,18 @@ def _entry_documents(kb: KnowledgeBase) -> dict[str, list[tuple[str, float]]]:
 
 def build(kb: KnowledgeBase) -> KnowledgeBase:
     """Attach the matching index and entry scopes to a checked knowledge base."""
-    synonyms = Synonyms(kb.synonyms)
-    documents = _entry_documents(kb)
+    exact = {entry.id: [*(q for lang in LANGS for q in entry.questions[lang]),
+                        *(k for lang in LANGS for k in entry.keywords[lang])] for entry in kb.entries.values()}
+    index = Index(_entry_documents(kb), Synonyms(kb.synonyms), exact=exact)
     scopes = {}
     for entry in kb.entries.values():
-        texts = [analyse(text, synonyms).normalised for text, _ in documents[entry.id]]
+        texts = index.normalised_documents[entry.id]
         used = facts_used(kb, entry.answer.en)
         # every answer states its source's publication date, so those years are covered too
         years = {f.period.year for f in used if f.period and f.period.year}
         years |= {source.period.year for source in ({f.source for f in used} or kb.sources.values())}
         has_figures = any(f.is_figure for f in used)
         scopes[entry.id] = entry_scope(texts, years, has_figures)
-    exact = {entry.id: [*(q for lang in LANGS for q in entry.questions[lang]),
-                        *(k for lang in LANGS for k in entry.keywords[lang])] for entry in kb.entries.values()}
-    index = Index(documents, synonyms, exact=exact)
     return replace(kb, index=index, scopes=MappingProxyType(scopes))
 
 

@@ -1,18 +1,21 @@
-"""Which FAQ entry answers a question, how sure we are, and when to decline.
+"""Which FAQ entry answers a question, and how sure we are.
 
-The model, chosen on CLINC150's validation split (see bench/):
+The model, chosen on CLINC150's and the team's validation questions (see bench/):
 
-* every entry is a bag of weighted features of its question variants and
-  keywords (text.features: stemmed words, word pairs, character n-grams, Chinese
-  character bigrams), weighted by how rare they are across entries (idf);
-* a multinomial naive Bayes score says which entry's wording the question is
-  most like; a cosine similarity with the entry's centroid says how much of the
-  question that entry actually covers, so unknown topic words ("Chengdu",
-  "weather") pull the similarity down while chat fillers are ignored;
-* confidence = sqrt(posterior x similarity), 0-100.  Below the knowledge
-  base's threshold the bot declines; when the runner-up's posterior is within
-  the margin it asks "did you mean ...?" instead of guessing.
+* every entry is a bag of weighted features of its question variants, keywords
+  and answers (text.features: stemmed words, word pairs, character n-grams,
+  Chinese character unigrams and bigrams), weighted by how rare they are across
+  entries (idf);
+* entries are ranked by a multinomial naive Bayes score, plus an averaged
+  perceptron trained on the entries' own wording (it learns the words that
+  tell close entries apart), plus the cosine similarity with the entry's
+  centroid in the question's language, plus a bonus when the question is one of
+  the entry's questions or keywords word for word;
+* confidence (0-100) = sqrt(posterior x similarity) x sqrt(coverage), where
+  coverage is the share of the question's topic words the entry knows: unknown
+  topic words ("Chengdu", "weather") pull it down, chat fillers do not.
 
+What to do with a ranking (answer, "did you mean", decline) is engine.decide's.
 rapidfuzz corrects misspelt words against the knowledge base's own vocabulary
 before any of this ("chongqnig" -> "chongqing").
 """
@@ -107,8 +110,17 @@ class Index:
         self.synonyms = synonyms
         self.alternatives = alternatives
         self.entry_ids = list(documents)
-        analysed = {entry_id: [(analyse(text, synonyms), weight) for text, weight in texts]
+        memo: dict[str, Analysis] = {}  # a question is often also a keyword or an exact phrase
+
+        def analysed_once(text: str) -> Analysis:
+            if text not in memo:
+                memo[text] = analyse(text, synonyms)
+            return memo[text]
+
+        analysed = {entry_id: [(analysed_once(text), weight) for text, weight in texts]
                     for entry_id, texts in documents.items()}
+        # the documents as normalised text, for the engine's scope guards
+        self.normalised_documents = {entry_id: [a.normalised for a, _ in items] for entry_id, items in analysed.items()}
         self.vocabulary = sorted({word for items in analysed.values() for a, _ in items for word in a.words})
         self._known_words = frozenset(self.vocabulary)
         self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
@@ -121,7 +133,7 @@ class Index:
         self.exact: dict[tuple, set[int]] = defaultdict(set)
         for index, entry_id in enumerate(self.entry_ids):
             for phrase in (exact or {}).get(entry_id, ()):
-                self.exact[_exact_key(analyse(phrase, synonyms))].add(index)
+                self.exact[_exact_key(analysed_once(phrase))].add(index)
 
     # --- building ------------------------------------------------------------------
 
@@ -153,7 +165,7 @@ class Index:
         language: a Chinese question is compared with the Chinese wording only,
         so the English half of an entry does not dilute its similarity."""
         self.log_likelihood: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        self.log_likelihood_rows: list[dict[str, float]] = []
+        self.entry_features: list[frozenset[str]] = []  # to measure coverage of the best candidates
         self.centroid: dict[str, list[tuple[int, float]]] = defaultdict(list)  # slot = entry * 2 + language
         self.log_prior_unit = []
         for index, variants in enumerate(per_entry):
@@ -167,7 +179,7 @@ class Index:
             self.log_prior_unit.append(math.log(SMOOTHING / total))
             for feature, weight in mass.items():
                 self.log_likelihood[feature].append((index, math.log(1 + weight / SMOOTHING)))
-            self.log_likelihood_rows.append(mass)
+            self.entry_features.append(frozenset(mass))
             for language, centroid in enumerate(by_language):
                 norm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
                 for feature, weight in centroid.items():
@@ -209,8 +221,7 @@ class Index:
 
     def _merge_evidence(self, per_entry) -> None:
         """One posting list per feature with naive Bayes and perceptron weights
-        added up, so ranking walks it once; and each entry's feature set, to
-        measure the coverage of the few best candidates only."""
+        added up, so ranking walks it once."""
         evidence: dict[str, dict[int, float]] = defaultdict(dict)
         for feature, postings in self.log_likelihood.items():
             for index, value in postings:
@@ -220,9 +231,7 @@ class Index:
             for index, value in postings:
                 row[index] = row.get(index, 0.0) + DISCRIMINATIVE_WEIGHT * value
         self.evidence = {feature: tuple(row.items()) for feature, row in evidence.items()}
-        self.entry_features = [frozenset(f for f, _ in self.log_likelihood_rows[index].items())
-                               for index in range(len(per_entry))]
-        del self.log_likelihood, self.discriminative, self.log_likelihood_rows
+        del self.log_likelihood, self.discriminative
 
     # --- querying --------------------------------------------------------------------
 
