@@ -151,7 +151,9 @@ def match(kb: KnowledgeBase, question: str) -> Match:
 def read_asked(kb: KnowledgeBase, question: str, ranking: Ranking) -> Asked:
     """What the question asks, read with the knowledge base's lexicon and parties."""
     meaning = kb.meaning
-    return read_question(ranking.analysis.normalised, clean(question[:MAX_QUESTION_CHARS]).lower(),
+    corrected = iter(ranking.analysis.words)  # spelling-corrected, in the order they stand
+    tokens = [next(corrected, token) if token.isascii() else token for token in ranking.analysis.normalised.split()]
+    return read_question(" ".join(tokens), clean(question[:MAX_QUESTION_CHARS]).lower(),
                          ranking.analysis.years, kb.lexicon, meaning.party_names, meaning.party_phrases, meaning.home)
 
 
@@ -232,8 +234,10 @@ def resolve_meaning(kb: KnowledgeBase, asked: Asked, ranking: Ranking, common: d
     meaning = kb.meaning
     best = ranking.best
     own = _described_facts(kb, best.entry_id)
-    if not own and not asked.asks_figure:
-        return None  # a question about a statement (the brief's text), not a figure
+    if asked.asks_name and not asked.asks_figure:
+        return None  # "which company ...": a question about the brief's text, not a figure
+    if not own and not asked.explicit:
+        return None  # "what is special about Chongqing for trade": the topic is a statement
     home_places = kb.settings["home_places"]
     checks = {fact_id: disagreements(asked, described, kb.lexicon, home_places, meaning.published)
               for fact_id, described in meaning.described.items()}
@@ -274,9 +278,10 @@ def _close_agreeing(kb: KnowledgeBase, ranking: Ranking, agreeing: list[str], th
     """Entries retrieval cannot tell apart (within the margin) that both give an agreeing figure."""
     best = ranking.best
     agreeing = set(agreeing)
+    home = kb.meaning.home_entry
     return tuple(c.entry_id for c in ranking.candidates
                  if c.score >= threshold and best.posterior - c.posterior < margin
-                 and agreeing & set(_described_facts(kb, c.entry_id)))
+                 and any(home.get(f) == c.entry_id for f in agreeing))
 
 
 def _premise(kb: KnowledgeBase, asked: Asked, fact_id: str) -> bool | None:

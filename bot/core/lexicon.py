@@ -110,12 +110,18 @@ class Lexicon:
                                       spec.get("subject", "origin"), bool(spec.get("average")),
                                       Phrases(_bilingual(spec)), Phrases(_bilingual(spec.get("hints"))))
                          for mid, spec in data["measures"].items()}
+        # one pass over every measure word, longest first: "进出口" is trade, not exports
+        self.measure_of = {w.lower(): mid for mid, spec in data["measures"].items() for w in _bilingual(spec)}
+        self.measure_words = Phrases(self.measure_of)
+        self.hint_of = {w.lower(): mid for mid, spec in data["measures"].items() for w in _bilingual(spec.get("hints"))}
+        self.hint_words = Phrases(self.hint_of)
         self.compounds = {cid: Compound(cid, spec["op"], tuple(spec["measures"]), Phrases(_bilingual(spec)))
                           for cid, spec in data["compounds"].items()}
         self.operations = {op: Phrases(_bilingual(spec)) for op, spec in data["operations"].items()}
         flows = data["flows"]
         self.flow_markers = {role: Phrases(_words(flows.get(role)) + _words(flows.get(f"zh_{role}")))
                              for role in ("to", "from", "with", "receive")}
+        self.not_markers = frozenset(_words(flows.get("zh_not_markers")))
         self.unit_names = {word.lower(): uid for uid, spec in data["units"].items() for word in _bilingual(spec)}
         self.unit_phrases = Phrases(self.unit_names)  # longest first: 美元 is USD, not 元
         self.scales = {word: int(spec["value"]) for spec in data["scales"].values() for word in _bilingual(spec)}
@@ -130,6 +136,9 @@ class Lexicon:
         self.details = {kind: Phrases([w.replace("-", " ") for w in _bilingual(spec)])
                         for kind, spec in data["details"].items()}
         self.asks_for_figure = Phrases(_bilingual(data["asks_for_figure"]))
+        self.asks_for_name = Phrases(_bilingual(data.get("asks_for_name")))
+        self.asks_for_date = Phrases(_bilingual(data.get("asks_for_date")))
+        self.as_of = Phrases(_bilingual(data.get("as_of")))
         self.places = {pid: Place(pid, {lang: tuple(_words(spec.get(lang))) for lang in ("en", "zh")},
                                   Phrases(_bilingual(spec)))
                        for pid, spec in data["places"].items()}
@@ -175,7 +184,7 @@ def default_data() -> dict:
 DEFAULT_SECTIONS = frozenset(("stopwords", "chat_words", "greetings", "smalltalk", "measures", "compounds",
                               "operations", "flows", "units", "scales", "comparators", "now", "relative_years",
                               "flow_period", "cumulative", "all_partners", "not_measures", "details",
-                              "asks_for_figure", "places"))
+                              "asks_for_figure", "asks_for_name", "asks_for_date", "as_of", "places"))
 
 
 def build_lexicon(extra: dict | None = None) -> Lexicon:

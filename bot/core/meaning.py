@@ -50,6 +50,10 @@ class Asked:
     unit: str | None = None  # a currency or unit asked in
     claims: tuple[Claim, ...] = ()
     asks_figure: bool = False
+    asks_name: bool = False  # "which company ...": a name, not a figure
+    explicit: bool = False  # asks for a figure in so many words ("how much", a number, a share)
+    total_words: bool = False  # "total", "全市": with all partners, even when one is named
+    as_of: bool = False  # "as of end-2013", "截至": a running total at a date
     weak: bool = False  # the measure was read from hint words only ("how big", "capital")
 
     @property
@@ -136,7 +140,7 @@ def _claims(cleaned: str, lexicon: Lexicon) -> tuple[Claim, ...]:
 
 
 def _role_before(text: str, start: int, lexicon: Lexicon) -> str | None:
-    """The flow marker right before a party mention: 'to', 'from', 'with', or None (the subject)."""
+    """The flow marker right before a party mention: 'to', 'from', 'with', or None."""
     before = text[:start].rstrip()
     words = before.split()
     while words and words[-1] in _SKIP_BEFORE:
@@ -145,13 +149,14 @@ def _role_before(text: str, start: int, lexicon: Lexicon) -> str | None:
     tail = before[-2:]
     for role in ("to", "from", "with"):
         for _, end, phrase in lexicon.flow_markers[role].find(tail_latin):
-            if end == len(tail_latin):
+            if end == len(tail_latin) and phrase.isascii():
                 return role
-        if tail and any(end == len(tail) and not phrase.isascii() for _, end, phrase in
-                        lexicon.flow_markers[role].find(tail)):
-            return role
-    if words and words[-1] == "of":
-        return None
+        for marker_start, end, phrase in lexicon.flow_markers[role].find(tail):
+            if end == len(tail) and not phrase.isascii():
+                at = len(before) - len(tail) + marker_start
+                if any(before[max(0, at - len(w) + len(phrase)):at + len(phrase)] == w for w in lexicon.not_markers):
+                    continue  # 合同, 现在: part of another word
+                return role
     return None
 
 
@@ -159,104 +164,156 @@ def _role_before(text: str, start: int, lexicon: Lexicon) -> str | None:
 class _Mention:
     party: str
     start: int
-    role: str | None
+    end: int
+    role: str | None  # to, from, with (a marker before it), attr ("US firms"), or None
 
 
 def _parties(text: str, names: dict[str, str], phrases: Phrases, lexicon: Lexicon) -> list[_Mention]:
-    mentions = []
-    for start, _, phrase in phrases.find(text):
-        mentions.append(_Mention(names[phrase], start, _role_before(text, start, lexicon)))
-    return mentions
+    return [_Mention(names[phrase], start, end, _role_before(text, start, lexicon))
+            for start, end, phrase in phrases.find(text)]
 
 
-def _measures(text: str, lexicon: Lexicon, hints: bool = True) -> list[tuple[int, str]]:
-    """(position, measure id) of each measure word; hint words only when nothing else is found."""
-    found = [(start, mid) for mid, m in lexicon.measures.items() for start, _, _ in m.words.find(text)]
+def _measures(text: str, lexicon: Lexicon, hints: bool = True) -> list[tuple[int, int, str]]:
+    """(start, end, measure id) of each measure word, longest words first ("进出口" is trade,
+    not exports); hint words only when nothing else is found."""
+    found = [(start, end, lexicon.measure_of[phrase]) for start, end, phrase in lexicon.measure_words.find(text)]
     if not found and hints:
-        found = [(start, mid) for mid, m in lexicon.measures.items() for start, _, _ in m.hints.find(text)]
-    return sorted(found)
+        found = [(start, end, lexicon.hint_of[phrase]) for start, end, phrase in lexicon.hint_words.find(text)]
+    return found
 
 
 RECEIVER_GAP = 12  # characters between a party and a verb such as "approved" for it to be the receiver
+ATTRIBUTE_GAP = 2  # "US firms", "美国企业", "usa 投资": a party this close before the measure word
 
 
-def _receiver(mentions: list[_Mention], receive_at: list[int], text: str) -> None:
+def _receiver(mentions: list[_Mention], receive_at: list[int]) -> None:
     """"Chongqing has approved ... US-funded firms": the party right before a receiving verb
     is the flow's destination."""
     for verb in receive_at:
         before = [m for m in mentions if m.start < verb and m.role is None]
-        if before and verb - before[-1].start - len(before[-1].party) <= RECEIVER_GAP:
+        if before and verb - before[-1].end <= RECEIVER_GAP:
             before[-1].role = "to"
 
 
-def _direction(mentions: list[_Mention], measure, home: str):
-    """(origin, destination) of a directed flow from the parties' roles."""
-    origin = next((m.party for m in mentions if m.role == "from"), None)
-    destination = next((m.party for m in mentions if m.role == "to"), None)
-    subjects = [m.party for m in mentions if m.role is None]
-    partners = [m.party for m in mentions if m.role == "with"]
+def _attributes(mentions: list[_Mention], measure_spans, directed_ids) -> None:
+    """A party written right before a directed measure word qualifies it: "US investment",
+    "美国企业" name the investor; "Chongqing's exports" the exporter."""
+    for mention in mentions:
+        if mention.role is None and any(0 <= start - mention.end <= ATTRIBUTE_GAP and mid in directed_ids
+                                        for start, _, mid in measure_spans):
+            mention.role = "attr"
+
+
+def _direction(mentions: list[_Mention], measure, measure_at: int, home: str):
+    """(origin, destination) of a directed flow from the parties' roles.
+
+    The subject of "exports" is the origin, of "imports" the destination (`measure.subject`);
+    a "with" partner, or a bare party after the measure word ("exports us", "出口美国"), is the
+    other end."""
+    ends = {"origin": None, "destination": None}
     subject_side = measure.subject
-    for party in subjects + partners:
-        if subject_side == "origin" and origin is None and party != destination:
-            origin = party
-        elif destination is None and party != origin:
-            destination = party
-        elif origin is None and party != destination:
-            origin = party
-    if origin is None and destination is None and measure.reverse:
-        # "exports?" in a bot about one place: that place's exports
-        origin, destination = (home, None) if measure.subject == "origin" else (None, home)
-    return origin, destination
+    other_side = "destination" if subject_side == "origin" else "origin"
+    for mention in mentions:
+        if mention.role == "from" and ends["origin"] is None:
+            ends["origin"] = mention.party
+        elif mention.role == "to" and ends["destination"] is None:
+            ends["destination"] = mention.party
+    before = [m for m in mentions if m.role in ("attr", None) and m.start < measure_at]
+    if len(before) == 1:
+        before[0].role = "attr"  # "US firms", "Chongqing's exports": the one party before is the subject
+    elif before:  # "cq us exports": the first is the subject, the next the other end
+        before[0].role = "attr"
+        for mention in before[1:]:
+            mention.role = "with"
+    ordered = ([m for m in mentions if m.role == "attr"]
+               + [m for m in mentions if m.role in ("with", None)])
+    for mention in ordered:
+        if mention.party in ends.values():
+            continue
+        counterpart = mention.role == "with" or (mention.role is None and mention.start > measure_at)
+        side = other_side if counterpart else subject_side
+        if ends[side] is None:
+            ends[side] = mention.party
+        elif ends[other_side if side == subject_side else subject_side] is None:
+            ends[other_side if side == subject_side else subject_side] = mention.party
+    if ends["origin"] is None and ends["destination"] is None and measure.reverse:
+        ends[subject_side] = home  # "exports?" in a bot about one place: that place's exports
+    elif measure.reverse and ends[subject_side] is None and ends[other_side] != home:
+        ends[subject_side] = home  # "exports to the US": Chongqing's
+    return ends["origin"], ends["destination"]
+
+
+def _read_compounds(text: str, lexicon: Lexicon):
+    """(op, measure ids, text with the compounds masked): "trade surplus" is exports minus imports."""
+    op, measure_ids = None, []
+    for compound in lexicon.compounds.values():
+        found = compound.words.find(text)
+        if found:
+            op = compound.op
+            measure_ids += list(compound.measures)
+            text = _mask(text, found)
+    return op, measure_ids, text
+
+
+def _read_measures(text: str, lexicon: Lexicon, have_compound: bool):
+    """(measure word spans, weak): measure words, or hint words when there is nothing else."""
+    spans = _measures(text, lexicon, hints=False)
+    weak = not have_compound and not spans
+    if weak:
+        spans = _measures(text, lexicon)
+    return spans, weak
+
+
+def _read_op(text: str, lexicon: Lexicon, claims) -> str | None:
+    for name, phrases in lexicon.operations.items():
+        if name == "difference" and claims:
+            continue  # "more than 30 million" compares with a number; it is not a difference
+        if phrases.search(text):
+            return name
+    return None
 
 
 def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon: Lexicon,
                   party_names: dict[str, str], party_phrases: Phrases, home: str) -> Asked:
     """Read what the question asks. `normalised`: the matcher's normalised text (synonyms
-    applied); `cleaned`: the text before normalisation, for numbers and symbols."""
-    unit_spans = lexicon.unit_phrases.find(normalised)
-    units = {lexicon.unit_names[phrase] for _, _, phrase in unit_spans + lexicon.unit_phrases.find(cleaned)}
-    text = _mask(normalised, unit_spans + lexicon.not_measures.find(normalised))
+    applied, spelling corrected); `cleaned`: the text before normalisation, for numbers."""
+    text = _mask(normalised, lexicon.not_measures.find(normalised))
+    compound_op, compound_ids, text = _read_compounds(text, lexicon)
+    unit_spans = lexicon.unit_phrases.find(text)  # after compounds: "per km²" asks for no unit
+    units = {lexicon.unit_names[phrase] for _, _, phrase in unit_spans}
+    text = _mask(text, unit_spans)
     mentions = _parties(text, party_names, party_phrases, lexicon)
-    op, measure_ids = None, []
-    for compound in lexicon.compounds.values():
-        spans = compound.words.find(text)
-        if spans:
-            op = compound.op
-            measure_ids += list(compound.measures)
-            text = _mask(text, spans)
-    strong = [mid for _, mid in _measures(text, lexicon, hints=False)]
-    weak = not measure_ids and not strong
-    measure_ids += strong or ([mid for _, mid in _measures(text, lexicon)] if not measure_ids else [])
+    spans, weak = _read_measures(text, lexicon, bool(compound_ids))
+    measure_ids = compound_ids + [mid for _, _, mid in spans]
     claims = _claims(cleaned, lexicon)
-    if op is None:
-        for name, phrases in lexicon.operations.items():
-            spans = phrases.find(text)
-            if name == "difference" and claims:
-                spans = []  # "more than 30 million" compares with a number; it is not a difference
-            if spans:
-                op = name
-                break
+    op = compound_op or _read_op(_mask(text, spans), lexicon, claims)  # 占地 is area, not a share
+    if op == "per" and any(lexicon.measures[mid].average for mid in measure_ids):
+        # "average income", "income per person": the income figure is itself an average
+        op, measure_ids = None, [mid for mid in measure_ids if lexicon.measures[mid].average]
     measures = [lexicon.measures[mid] for mid in dict.fromkeys(measure_ids)]
-    if op == "per" and measures and all(m.average for m in measures):
-        op = None  # "average income" is the income figure itself
-    directed = next((m for m in measures if m.directed), None)
-    origin = destination = None
-    parties = frozenset(m.party for m in mentions)
-    if directed is not None:
-        _receiver(mentions, [start for start, _, _ in lexicon.flow_markers["receive"].find(text)], text)
-        origin, destination = _direction(mentions, directed, home)
-    relative = next((say for phrases, say in lexicon.relative_years if phrases.search(normalised)), None)
     if op is None and any(c.percent for c in claims) and len(measures) > 1:
         op = "share"  # "is more than half of the investment in use?"
-    asks = bool(lexicon.asks_for_figure.search(normalised) or claims or op)
+    origin = destination = None
+    directed = next((m for m in measures if m.directed), None)
+    if directed is not None:
+        _receiver(mentions, [start for start, _, _ in lexicon.flow_markers["receive"].find(text)])
+        _attributes(mentions, spans, {m.id for m in measures if m.directed})
+        measure_at = next((start for start, _, mid in spans if mid == directed.id), len(text))
+        origin, destination = _direction(mentions, directed, measure_at, home)
+    parties = frozenset(m.party for m in mentions)
+    asks_name = lexicon.asks_for_name.search(normalised)
+    explicit = bool(lexicon.asks_for_figure.search(normalised) or claims or op)
     return Asked(
         measures=frozenset(m.family for m in measures), named_measures=frozenset(m.id for m in measures), op=op,
         origin=origin, destination=destination, parties=parties,
         all_partners=lexicon.all_partners.search(normalised) and not (parties - {home}),
-        years=years, relative_year=relative, now=lexicon.now.search(normalised),
-        flow_period=lexicon.flow_period.search(normalised), cumulative=lexicon.cumulative.search(normalised),
-        unit=sorted(units)[0] if len(units) == 1 else None,
-        claims=claims, asks_figure=asks, weak=weak)
+        years=years, relative_year=next((say for phrases, say in lexicon.relative_years
+                                         if phrases.search(normalised)), None),
+        now=lexicon.now.search(normalised), flow_period=lexicon.flow_period.search(normalised),
+        cumulative=lexicon.cumulative.search(normalised), unit=sorted(units)[0] if len(units) == 1 else None,
+        claims=claims, asks_figure=explicit or bool(spans and not weak and not asks_name), asks_name=asks_name,
+        explicit=explicit, weak=weak, total_words=lexicon.all_partners.search(normalised),
+        as_of=lexicon.as_of.search(normalised))
 
 
 # --- checking a fact against a question -------------------------------------------------------
@@ -298,11 +355,11 @@ def _measure_agrees(asked: Asked, fact: Described, lexicon: Lexicon) -> bool:
 def _named_agree(asked: Asked, fact: Described, lexicon: Lexicon) -> bool:
     """Contracted vs utilised: when the question names the narrower measure, the fact must be it."""
     facts = [fact, *fact.inputs]
-    for named in asked.named_measures:
-        spec = lexicon.measures.get(named)
-        if spec and spec.broader and not any(f.named_measure == named for f in facts):
-            return False
-    return True
+    narrower = [m for m in asked.named_measures if m in lexicon.measures and lexicon.measures[m].broader]
+    present = [m for m in narrower if any(f.named_measure == m for f in facts)]
+    if fact.op or asked.op:
+        return len(present) == len(narrower)
+    return not narrower or bool(present)  # "contracted and utilised investment": either figure
 
 
 def _is_count(measure: str, lexicon: Lexicon) -> bool:
@@ -316,6 +373,15 @@ def _direction_agrees(asked: Asked, fact: Described) -> bool:
         return True
     return any((not asked.origin or asked.origin == f.origin) and
                (not asked.destination or asked.destination in (f.destination, "*")) for f in directed)
+
+
+def _partner_of(fact: Described, home: str) -> str | None:
+    """The other party of a flow: its partner, or the end that is not the home place."""
+    if fact.partner:
+        return fact.partner
+    if fact.origin or fact.destination:
+        return fact.origin if fact.destination == home else fact.destination
+    return None
 
 
 def _year_agrees(year: int, fact: Described, published: int) -> bool:
@@ -339,15 +405,16 @@ def disagreements(asked: Asked, fact: Described, lexicon: Lexicon, home_places, 
         found.append(Disagreement(MEASURE, ",".join(sorted(asked.named_measures))))
     if not _direction_agrees(asked, fact):
         found.append(Disagreement(DIRECTION, f"{asked.origin or '?'}>{asked.destination or '?'}"))
-    if asked.all_partners and any(f.partner not in (None, "*") or f.destination not in (None, "*", home)
-                                  for f in (fact.inputs or (fact,)) if f.partner or f.destination):
+    if asked.all_partners and not fact.inputs and _partner_of(fact, home) != "*":
         found.append(Disagreement(PARTNERS, "*"))
+    elif asked.total_words and fact.op == "share" and not any(_partner_of(f, home) == "*" for f in fact.inputs):
+        found.append(Disagreement(PARTNERS, "*"))  # "share of total exports": the whole is with all partners
     for year in asked.years:
         if not all(_year_agrees(year, f, published) for f in (fact.inputs or (fact,))):
             found.append(Disagreement(YEAR, str(year)))
             break
-    if asked.flow_period and fact.stock:
-        found.append(Disagreement(STOCK, ""))
+    if fact.stock and (asked.flow_period or (asked.years and not asked.as_of)):
+        found.append(Disagreement(STOCK, ""))  # "in 2013" asks what happened that year
     if asked.cumulative and not fact.stock and fact.period_kind == "year":
         found.append(Disagreement(FLOW, ""))
     if asked.unit and fact.unit and asked.unit != fact.unit:
