@@ -9,6 +9,7 @@ Everything here is pure and synchronous: no Telegram, no clocks, no network.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -148,13 +149,40 @@ def match(kb: KnowledgeBase, question: str) -> Match:
     return decide(kb, question or "", rank(kb, question))
 
 
+_CLAUSE_BREAK = re.compile(r"[—–;:?!。；：？！]|(?<!\d)[,.，、](?!\d)")
+
+
+def _corrected(analysis) -> str:
+    """The normalised text with the spelling-corrected words ("surplas" -> "surplus")."""
+    corrected = iter(analysis.words)
+    return " ".join(next(corrected, token) if token.isascii() else token for token in analysis.normalised.split())
+
+
+def _asking_clause(kb: KnowledgeBase, cleaned: str) -> tuple[str, str] | None:
+    """(normalised, cleaned) of the last clause that names a measure, when the question has
+    several clauses: a preamble ("I'm a US retailer sourcing from China — how much ...")
+    must not add parties to the flow asked about."""
+    clauses = [c for c in _CLAUSE_BREAK.split(cleaned) if c.strip()]
+    for clause in reversed(clauses if len(clauses) > 1 else ()):
+        normalised = _corrected(kb.index.analyse(clause))
+        if kb.lexicon.measure_words.search(normalised):
+            return normalised, clause
+    return None
+
+
 def read_asked(kb: KnowledgeBase, question: str, ranking: Ranking) -> Asked:
-    """What the question asks, read with the knowledge base's lexicon and parties."""
+    """What the question asks, read with the knowledge base's lexicon and parties: the
+    whole question, with the parties and direction of its asking clause."""
     meaning = kb.meaning
-    corrected = iter(ranking.analysis.words)  # spelling-corrected, in the order they stand
-    tokens = [next(corrected, token) if token.isascii() else token for token in ranking.analysis.normalised.split()]
-    return read_question(" ".join(tokens), clean(question[:MAX_QUESTION_CHARS]).lower(),
-                         ranking.analysis.years, kb.lexicon, meaning.party_names, meaning.party_phrases, meaning.home)
+    cleaned = clean(question[:MAX_QUESTION_CHARS]).lower()
+    context = (ranking.analysis.years, kb.lexicon, meaning.party_names, meaning.party_phrases, meaning.home)
+    asked = read_question(_corrected(ranking.analysis), cleaned, *context)
+    clause = _asking_clause(kb, cleaned)
+    if clause is not None:
+        part = read_question(*clause, *context)
+        if part.parties:
+            asked = replace(asked, parties=part.parties, origin=part.origin, destination=part.destination)
+    return asked
 
 
 def decide(kb: KnowledgeBase, question: str, ranking: Ranking,
@@ -233,6 +261,8 @@ def resolve_meaning(kb: KnowledgeBase, asked: Asked, ranking: Ranking, common: d
     closest one. None when the meaning cannot decide (the topic decides then)."""
     meaning = kb.meaning
     best = ranking.best
+    if best.entry_id in ranking.exact:
+        return None  # one of the entry's own questions, word for word: the maintainers' answer
     own = _described_facts(kb, best.entry_id)
     if asked.asks_name and not asked.asks_figure:
         return None  # "which company ...": a question about the brief's text, not a figure
@@ -244,8 +274,8 @@ def resolve_meaning(kb: KnowledgeBase, asked: Asked, ranking: Ranking, common: d
     agreeing = [f for f, found in checks.items() if not found]
     score = best.score
     if not agreeing:
-        if not asked.asks_figure:
-            return None  # it names a measure but asks for no figure: let the topic decide
+        if not asked.explicit and not (own and meaning.described[own[0]].measures & asked.measures):
+            return None  # it names a measure but asks for no figure, and the topic is about another
         closest = _closest(kb, asked, ranking, checks)
         entry_id = meaning.home_entry.get(closest) or best.entry_id
         why = checks[closest][0]

@@ -120,7 +120,7 @@ class Lexicon:
         self.operations = {op: Phrases(_bilingual(spec)) for op, spec in data["operations"].items()}
         flows = data["flows"]
         self.flow_markers = {role: Phrases(_words(flows.get(role)) + _words(flows.get(f"zh_{role}")))
-                             for role in ("to", "from", "with", "receive")}
+                             for role in ("to", "from", "with", "receive", "by")}
         self.not_markers = frozenset(_words(flows.get("zh_not_markers")))
         self.unit_names = {word.lower(): uid for uid, spec in data["units"].items() for word in _bilingual(spec)}
         self.unit_phrases = Phrases(self.unit_names)  # longest first: 美元 is USD, not 元
@@ -135,7 +135,8 @@ class Lexicon:
         self.not_measures = Phrases(_bilingual(data["not_measures"]))
         self.details = {kind: Phrases([w.replace("-", " ") for w in _bilingual(spec)])
                         for kind, spec in data["details"].items()}
-        self.asks_for_figure = Phrases(_bilingual(data["asks_for_figure"]))
+        self._asks_for_figure = Phrases(_bilingual(data["asks_for_figure"]))
+        self.not_figure = Phrases(_bilingual(data.get("not_figure")))
         self.asks_for_name = Phrases(_bilingual(data.get("asks_for_name")))
         self.asks_for_date = Phrases(_bilingual(data.get("asks_for_date")))
         self.as_of = Phrases(_bilingual(data.get("as_of")))
@@ -144,6 +145,12 @@ class Lexicon:
                        for pid, spec in data["places"].items()}
         smalltalk = data.get("smalltalk") or {}
         self.smalltalk = {kind: Phrases(_bilingual(spec)) for kind, spec in smalltalk.items()}
+
+    def asks_for_figure(self, normalised: str) -> bool:
+        """"How much", "多少", but not the ordinal "第几"."""
+        for start, end, _ in self.not_figure.find(normalised):
+            normalised = normalised[:start] + " " * (end - start) + normalised[end:]
+        return self._asks_for_figure.search(normalised)
 
     def places_in(self, normalised: str) -> set[str]:
         return {pid for pid, place in self.places.items() if place.words.search(normalised)}
@@ -184,7 +191,7 @@ def default_data() -> dict:
 DEFAULT_SECTIONS = frozenset(("stopwords", "chat_words", "greetings", "smalltalk", "measures", "compounds",
                               "operations", "flows", "units", "scales", "comparators", "now", "relative_years",
                               "flow_period", "cumulative", "all_partners", "not_measures", "details",
-                              "asks_for_figure", "asks_for_name", "asks_for_date", "as_of", "places"))
+                              "asks_for_figure", "asks_for_name", "asks_for_date", "as_of", "not_figure", "places"))
 
 
 def build_lexicon(extra: dict | None = None) -> Lexicon:

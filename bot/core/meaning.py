@@ -15,7 +15,9 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .lexicon import Lexicon, Phrases
+from .lexicon import HAN, Lexicon, Phrases
+
+_HAN = re.compile(f"[{HAN}]")
 
 HOME = "home"  # placeholder resolved to the knowledge base's home place
 
@@ -147,10 +149,10 @@ def _role_before(text: str, start: int, lexicon: Lexicon) -> str | None:
         words.pop()
     tail_latin = " ".join(words[-2:])
     tail = before[-2:]
-    for role in ("to", "from", "with"):
+    for role in ("to", "from", "with", "by"):
         for _, end, phrase in lexicon.flow_markers[role].find(tail_latin):
             if end == len(tail_latin) and phrase.isascii():
-                return role
+                return "agent" if role == "by" else role
         for marker_start, end, phrase in lexicon.flow_markers[role].find(tail):
             if end == len(tail) and not phrase.isascii():
                 at = len(before) - len(tail) + marker_start
@@ -165,7 +167,7 @@ class _Mention:
     party: str
     start: int
     end: int
-    role: str | None  # to, from, with (a marker before it), attr ("US firms"), or None
+    role: str | None  # to, from, with (a marker before it), agent ("by X"), attr ("US firms"), or None
 
 
 def _parties(text: str, names: dict[str, str], phrases: Phrases, lexicon: Lexicon) -> list[_Mention]:
@@ -187,11 +189,11 @@ ATTRIBUTE_GAP = 2  # "US firms", "美国企业", "usa 投资": a party this clos
 
 
 def _receiver(mentions: list[_Mention], receive_at: list[int]) -> None:
-    """"Chongqing has approved ... US-funded firms": the party right before a receiving verb
-    is the flow's destination."""
+    """"Chongqing has approved ... US-funded firms", "重庆有多少美资企业": the party right
+    before a receiving verb is the flow's destination."""
     for verb in receive_at:
-        before = [m for m in mentions if m.start < verb and m.role is None]
-        if before and verb - before[-1].end <= RECEIVER_GAP:
+        before = [m for m in mentions if m.start < verb]
+        if before and before[-1].role is None and verb - before[-1].end <= RECEIVER_GAP:
             before[-1].role = "to"
 
 
@@ -204,7 +206,7 @@ def _attributes(mentions: list[_Mention], measure_spans, directed_ids) -> None:
             mention.role = "attr"
 
 
-def _direction(mentions: list[_Mention], measure, measure_at: int, home: str):
+def _direction(mentions: list[_Mention], measure, measure_at: int, home: str, latin_pairs: bool):
     """(origin, destination) of a directed flow from the parties' roles.
 
     The subject of "exports" is the origin, of "imports" the destination (`measure.subject`);
@@ -218,19 +220,26 @@ def _direction(mentions: list[_Mention], measure, measure_at: int, home: str):
             ends["origin"] = mention.party
         elif mention.role == "to" and ends["destination"] is None:
             ends["destination"] = mention.party
+    agent = next((m for m in mentions if m.role == "agent"), None)
     before = [m for m in mentions if m.role in ("attr", None) and m.start < measure_at]
-    if len(before) == 1:
-        before[0].role = "attr"  # "US firms", "Chongqing's exports": the one party before is the subject
-    elif before:  # "cq us exports": the first is the subject, the next the other end
-        before[0].role = "attr"
-        for mention in before[1:]:
-            mention.role = "with"
+    adjacent = [m for m in before if m.role == "attr"]
+    if agent is not None:  # "goods purchased by Chongqing": the agent is the subject
+        subject = agent
+        before.append(agent)
+    elif len(before) > 1 and (latin_pairs or not adjacent):
+        subject = before[0]  # "cq us exports": the first is the subject, the next the other end
+    elif before:
+        subject = adjacent[0] if adjacent else before[0]  # "重庆美资企业": the US is the investor
+    for mention in before:
+        mention.role = "attr" if mention is subject else "with"
     ordered = ([m for m in mentions if m.role == "attr"]
                + [m for m in mentions if m.role in ("with", None)])
     for mention in ordered:
         if mention.party in ends.values():
             continue
-        counterpart = mention.role == "with" or (mention.role is None and mention.start > measure_at)
+        # "exports us", "出口美国": a bare party after a trade flow is its other end
+        counterpart = mention.role == "with" or (mention.role is None and mention.start > measure_at
+                                                 and measure.reverse is not None)
         side = other_side if counterpart else subject_side
         if ends[side] is None:
             ends[side] = mention.party
@@ -296,13 +305,14 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
     origin = destination = None
     directed = next((m for m in measures if m.directed), None)
     if directed is not None:
-        _receiver(mentions, [start for start, _, _ in lexicon.flow_markers["receive"].find(text)])
         _attributes(mentions, spans, {m.id for m in measures if m.directed})
+        if not directed.reverse:  # "Chongqing approved US firms"; an importer already receives
+            _receiver(mentions, [start for start, _, _ in lexicon.flow_markers["receive"].find(text)])
         measure_at = next((start for start, _, mid in spans if mid == directed.id), len(text))
-        origin, destination = _direction(mentions, directed, measure_at, home)
+        origin, destination = _direction(mentions, directed, measure_at, home, not _HAN.search(text))
     parties = frozenset(m.party for m in mentions)
     asks_name = lexicon.asks_for_name.search(normalised)
-    explicit = bool(lexicon.asks_for_figure.search(normalised) or claims or op)
+    explicit = bool(lexicon.asks_for_figure(normalised) or claims or op)
     return Asked(
         measures=frozenset(m.family for m in measures), named_measures=frozenset(m.id for m in measures), op=op,
         origin=origin, destination=destination, parties=parties,

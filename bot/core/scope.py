@@ -54,6 +54,6 @@ def out_of_scope(scope: Scope, normalised: str, years, home_places, lexicon,
         return OutOfScope("other-place", (lexicon.place_name(place, "en"), lexicon.place_name(place, "zh")))
     for detail in sorted(lexicon.details_in(normalised, detail_kinds) - scope.details):
         return OutOfScope("other-detail", (detail, detail))
-    if not scope.has_figures and lexicon.asks_for_figure.search(normalised):
+    if not scope.has_figures and lexicon.asks_for_figure(normalised):
         return OutOfScope("no-figure", ("", ""))
     return None
