@@ -266,16 +266,14 @@ def resolve_meaning(kb: KnowledgeBase, asked: Asked, ranking: Ranking, common: d
     own = _described_facts(kb, best.entry_id)
     if asked.asks_name and not asked.asks_figure:
         return None  # "which company ...": a question about the brief's text, not a figure
-    if not own and not asked.explicit:
-        return None  # "what is special about Chongqing for trade": the topic is a statement
+    if not asked.explicit and asked.leftover:
+        return None  # "what is special about Chongqing for trade": about a statement, not a figure
     home_places = kb.settings["home_places"]
     checks = {fact_id: disagreements(asked, described, kb.lexicon, home_places, meaning.published)
               for fact_id, described in meaning.described.items()}
     agreeing = [f for f, found in checks.items() if not found]
     score = best.score
     if not agreeing:
-        if not asked.explicit and not (own and meaning.described[own[0]].measures & asked.measures):
-            return None  # it names a measure but asks for no figure, and the topic is about another
         closest = _closest(kb, asked, ranking, checks)
         entry_id = meaning.home_entry.get(closest) or best.entry_id
         why = checks[closest][0]

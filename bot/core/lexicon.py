@@ -70,6 +70,7 @@ class Measure:
     part_of: str | None
     subject: str  # "origin" or "destination": what the party a question is about is, for directed flows
     average: bool  # the figure is itself an average (income per resident)
+    counted: bool  # a common noun ("company"): names the measure only with "how many"
     words: Phrases
     hints: Phrases
 
@@ -108,6 +109,7 @@ class Lexicon:
         self.measures = {mid: Measure(mid, spec.get("kind", "level"), bool(spec.get("directed")),
                                       spec.get("reverse"), spec.get("broader"), spec.get("part_of"),
                                       spec.get("subject", "origin"), bool(spec.get("average")),
+                                      bool(spec.get("counted")),
                                       Phrases(_bilingual(spec)), Phrases(_bilingual(spec.get("hints"))))
                          for mid, spec in data["measures"].items()}
         # one pass over every measure word, longest first: "进出口" is trade, not exports
@@ -140,6 +142,7 @@ class Lexicon:
         self.asks_for_name = Phrases(_bilingual(data.get("asks_for_name")))
         self.asks_for_date = Phrases(_bilingual(data.get("asks_for_date")))
         self.as_of = Phrases(_bilingual(data.get("as_of")))
+        self.excluding = Phrases(_bilingual(data.get("excluding")))
         self.places = {pid: Place(pid, {lang: tuple(_words(spec.get(lang))) for lang in ("en", "zh")},
                                   Phrases(_bilingual(spec)))
                        for pid, spec in data["places"].items()}
@@ -191,7 +194,7 @@ def default_data() -> dict:
 DEFAULT_SECTIONS = frozenset(("stopwords", "chat_words", "greetings", "smalltalk", "measures", "compounds",
                               "operations", "flows", "units", "scales", "comparators", "now", "relative_years",
                               "flow_period", "cumulative", "all_partners", "not_measures", "details",
-                              "asks_for_figure", "asks_for_name", "asks_for_date", "as_of", "not_figure", "places"))
+                              "asks_for_figure", "asks_for_name", "asks_for_date", "as_of", "not_figure", "excluding", "places"))
 
 
 def build_lexicon(extra: dict | None = None) -> Lexicon:

@@ -56,6 +56,8 @@ class Asked:
     explicit: bool = False  # asks for a figure in so many words ("how much", a number, a share)
     total_words: bool = False  # "total", "全市": with all partners, even when one is named
     as_of: bool = False  # "as of end-2013", "截至": a running total at a date
+    excluding: bool = False  # "other than the US": leaves a party out
+    leftover: bool = False  # words that neither a weak measure, a party nor a figure word explain
     weak: bool = False  # the measure was read from hint words only ("how big", "capital")
 
     @property
@@ -230,6 +232,10 @@ def _direction(mentions: list[_Mention], measure, measure_at: int, home: str, la
         subject = before[0]  # "cq us exports": the first is the subject, the next the other end
     elif before:
         subject = adjacent[0] if adjacent else before[0]  # "重庆美资企业": the US is the investor
+    else:
+        after = [m for m in mentions if m.role is None and m.start > measure_at]
+        if len(after) > 1:  # "export share of chongqing-us trade": the first is the subject
+            subject, before = after[0], after
     for mention in before:
         mention.role = "attr" if mention is subject else "with"
     ordered = ([m for m in mentions if m.role == "attr"]
@@ -299,6 +305,10 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
     if op == "per" and any(lexicon.measures[mid].average for mid in measure_ids):
         # "average income", "income per person": the income figure is itself an average
         op, measure_ids = None, [mid for mid in measure_ids if lexicon.measures[mid].average]
+    explicit = bool(lexicon.asks_for_figure(normalised) or claims or op)
+    if not explicit:  # "Sacramento and Chongqing companies": a company named, no count asked
+        measure_ids = [mid for mid in measure_ids if not lexicon.measures[mid].counted]
+        spans = [span for span in spans if not lexicon.measures[span[2]].counted]
     measures = [lexicon.measures[mid] for mid in dict.fromkeys(measure_ids)]
     if op is None and any(c.percent for c in claims) and len(measures) > 1:
         op = "share"  # "is more than half of the investment in use?"
@@ -312,7 +322,6 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
         origin, destination = _direction(mentions, directed, measure_at, home, not _HAN.search(text))
     parties = frozenset(m.party for m in mentions)
     asks_name = lexicon.asks_for_name.search(normalised)
-    explicit = bool(lexicon.asks_for_figure(normalised) or claims or op)
     return Asked(
         measures=frozenset(m.family for m in measures), named_measures=frozenset(m.id for m in measures), op=op,
         origin=origin, destination=destination, parties=parties,
@@ -323,7 +332,22 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
         cumulative=lexicon.cumulative.search(normalised), unit=sorted(units)[0] if len(units) == 1 else None,
         claims=claims, asks_figure=explicit or bool(spans and not weak and not asks_name), asks_name=asks_name,
         explicit=explicit, weak=weak, total_words=lexicon.all_partners.search(normalised),
-        as_of=lexicon.as_of.search(normalised))
+        as_of=lexicon.as_of.search(normalised), excluding=lexicon.excluding.search(normalised),
+        leftover=_leftover(text, spans, mentions, claims, lexicon))
+
+
+def _leftover(text: str, spans, mentions, claims, lexicon: Lexicon) -> bool:
+    """Whether the question says more than its measure, parties, figure words and numbers:
+    "what is special about Chongqing for trade" is about a statement, not the trade figure;
+    "how big are the shale gas reserves" is not about the area."""
+    text = _mask(text, list(spans) + [(m.start, m.end, "") for m in mentions])
+    for phrases in (lexicon._asks_for_figure, lexicon.now, lexicon.as_of, lexicon.all_partners, *lexicon.operations.values(),
+                    *lexicon.comparators.values(), lexicon.cumulative, lexicon.flow_period):
+        text = _mask(text, phrases.find(text))
+    words = [w for w in re.findall(r"[a-z]+", text)
+             if w not in lexicon.stopwords_en and w not in lexicon.scales and len(w) > 2]
+    han = [c for c in "".join(re.findall(f"[{HAN}]+", text)) if c not in lexicon.stopwords_zh]
+    return bool(words) or len(han) > 1
 
 
 # --- checking a fact against a question -------------------------------------------------------
@@ -415,7 +439,7 @@ def disagreements(asked: Asked, fact: Described, lexicon: Lexicon, home_places, 
         found.append(Disagreement(MEASURE, ",".join(sorted(asked.named_measures))))
     if not _direction_agrees(asked, fact):
         found.append(Disagreement(DIRECTION, f"{asked.origin or '?'}>{asked.destination or '?'}"))
-    if asked.all_partners and not fact.inputs and _partner_of(fact, home) != "*":
+    if asked.all_partners and any(_partner_of(f, home) not in ("*", None) for f in (fact.inputs or (fact,))):
         found.append(Disagreement(PARTNERS, "*"))
     elif asked.total_words and fact.op == "share" and not any(_partner_of(f, home) == "*" for f in fact.inputs):
         found.append(Disagreement(PARTNERS, "*"))  # "share of total exports": the whole is with all partners
@@ -429,6 +453,10 @@ def disagreements(asked: Asked, fact: Described, lexicon: Lexicon, home_places, 
         found.append(Disagreement(FLOW, ""))
     if asked.unit and fact.unit and asked.unit != fact.unit:
         found.append(Disagreement(UNIT, asked.unit))
+    if asked.excluding and asked.parties & fact.parties - {home}:
+        found.append(Disagreement(PARTNERS, "*"))  # "trade with countries other than the US"
+    if asked.leftover and asked.weak:
+        found.append(Disagreement(MEASURE, ""))
     return found
 
 
