@@ -141,7 +141,18 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
 
 
 def rank(kb: KnowledgeBase, question: str) -> Ranking:
-    return kb.index.rank((question or "")[:MAX_QUESTION_CHARS])
+    """The entries that may answer `question`, best first. A question of several clauses is
+    also ranked by each clause, so that a preamble ("I'm at the fair and my boss asks ...")
+    does not sink the score of the clause that asks; what it names (years, places) still counts."""
+    question = (question or "")[:MAX_QUESTION_CHARS]
+    whole = kb.index.rank(question)
+    clauses = [c for c in _CLAUSE_BREAK.split(question) if c.strip()]
+    if len(clauses) < 2:
+        return whole
+    last = kb.index.rank(clauses[-1])  # the question usually comes last, after its preamble
+    if last.best is None or (whole.best is not None and whole.best.score >= last.best.score):
+        return whole
+    return Ranking(whole.analysis, last.candidates, whole.exact)
 
 
 def match(kb: KnowledgeBase, question: str) -> Match:
@@ -165,7 +176,8 @@ def _asking_clause(kb: KnowledgeBase, cleaned: str) -> tuple[str, str] | None:
     clauses = [c for c in _CLAUSE_BREAK.split(cleaned) if c.strip()]
     for clause in reversed(clauses if len(clauses) > 1 else ()):
         normalised = _corrected(kb.index.analyse(clause))
-        if kb.lexicon.measure_words.search(normalised):
+        negated = any(start == 0 for start, _, _ in kb.lexicon.negations.find(normalised))
+        if kb.lexicon.measure_words.search(normalised) and not negated:  # not "..., not income"
             return normalised, clause
     return None
 
@@ -178,11 +190,15 @@ def read_asked(kb: KnowledgeBase, question: str, ranking: Ranking) -> Asked:
     context = (ranking.analysis.years, kb.lexicon, meaning.party_names, meaning.party_phrases, meaning.home)
     asked = read_question(_corrected(ranking.analysis), cleaned, *context)
     clause = _asking_clause(kb, cleaned)
-    if clause is not None:
-        part = read_question(*clause, *context)
-        if part.parties:
-            asked = replace(asked, parties=part.parties, origin=part.origin, destination=part.destination)
-    return asked
+    if clause is None:
+        return asked
+    part = read_question(*clause, *context)
+    # what is asked from the asking clause; when, from the whole question ("In 2014, how much ...")
+    return replace(part, years=asked.years, relative_year=asked.relative_year, now=asked.now,
+                   flow_period=asked.flow_period, cumulative=asked.cumulative, as_of=asked.as_of,
+                   unit=part.unit or asked.unit, parties=part.parties or asked.parties,
+                   origin=part.origin if part.parties else asked.origin,
+                   destination=part.destination if part.parties else asked.destination)
 
 
 def decide(kb: KnowledgeBase, question: str, ranking: Ranking,
@@ -209,11 +225,39 @@ def decide(kb: KnowledgeBase, question: str, ranking: Ranking,
     return _decide_by_topic(kb, ranking, best, threshold, margin, common)
 
 
+def _dated_events(kb: KnowledgeBase, entry_id: str) -> list:
+    """The statements of an entry's answer that the brief dates (an office opened in May 2013)."""
+    return [f for f in facts_used(kb, kb.entries[entry_id].answer.en)
+            if f.text is not None and f.period is not None and f.period.year]
+
+
+def _decide_by_dates(kb: KnowledgeBase, ranking: Ranking, best: Candidate, threshold: float,
+                     common: dict) -> Match | None:
+    """"When was the Liangjiang New Area established?": the brief gives no date, so decline
+    rather than answer with an undated statement. "Did the flights start in 2012?": answer,
+    saying no, rather than decline the year."""
+    asked = common["asked"]
+    if best.score < threshold:
+        return None
+    events = _dated_events(kb, best.entry_id)
+    if asked.asks_date and not events and not any(f.is_figure for f in facts_used(kb, kb.entries[best.entry_id].answer.en)):
+        return Match(status=DECLINED, entry_id=None, score=best.score, reason="no-date",
+                     options=(best.entry_id,), **common)
+    if (asked.yes_no and asked.years and events and not asked.specific
+            and not asked.parties - kb.scopes[best.entry_id].places - set(kb.settings["home_places"])):
+        right = any(f.period.year in asked.years for f in events)
+        return Match(status=ANSWERED, entry_id=best.entry_id, score=best.score, premise=right, **common)
+    return None
+
+
 def _decide_by_topic(kb: KnowledgeBase, ranking: Ranking, best: Candidate, threshold: float, margin: float,
                      common: dict) -> Match:
     """The decision when the question names no figure the facts describe: the best topic,
     guarded against other years, places and details."""
     analysis = ranking.analysis
+    by_dates = _decide_by_dates(kb, ranking, best, threshold, common)
+    if by_dates is not None:
+        return by_dates
     # A guard explains a decline better than "low confidence" when the question is
     # plausibly about the best entry, even if not confidently.
     if kb.settings["guards"] and best.score >= threshold * GUARD_FLOOR:
@@ -291,7 +335,7 @@ def resolve_meaning(kb: KnowledgeBase, asked: Asked, ranking: Ranking, common: d
     if chosen in meaning.derived:
         entry_id = None
     if kb.settings["guards"]:
-        guard = out_of_scope(kb.scopes[entry_id or best.entry_id], ranking.analysis.normalised, (),
+        guard = out_of_scope(kb.scopes[entry_id or best.entry_id], asked.clause, (),
                              home_places + list(kb.meaning.described[chosen].parties), kb.lexicon,
                              detail_kinds=("topics",))
         if guard is not None and guard.reason == "other-detail":
@@ -331,6 +375,8 @@ def _premise(kb: KnowledgeBase, asked: Asked, fact_id: str) -> bool | None:
 def decline_text(kb: KnowledgeBase, found: Match, lang: str) -> str:
     if found.reason == "empty":
         return kb.message("empty", lang)
+    if found.reason == "no-date":
+        return kb.message("decline_date", lang, title=kb.entries[found.options[0]].title(lang))
     topics = ("、" if lang == "zh" else ", ").join(topic.name.get(lang) for topic in kb.topics)
     if found.reason == "greeting":
         return f"{kb.message('greeting', lang)}\n{kb.message('topics', lang, topics=topics)}"
@@ -389,4 +435,5 @@ def ask(kb: KnowledgeBase, question: str, lang: str | None = None) -> Reply:
         options = tuple((entry_id, kb.entries[entry_id].title(lang)) for entry_id in found.options)
         lines = [kb.message("did_you_mean", lang), *(f"• {title}" for _, title in options)]
         return Reply(found, lang, "\n".join(lines), options=options)
-    return Reply(found, lang, decline_text(kb, found, lang))
+    options = tuple((entry_id, kb.entries[entry_id].title(lang)) for entry_id in found.options)
+    return Reply(found, lang, decline_text(kb, found, lang), options=options)

@@ -86,6 +86,7 @@ class Compound:
     op: str  # share | per | difference
     measures: tuple[str, ...]
     words: Phrases
+    negative: Phrases  # words that claim the figure is below zero ("deficit")
 
 
 @dataclass(frozen=True)
@@ -117,8 +118,10 @@ class Lexicon:
         self.measure_words = Phrases(self.measure_of)
         self.hint_of = {w.lower(): mid for mid, spec in data["measures"].items() for w in _bilingual(spec.get("hints"))}
         self.hint_words = Phrases(self.hint_of)
-        self.compounds = {cid: Compound(cid, spec["op"], tuple(spec["measures"]), Phrases(_bilingual(spec)))
+        self.compounds = {cid: Compound(cid, spec["op"], tuple(spec["measures"]), Phrases(_bilingual(spec)),
+                                        Phrases(_bilingual(spec.get("negative"))))
                           for cid, spec in data["compounds"].items()}
+        self.negations = Phrases(_bilingual(data.get("negations")))
         self.operations = {op: Phrases(_bilingual(spec)) for op, spec in data["operations"].items()}
         flows = data["flows"]
         self.flow_markers = {role: Phrases(_words(flows.get(role)) + _words(flows.get(f"zh_{role}")))
@@ -143,6 +146,9 @@ class Lexicon:
         self.asks_for_date = Phrases(_bilingual(data.get("asks_for_date")))
         self.as_of = Phrases(_bilingual(data.get("as_of")))
         self.excluding = Phrases(_bilingual(data.get("excluding")))
+        yes_no = data.get("asks_yes_no") or {}
+        self.yes_no_start = frozenset(_words(yes_no.get("en_start")))
+        self.yes_no = Phrases(_bilingual(yes_no))
         self.places = {pid: Place(pid, {lang: tuple(_words(spec.get(lang))) for lang in ("en", "zh")},
                                   Phrases(_bilingual(spec)))
                        for pid, spec in data["places"].items()}
@@ -154,6 +160,10 @@ class Lexicon:
         for start, end, _ in self.not_figure.find(normalised):
             normalised = normalised[:start] + " " * (end - start) + normalised[end:]
         return self._asks_for_figure.search(normalised)
+
+    def asks_yes_no(self, normalised: str) -> bool:
+        words = normalised.split()
+        return bool(words and words[0] in self.yes_no_start) or self.yes_no.search(normalised)
 
     def places_in(self, normalised: str) -> set[str]:
         return {pid for pid, place in self.places.items() if place.words.search(normalised)}
@@ -194,7 +204,7 @@ def default_data() -> dict:
 DEFAULT_SECTIONS = frozenset(("stopwords", "chat_words", "greetings", "smalltalk", "measures", "compounds",
                               "operations", "flows", "units", "scales", "comparators", "now", "relative_years",
                               "flow_period", "cumulative", "all_partners", "not_measures", "details",
-                              "asks_for_figure", "asks_for_name", "asks_for_date", "as_of", "not_figure", "excluding", "places"))
+                              "asks_for_figure", "asks_for_name", "asks_for_date", "as_of", "not_figure", "excluding", "asks_yes_no", "negations", "places"))
 
 
 def build_lexicon(extra: dict | None = None) -> Lexicon:

@@ -58,6 +58,9 @@ class Asked:
     as_of: bool = False  # "as of end-2013", "截至": a running total at a date
     excluding: bool = False  # "other than the US": leaves a party out
     leftover: bool = False  # words that neither a weak measure, a party nor a figure word explain
+    asks_date: bool = False  # "when was ...", "哪年"
+    yes_no: bool = False  # "did ...?", "...吗"
+    clause: str = ""  # the asking clause, normalised (the whole question when it has one clause)
     weak: bool = False  # the measure was read from hint words only ("how big", "capital")
 
     @property
@@ -117,9 +120,36 @@ def _mask(text: str, spans) -> str:
     return text
 
 
+_HAN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_EN_NUMBERS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+_SMALL_NUMBER = re.compile(r"(?<![a-z])(" + "|".join(_EN_NUMBERS) + r")(?= (?:consecutive|years|times|companies|"
+                           r"enterprises|firms|offices|cities|flights)\b)|([一二两三四五六七八九十]+)(?=[年家个次届座])")
+
+
+def _han_number(text: str) -> int:
+    """一 .. 九十九: what a count in Chinese is usually written with."""
+    if "十" not in text:
+        return _HAN_DIGITS.get(text, 0)
+    tens, _, units = text.partition("十")
+    return (_HAN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_HAN_DIGITS.get(units, 0) if units else 0)
+
+
+def _small_numbers(cleaned: str, lexicon: Lexicon) -> list[Claim]:
+    """"three consecutive years", "连续三年": counts written in words."""
+    found = []
+    for match in _SMALL_NUMBER.finditer(cleaned):
+        value = _EN_NUMBERS[match.group(1)] if match.group(1) else _han_number(match.group(2))
+        if match.group(2) and match.group(2) in ("一",) and "第" in cleaned[max(0, match.start() - 1):match.start()]:
+            continue
+        before = cleaned[max(0, match.start() - 24):match.start()]
+        comparator = next((kind for kind, phrases in lexicon.comparators.items() if phrases.find(before)), "equal")
+        found.append(Claim(Decimal(value), comparator, False, True, match.group()))
+    return found
+
+
 def _claims(cleaned: str, lexicon: Lexicon) -> tuple[Claim, ...]:
     """Numbers the question states, with the comparator before them; years are not claims."""
-    found = []
+    found = _small_numbers(cleaned, lexicon)
     for match in _NUMBER.finditer(cleaned):
         digits, decimals, scale = match.group(1), match.group(2) or "", (match.group(3) or "").strip()
         after = cleaned[match.end():match.end() + 1]
@@ -259,15 +289,18 @@ def _direction(mentions: list[_Mention], measure, measure_at: int, home: str, la
 
 
 def _read_compounds(text: str, lexicon: Lexicon):
-    """(op, measure ids, text with the compounds masked): "trade surplus" is exports minus imports."""
-    op, measure_ids = None, []
+    """(op, measure ids, text with the compounds masked, a claim that it is negative):
+    "trade surplus" is exports minus imports; "a deficit?" claims it is below zero."""
+    op, measure_ids, negative = None, [], None
     for compound in lexicon.compounds.values():
         found = compound.words.find(text)
         if found:
             op = compound.op
             measure_ids += list(compound.measures)
+            if compound.negative.search(text):
+                negative = Claim(Decimal(0), "less", False, True, compound.negative.find(text)[0][2])
             text = _mask(text, found)
-    return op, measure_ids, text
+    return op, measure_ids, text, negative
 
 
 def _read_measures(text: str, lexicon: Lexicon, have_compound: bool):
@@ -293,19 +326,19 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
     """Read what the question asks. `normalised`: the matcher's normalised text (synonyms
     applied, spelling corrected); `cleaned`: the text before normalisation, for numbers."""
     text = _mask(normalised, lexicon.not_measures.find(normalised))
-    compound_op, compound_ids, text = _read_compounds(text, lexicon)
+    compound_op, compound_ids, text, negative = _read_compounds(text, lexicon)
     unit_spans = lexicon.unit_phrases.find(text)  # after compounds: "per km²" asks for no unit
     units = {lexicon.unit_names[phrase] for _, _, phrase in unit_spans}
     text = _mask(text, unit_spans)
     mentions = _parties(text, party_names, party_phrases, lexicon)
     spans, weak = _read_measures(text, lexicon, bool(compound_ids))
     measure_ids = compound_ids + [mid for _, _, mid in spans]
-    claims = _claims(cleaned, lexicon)
+    claims = _claims(cleaned, lexicon) + ((negative,) if negative else ())
     op = compound_op or _read_op(_mask(text, spans), lexicon, claims)  # 占地 is area, not a share
     if op == "per" and any(lexicon.measures[mid].average for mid in measure_ids):
         # "average income", "income per person": the income figure is itself an average
         op, measure_ids = None, [mid for mid in measure_ids if lexicon.measures[mid].average]
-    explicit = bool(lexicon.asks_for_figure(normalised) or claims or op)
+    explicit = bool(lexicon.asks_for_figure(normalised) or claims or op or units)
     if not explicit:  # "Sacramento and Chongqing companies": a company named, no count asked
         measure_ids = [mid for mid in measure_ids if not lexicon.measures[mid].counted]
         spans = [span for span in spans if not lexicon.measures[span[2]].counted]
@@ -333,7 +366,8 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
         claims=claims, asks_figure=explicit or bool(spans and not weak and not asks_name), asks_name=asks_name,
         explicit=explicit, weak=weak, total_words=lexicon.all_partners.search(normalised),
         as_of=lexicon.as_of.search(normalised), excluding=lexicon.excluding.search(normalised),
-        leftover=_leftover(text, spans, mentions, claims, lexicon))
+        leftover=_leftover(text, spans, mentions, claims, lexicon),
+        asks_date=lexicon.asks_for_date.search(normalised), yes_no=lexicon.asks_yes_no(normalised), clause=normalised)
 
 
 def _leftover(text: str, spans, mentions, claims, lexicon: Lexicon) -> bool:
