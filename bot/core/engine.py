@@ -170,16 +170,21 @@ def _corrected(analysis) -> str:
 
 
 def _asking_clause(kb: KnowledgeBase, cleaned: str) -> tuple[str, str] | None:
-    """(normalised, cleaned) of the last clause that names a measure, when the question has
-    several clauses: a preamble ("I'm a US retailer sourcing from China — how much ...")
-    must not add parties to the flow asked about."""
+    """(normalised, cleaned) of the clause that asks, when the question has several: the last
+    one with a question word ("how much", "多少", "when"), else the last naming a measure. A
+    preamble ("I'm a teacher in Ohio …") or an aside ("the amount would help too") must not
+    decide what is asked."""
     clauses = [c for c in _CLAUSE_BREAK.split(cleaned) if c.strip()]
-    for clause in reversed(clauses if len(clauses) > 1 else ()):
-        normalised = _corrected(kb.index.analyse(clause))
-        negated = any(start == 0 for start, _, _ in kb.lexicon.negations.find(normalised))
-        if kb.lexicon.measure_words.search(normalised) and not negated:  # not "..., not income"
-            return normalised, clause
-    return None
+    if len(clauses) < 2:
+        return None
+    lexicon = kb.lexicon
+    read = [(_corrected(kb.index.analyse(clause)), clause) for clause in clauses]
+    read = [(n, c) for n, c in read if not any(start == 0 for start, _, _ in lexicon.negations.find(n))]
+    asking = [(n, c) for n, c in read if lexicon.asks_for_figure(n) or lexicon.asks_for_date.search(n)
+              or lexicon.asks_for_name.search(n)]
+    naming = [(n, c) for n, c in read if lexicon.measure_words.search(n)]
+    chosen = (asking or naming or [None])[-1]
+    return chosen
 
 
 def read_asked(kb: KnowledgeBase, question: str, ranking: Ranking) -> Asked:
@@ -193,12 +198,16 @@ def read_asked(kb: KnowledgeBase, question: str, ranking: Ranking) -> Asked:
     if clause is None:
         return asked
     part = read_question(*clause, *context)
-    # what is asked from the asking clause; when, from the whole question ("In 2014, how much ...")
+    # What is asked comes from the asking clause; when, from the whole question ("In 2014,
+    # how much ..."). Parties named only elsewhere count if the facts know them ("the US"),
+    # not when they are the asker's own story ("I'm a teacher in Ohio").
+    known = {p for d in meaning.described.values() for p in d.parties}
+    parties = part.parties or frozenset(p for p in asked.parties if p in known)
     return replace(part, years=asked.years, relative_year=asked.relative_year, now=asked.now,
                    flow_period=asked.flow_period, cumulative=asked.cumulative, as_of=asked.as_of,
-                   unit=part.unit or asked.unit, parties=part.parties or asked.parties,
-                   origin=part.origin if part.parties else asked.origin,
-                   destination=part.destination if part.parties else asked.destination)
+                   unit=part.unit or asked.unit, parties=parties,
+                   origin=part.origin if part.parties else None,
+                   destination=part.destination if part.parties else None)
 
 
 def decide(kb: KnowledgeBase, question: str, ranking: Ranking,
@@ -261,8 +270,8 @@ def _decide_by_topic(kb: KnowledgeBase, ranking: Ranking, best: Candidate, thres
     # A guard explains a decline better than "low confidence" when the question is
     # plausibly about the best entry, even if not confidently.
     if kb.settings["guards"] and best.score >= threshold * GUARD_FLOOR:
-        guard = out_of_scope(kb.scopes[best.entry_id], analysis.normalised, analysis.years,
-                             kb.settings["home_places"], kb.lexicon)
+        guard = out_of_scope(kb.scopes[best.entry_id], common["asked"].clause or analysis.normalised,
+                             analysis.years, kb.settings["home_places"], kb.lexicon)
         if guard:
             return Match(status=DECLINED, entry_id=None, score=best.score, reason=guard.reason,
                          detail=guard.asked, **common)
@@ -335,7 +344,7 @@ def resolve_meaning(kb: KnowledgeBase, asked: Asked, ranking: Ranking, common: d
     if chosen in meaning.derived:
         entry_id = None
     if kb.settings["guards"]:
-        guard = out_of_scope(kb.scopes[entry_id or best.entry_id], asked.clause, (),
+        guard = out_of_scope(kb.scopes[entry_id or best.entry_id], asked.clause or ranking.analysis.normalised, (),
                              home_places + list(kb.meaning.described[chosen].parties), kb.lexicon,
                              detail_kinds=("topics",))
         if guard is not None and guard.reason == "other-detail":

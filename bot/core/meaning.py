@@ -60,7 +60,7 @@ class Asked:
     leftover: bool = False  # words that neither a weak measure, a party nor a figure word explain
     asks_date: bool = False  # "when was ...", "哪年"
     yes_no: bool = False  # "did ...?", "...吗"
-    clause: str = ""  # the asking clause, normalised (the whole question when it has one clause)
+    clause: str = ""  # the asking clause, normalised, when the question has several
     weak: bool = False  # the measure was read from hint words only ("how big", "capital")
 
     @property
@@ -367,7 +367,7 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
         explicit=explicit, weak=weak, total_words=lexicon.all_partners.search(normalised),
         as_of=lexicon.as_of.search(normalised), excluding=lexicon.excluding.search(normalised),
         leftover=_leftover(text, spans, mentions, claims, lexicon),
-        asks_date=lexicon.asks_for_date.search(normalised), yes_no=lexicon.asks_yes_no(normalised), clause=normalised)
+        asks_date=lexicon.asks_for_date.search(normalised), yes_no=lexicon.asks_yes_no(normalised))
 
 
 def _leftover(text: str, spans, mentions, claims, lexicon: Lexicon) -> bool:
