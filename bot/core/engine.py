@@ -160,7 +160,8 @@ def match(kb: KnowledgeBase, question: str) -> Match:
     return decide(kb, question or "", rank(kb, question))
 
 
-_CLAUSE_BREAK = re.compile(r"[—–;:?!。；：？！]|(?<!\d)[,.，、](?!\d)")
+_ASIDE = re.compile(r"\([^()]*\)|（[^（）]*）")  # "(if you also have the number, great)"
+_CLAUSE_BREAK = re.compile(r"[—–;:?!()（）。；：？！]|\.(?=\s|$)|(?<!\d)[,，、](?!\d)")
 
 
 def _corrected(analysis) -> str:
@@ -174,17 +175,16 @@ def _asking_clause(kb: KnowledgeBase, cleaned: str) -> tuple[str, str] | None:
     one with a question word ("how much", "多少", "when"), else the last naming a measure. A
     preamble ("I'm a teacher in Ohio …") or an aside ("the amount would help too") must not
     decide what is asked."""
-    clauses = [c for c in _CLAUSE_BREAK.split(cleaned) if c.strip()]
+    clauses = [c for c in _CLAUSE_BREAK.split(_ASIDE.sub(" ", cleaned)) if c.strip()]
     if len(clauses) < 2:
         return None
     lexicon = kb.lexicon
     read = [(_corrected(kb.index.analyse(clause)), clause) for clause in clauses]
     read = [(n, c) for n, c in read if not any(start == 0 for start, _, _ in lexicon.negations.find(n))]
-    asking = [(n, c) for n, c in read if lexicon.asks_for_figure(n) or lexicon.asks_for_date.search(n)
-              or lexicon.asks_for_name.search(n)]
     naming = [(n, c) for n, c in read if lexicon.measure_words.search(n)]
-    chosen = (asking or naming or [None])[-1]
-    return chosen
+    asking = [(n, c) for n, c in naming if lexicon.asks_for_figure(n) or lexicon.asks_for_date.search(n)
+              or lexicon.asks_for_name.search(n)]
+    return (asking or naming or [None])[-1]
 
 
 def read_asked(kb: KnowledgeBase, question: str, ranking: Ranking) -> Asked:
@@ -202,10 +202,10 @@ def read_asked(kb: KnowledgeBase, question: str, ranking: Ranking) -> Asked:
     # how much ..."). Parties named only elsewhere count if the facts know them ("the US"),
     # not when they are the asker's own story ("I'm a teacher in Ohio").
     known = {p for d in meaning.described.values() for p in d.parties}
-    parties = part.parties or frozenset(p for p in asked.parties if p in known)
+    parties = part.parties or (frozenset() if part.all_partners else frozenset(p for p in asked.parties if p in known))
     return replace(part, years=asked.years, relative_year=asked.relative_year, now=asked.now,
                    flow_period=asked.flow_period, cumulative=asked.cumulative, as_of=asked.as_of,
-                   unit=part.unit or asked.unit, parties=parties,
+                   unit=part.unit or asked.unit, parties=parties, clause=clause[0],
                    origin=part.origin if part.parties else None,
                    destination=part.destination if part.parties else None)
 

@@ -338,7 +338,8 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
     if op == "per" and any(lexicon.measures[mid].average for mid in measure_ids):
         # "average income", "income per person": the income figure is itself an average
         op, measure_ids = None, [mid for mid in measure_ids if lexicon.measures[mid].average]
-    explicit = bool(lexicon.asks_for_figure(normalised) or claims or op or units)
+    explicit = bool(lexicon.asks_for_figure(normalised) or claims or op or units
+                    or lexicon.all_partners.search(normalised))  # "total trade", "全部出口": a figure
     if not explicit:  # "Sacramento and Chongqing companies": a company named, no count asked
         measure_ids = [mid for mid in measure_ids if not lexicon.measures[mid].counted]
         spans = [span for span in spans if not lexicon.measures[span[2]].counted]
