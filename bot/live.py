@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 DEBOUNCE = 1.0  # seconds: an editor's save (temp file, rename, chmod) is one change
 KNOWLEDGE_SUFFIXES = (".yaml", ".yml")
-NOT_RECORDED = ("greeting", "empty")  # not questions: nothing to learn from them
+NOT_RECORDED = ("greeting", "thanks", "goodbye", "who-are-you", "empty")  # not questions: nothing to learn
 SURE_MARGIN = 20.0  # answers scoring below threshold + this count as low-confidence
 
 

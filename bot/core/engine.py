@@ -217,8 +217,9 @@ def decide(kb: KnowledgeBase, question: str, ranking: Ranking,
     analysis = ranking.analysis
     common = dict(question=question, normalised=analysis.normalised, lang=analysis.lang,
                   candidates=ranking.candidates)
-    if analysis.is_greeting:
-        return Match(status=DECLINED, entry_id=None, score=0.0, reason="greeting", **common)
+    small_talk = _small_talk(kb, analysis)
+    if small_talk is not None:
+        return Match(status=DECLINED, entry_id=None, score=0.0, reason=small_talk, **common)
     best = ranking.best
     if best is None:
         return Match(status=DECLINED, entry_id=None, score=0.0,
@@ -257,6 +258,26 @@ def _decide_by_dates(kb: KnowledgeBase, ranking: Ranking, best: Candidate, thres
         right = any(f.period.year in asked.years for f in events)
         return Match(status=ANSWERED, entry_id=best.entry_id, score=best.score, premise=right, **common)
     return None
+
+
+SMALL_TALK = ("greeting", "thanks", "goodbye", "who-are-you")  # replies from messages.yaml, never recorded
+
+
+def _small_talk(kb: KnowledgeBase, analysis) -> str | None:
+    """"hi", "thanks!", "再见", "who are you?": which kind of small talk, if the message is only that."""
+    lexicon = kb.lexicon
+    text = analysis.normalised
+    who = lexicon.smalltalk.get("who_are_you")
+    for start, end, _ in (who.find(text)[:1] if who is not None else ()):
+        rest = re.findall(r"[a-z]+|[^\x00-\x7f]", text[:start] + " " + text[end:])
+        if all(w in lexicon.stopwords_en or w in lexicon.stopwords_zh for w in rest):
+            return "who-are-you"
+    if not analysis.is_greeting:
+        return None
+    for kind in ("goodbye", "thanks"):
+        if kind in lexicon.smalltalk and lexicon.smalltalk[kind].search(text):
+            return kind
+    return "greeting"
 
 
 def _decide_by_topic(kb: KnowledgeBase, ranking: Ranking, best: Candidate, threshold: float, margin: float,
@@ -389,6 +410,8 @@ def decline_text(kb: KnowledgeBase, found: Match, lang: str) -> str:
     topics = ("、" if lang == "zh" else ", ").join(topic.name.get(lang) for topic in kb.topics)
     if found.reason == "greeting":
         return f"{kb.message('greeting', lang)}\n{kb.message('topics', lang, topics=topics)}"
+    if found.reason in ("thanks", "goodbye", "who-are-you"):
+        return kb.message(f"smalltalk_{found.reason.replace('-', '_')}", lang)
     asked = found.detail[1 if lang == "zh" else 0] if found.detail else ""
     if found.reason == "other-year":
         years = sorted(kb.scopes[found.candidates[0].entry_id].years)

@@ -107,6 +107,9 @@ class Lexicon:
         self.data = data
         self.stopwords_en = frozenset(_words(data["stopwords"]["en"]))
         self.stopwords_zh = frozenset(_words(data["stopwords"]["zh"]))
+        fillers = data.get("question_fillers") or {}
+        self.fillers_en = self.stopwords_en | frozenset(_words(fillers.get("en")))
+        self.fillers_zh = self.stopwords_zh | frozenset(_words(fillers.get("zh")))
         self.measures = {mid: Measure(mid, spec.get("kind", "level"), bool(spec.get("directed")),
                                       spec.get("reverse"), spec.get("broader"), spec.get("part_of"),
                                       spec.get("subject", "origin"), bool(spec.get("average")),
@@ -201,7 +204,7 @@ def default_data() -> dict:
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
-DEFAULT_SECTIONS = frozenset(("stopwords", "chat_words", "greetings", "smalltalk", "measures", "compounds",
+DEFAULT_SECTIONS = frozenset(("stopwords", "question_fillers", "chat_words", "greetings", "smalltalk", "measures", "compounds",
                               "operations", "flows", "units", "scales", "comparators", "now", "relative_years",
                               "flow_period", "cumulative", "all_partners", "not_measures", "details",
                               "asks_for_figure", "asks_for_name", "asks_for_date", "as_of", "not_figure", "excluding", "asks_yes_no", "negations", "places"))

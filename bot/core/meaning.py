@@ -380,8 +380,8 @@ def _leftover(text: str, spans, mentions, claims, lexicon: Lexicon) -> bool:
                     *lexicon.comparators.values(), lexicon.cumulative, lexicon.flow_period):
         text = _mask(text, phrases.find(text))
     words = [w for w in re.findall(r"[a-z]+", text)
-             if w not in lexicon.stopwords_en and w not in lexicon.scales and len(w) > 2]
-    han = [c for c in "".join(re.findall(f"[{HAN}]+", text)) if c not in lexicon.stopwords_zh]
+             if w not in lexicon.fillers_en and w not in lexicon.scales and len(w) > 2]
+    han = [c for c in "".join(re.findall(f"[{HAN}]+", text)) if c not in lexicon.fillers_zh]
     return bool(words) or len(han) > 1
 
 

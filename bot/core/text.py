@@ -15,6 +15,8 @@ from functools import lru_cache
 import opencc
 import snowballstemmer
 
+from .lexicon import _words, default_data
+
 _TRADITIONAL_TO_SIMPLIFIED = opencc.OpenCC("t2s")
 _STEMMER = snowballstemmer.stemmer("english")
 
@@ -30,39 +32,18 @@ _PRONOUN_US = re.compile(r"(?i:\b(tell|give|show|help|let|send|teach|join|contac
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")  # pasted markup: <b>GDP</b>
 _CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 
+# The word lists are data: the package's lexicon.yaml (stopwords, chat_words, greetings).
+_WORDS = default_data()
 # Words that carry no topic: an unknown one is dropped, not held against a match.
-STOPWORDS_EN = frozenset("""
-a about above actually after again all also am an and any anything are around as at be been before
-being bit both but by can could curious did do does doing done dont each either else ever every for
-from get gets give go going got had has have having he hello her here hey hi hiya him his how i if
-im in into is isnt it its just kind know let like lot me mind more most much my need no not now of
-ok okay on one only or other our out over please pls plz quick quickly really right say see she
-should so some something sorry tell than thank thanks that thats the their them then there these
-they thing things think this those to too u up us very want wanna was we well were what whats when
-where which while who whom why will with wonder wondering would yeah yes you your youre
-""".split())
-# Chinese function words and chat fillers (after traditional -> simplified).
-STOPWORDS_ZH = frozenset("""
-的 了 吗 呢 啊 吧 呀 哦 嘛 么 是 有 在 都 就 还 也 和 跟 与 及 我 你 您 他 她 它 们 这 那 个 一 下 请 问 想 要
-能 会 可 以 多 少 什 怎 样 哪 谁 为 给 把 被 让 对 从 到 说 告 诉 知 道 好 谢 嗨 喂 哈 嗯 吗 么 几 很 太 最
-""".split())
-
-
+STOPWORDS_EN = frozenset(_words(_WORDS["stopwords"]["en"]))
+# Chinese function words and chat fillers (after traditional -> simplified), one character each.
+STOPWORDS_ZH = frozenset(_words(_WORDS["stopwords"]["zh"]))
 # Chat spellings, rewritten before anything else looks at the words.
-CHAT_WORDS = {
-    "u": "you", "ur": "your", "r": "are", "n": "and", "ppl": "people", "pls": "please", "plz": "please",
-    "thx": "thanks", "govt": "government", "gov": "government", "yr": "year", "yrs": "years",
-    "bn": "billion", "mn": "million", "mln": "million", "approx": "approximately", "abt": "about",
-    "wat": "what", "wht": "what", "hw": "how", "cuz": "because", "pct": "percent", "info": "information",
-    "whats": "what is", "hows": "how is", "wheres": "where is", "whos": "who is",
-}
-_CHAT_WORD = re.compile(rf"(?<![a-z0-9])(?:{'|'.join(CHAT_WORDS)})(?![a-z0-9])")
-
-
-GREETINGS = frozenset("""
-hi hello hey hiya yo morning evening afternoon good thanks thank cheers bye goodbye ok okay
-你好 您好 嗨 哈喽 哈啰 早上好 晚上好 下午好 谢谢 多谢 再见 拜拜 好的
-""".split())
+CHAT_WORDS = {str(k): str(v) for k, v in _WORDS["chat_words"].items()}
+_CHAT_WORD = re.compile(rf"(?<![a-z0-9])(?:{'|'.join(map(re.escape, CHAT_WORDS))})(?![a-z0-9])")
+GREETINGS = frozenset(_words(_WORDS["greetings"]["en"]) + _words(_WORDS["greetings"]["zh"])
+                      + [w for kind in ("thanks", "goodbye") for lang in ("en", "zh")
+                         for w in _words(_WORDS["smalltalk"][kind][lang])])
 _HAN_GREETINGS = sorted((g for g in GREETINGS if not g.isascii()), key=len, reverse=True)
 
 
