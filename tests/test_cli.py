@@ -2,9 +2,12 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,3 +74,50 @@ def test_chat_runs_a_session_on_stdin(twin_knowledge):
     assert "82,400 km²" in result.stdout and "8.24万平方公里" in result.stdout
     assert "Did you mean:" in result.stdout and "  2. " in result.stdout
     assert "USD 9.07 billion" in result.stdout
+
+
+def test_check_prints_paths_that_open_from_the_current_directory(knowledge_copy):
+    path = knowledge_copy / "faq" / "30-economy.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("{gdp_2013}.", "{gdp_2031}."), encoding="utf-8")
+    elsewhere = run("check", "--knowledge", str(knowledge_copy))  # from the project, far from the copy
+    beside = subprocess.run([sys.executable, "-m", "bot", "check", "--knowledge", "knowledge/faq/.."],
+                            capture_output=True, text=True, cwd=knowledge_copy.parent, timeout=60,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    for result, cwd in ((elsewhere, ROOT), (beside, knowledge_copy.parent)):
+        file, line, message = result.stdout.splitlines()[0].split(":", 2)
+        assert "missing fact 'gdp_2031'" in message
+        assert "{gdp_2031}" in (cwd / file).read_text(encoding="utf-8").splitlines()[int(line) - 1]
+    assert elsewhere.stdout.startswith(str(path)) and beside.stdout.startswith("knowledge/faq/30-economy.yaml:")
+
+
+def test_version():
+    result = run("--version")
+    assert result.returncode == 0 and re.fullmatch(r"faqbot \d+\.\d+\.\d+\S*\n", result.stdout), result.stdout
+
+
+def test_init_copies_the_bundled_knowledge_and_never_overwrites(tmp_path):
+    target = tmp_path / "my-fair"
+    result = run("init", str(target))
+    assert result.returncode == 0, result.stderr
+    copied = sorted(p.relative_to(target) for p in target.rglob("*.yaml"))
+    assert copied == sorted(p.relative_to(ROOT / "knowledge") for p in (ROOT / "knowledge").rglob("*.yaml"))
+    assert run("check", "--knowledge", str(target)).returncode == 0
+    (target / "facts.yaml").write_text("edited", encoding="utf-8")
+    again = run("init", str(target))
+    assert again.returncode == 1 and "not empty" in again.stderr and "Traceback" not in again.stderr
+    assert (target / "facts.yaml").read_text(encoding="utf-8") == "edited"
+
+
+@pytest.mark.parametrize("args", [("explain", "--top", "0", "gdp"), ("explain", "--top", "-3", "gdp"),
+                                  ("explain", "--top", "many", "gdp"), ("report", "--limit", "-1"),
+                                  ("report", "--limit", "0"), ("report", "--days", "-5"),
+                                  ("report", "--days", "nan"), ("playground", "--port", "70000")])
+def test_values_out_of_range_are_usage_errors(args):
+    result = run(*args)
+    assert result.returncode == 2 and "usage: faqbot" in result.stderr and "Traceback" not in result.stderr
+    assert f"argument {args[1]}:" in result.stderr
+
+
+def test_report_reads_the_database_given_with_db(tmp_path):
+    missing = run("report", "--db", str(tmp_path / "none.sqlite3"))
+    assert missing.returncode == 1 and "none.sqlite3" in missing.stderr
