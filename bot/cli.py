@@ -62,13 +62,43 @@ def command_ask(args) -> int:
 # --- chat --------------------------------------------------------------------------------
 
 
+def enable_line_editing() -> None:
+    """Arrow keys, history (up/down) and line editing for input(), where readline exists.
+
+    Only on a terminal: piped sessions need none, and some readline builds write control
+    codes to the output when loaded."""
+    if not sys.stdin.isatty():
+        return
+    try:
+        import readline  # noqa: F401 - loading it is what gives input() line editing
+    except ImportError:  # Windows without pyreadline: plain input()
+        pass
+
+
+def chat_examples(kb: KnowledgeBase, lang: str) -> tuple[tuple[str, str], ...]:
+    """(entry id, title) of the example questions the welcome offers, to pick by number."""
+    ids = [str(entry_id) for entry_id in kb.settings.get("start_examples", ()) if str(entry_id) in kb.entries]
+    return tuple((entry_id, kb.entries[entry_id].title(lang)) for entry_id in ids)
+
+
+def print_options(heading: str, options: tuple[tuple[str, str], ...]) -> None:
+    print(heading)
+    for number, (_, title) in enumerate(options, 1):
+        print(f"  {number}. {title}")
+
+
 def command_chat(args) -> int:
-    """An interactive session on the same engine: type questions, pick options by number."""
+    """An interactive session on the same engine: type questions, pick examples and
+    "did you mean" options by number."""
     kb = _load_or_exit(args.knowledge)
+    enable_line_editing()
     lang = args.lang
-    print(kb.message("welcome", lang or "en") if "welcome" in kb.messages else "")
-    print("(Ctrl-D or /quit to leave; /lang en|zh to switch language)\n")
-    options: tuple = ()
+    shown = lang or "en"
+    print(kb.message("welcome", shown))
+    options, options_lang = chat_examples(kb, shown), shown
+    if options:
+        print_options(kb.message("chat_examples", shown), options)
+    print(kb.message("chat_usage", shown) + "\n")
     while True:
         try:
             line = input("> ").strip()
@@ -83,15 +113,13 @@ def command_chat(args) -> int:
             continue
         if line.isdigit() and 0 < int(line) <= len(options):
             entry_id = options[int(line) - 1][0]
-            print(render_answer(kb, entry_id, lang or reply.lang).plain + "\n")
+            print(render_answer(kb, entry_id, lang or options_lang).plain + "\n")
             options = ()
             continue
         reply = ask(kb, line, lang=lang)
-        options = reply.options
+        options, options_lang = reply.options, reply.lang
         if reply.match.status == AMBIGUOUS:
-            print(reply.text.splitlines()[0])
-            for number, (_, title) in enumerate(options, 1):
-                print(f"  {number}. {title}")
+            print_options(reply.text.splitlines()[0], options)
         else:
             print(reply.text)
         print()

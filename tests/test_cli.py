@@ -3,11 +3,16 @@
 import json
 import os
 import re
+import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+
+from bot.core import render_answer
+from bot.core.render import fact_value
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -121,3 +126,51 @@ def test_values_out_of_range_are_usage_errors(args):
 def test_report_reads_the_database_given_with_db(tmp_path):
     missing = run("report", "--db", str(tmp_path / "none.sqlite3"))
     assert missing.returncode == 1 and "none.sqlite3" in missing.stderr
+
+
+def read_until(fd: int, done, timeout: float = 30.0) -> str:
+    """Read a terminal's output until `done(text)` or the timeout."""
+    output, deadline = b"", time.monotonic() + timeout
+    while not done(output.decode("utf-8", "replace")) and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                output += os.read(fd, 65536)
+            except OSError:  # the other side closed
+                break
+    return output.decode("utf-8", "replace")
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_chat_on_a_terminal_edits_lines_and_recalls_history(kb):
+    pytest.importorskip("readline")
+    controller, terminal = os.openpty()
+    env = {**os.environ, "TERM": "xterm", "INPUTRC": "/dev/null", "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-m", "bot", "chat"], stdin=terminal, stdout=terminal,
+                               stderr=terminal, cwd=ROOT, env=env, start_new_session=True)
+    os.close(terminal)
+    figure = fact_value(kb.facts["gdp_2013"], "en")
+    try:
+        assert "\n> " in read_until(controller, lambda text: "\n> " in text)
+        left = "\x1b[D"
+        os.write(controller, f"dp{left}{left}g\r".encode())  # "dp", back two, insert "g": "gdp"
+        assert figure in read_until(controller, lambda text: figure in text and text.rstrip().endswith(">"))
+        os.write(controller, b"\x1b[A\r")  # up arrow: the last question again
+        again = read_until(controller, lambda text: figure in text and text.rstrip().endswith(">"))
+        assert figure in again and kb.message("decline", "en") not in again
+        os.write(controller, b"/quit\r")
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(controller)
+
+
+def test_chat_welcome_offers_numbered_examples(kb):
+    result = run("chat", stdin="1\n/quit\n")
+    examples = [str(entry_id) for entry_id in kb.settings["start_examples"]]
+    assert examples, "the bundled knowledge names example questions"
+    for number, entry_id in enumerate(examples, 1):
+        assert f"  {number}. {kb.entries[entry_id].title('en')}" in result.stdout
+    first = render_answer(kb, examples[0], "en")
+    assert first.plain in result.stdout
