@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 DEFAULT_PORT = 8765
+DEFAULT_DATABASE = "faqbot-playground.sqlite3"  # the playground's own, apart from `faqbot run`'s
 
 
 def port_number(text: str) -> int:
@@ -24,3 +25,6 @@ def add_playground_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=port_number, default=DEFAULT_PORT,
                         help=f"port of the page and the local Bot API server (default {DEFAULT_PORT}; 0: any free one)")
     parser.add_argument("--open", action="store_true", help="open the page in a web browser")
+    parser.add_argument("--db", metavar="FILE", default=DEFAULT_DATABASE,
+                        help=f"where the questions asked on the page are recorded, for `faqbot report --db FILE` "
+                             f"(default {DEFAULT_DATABASE} here; off: not recorded)")
