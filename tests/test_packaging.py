@@ -131,3 +131,11 @@ def test_the_wheel_installs_and_answers_from_any_directory(tmp_path):
 
 def project_version() -> str:
     return re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M)[1]
+
+
+def test_ci_names_only_test_files_that_exist_and_installs_a_cjk_font():
+    ci = (ROOT / ".ci/run").read_text(encoding="utf-8")
+    for named in re.findall(r"tests/\S+\.py", ci):
+        assert (ROOT / named).exists(), f".ci/run mentions {named}, which does not exist"
+    assert "fonts-noto-cjk" in ci  # the playground's browser tests show Chinese
+    assert "fonts-noto-cjk" in (ROOT / "README.md").read_text(encoding="utf-8")
