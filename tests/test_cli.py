@@ -174,3 +174,9 @@ def test_chat_welcome_offers_numbered_examples(kb):
         assert f"  {number}. {kb.entries[entry_id].title('en')}" in result.stdout
     first = render_answer(kb, examples[0], "en")
     assert first.plain in result.stdout
+
+
+def test_a_missing_knowledge_directory_is_named_as_given(tmp_path):
+    result = run("ask", "--knowledge", str(tmp_path / "missing"), "gdp")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"{tmp_path / 'missing'}:1: knowledge directory not found")

@@ -721,7 +721,7 @@ def read_knowledge(directory: Path | str) -> tuple[KnowledgeBase | None, list[Pr
     directory = Path(directory)
     problems: list[Problem] = []
     if not directory.is_dir():
-        return None, [Problem(str(directory), 1, "knowledge directory not found")]
+        return None, [Problem(_display_name(directory, directory), 1, "knowledge directory not found")]
     settings = _read_settings(directory, problems)
     languages = tuple(settings["languages"])
     sources, units, facts, faulty_facts = _read_facts(directory, problems, languages)
