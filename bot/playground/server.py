@@ -262,7 +262,12 @@ class Playground:
 
         body = await request.json()
         question = question_of(str(body.get("text", "")), BOT_USERNAME)
-        data = await asyncio.to_thread(explain, self.live.kb, question)
+        try:
+            data = await asyncio.to_thread(explain, self.live.kb, question)
+        except Exception as error:  # noqa: BLE001 - a fault in explain must not take the page down
+            log.error("explaining %r failed: %s: %s", question, type(error).__name__, error)
+            return web.json_response({"ok": False, "description": f"explain failed: {type(error).__name__}: {error}"},
+                                     status=500)
         return _ok({"question": question, "text": format_explanation(data), "explain": data})
 
     async def _privacy(self, request: web.Request) -> web.Response:
