@@ -20,10 +20,10 @@ COPY bot ./bot
 COPY knowledge ./knowledge
 RUN pip install --no-cache-dir .
 
-# Knowledge can be replaced by mounting a directory over /app/knowledge; the bot
-# reloads it when it changes. State (unanswered questions, user settings) lives in /data.
-ENV FAQBOT_KNOWLEDGE=/app/knowledge \
-    FAQBOT_DB=/data/faqbot.sqlite3 \
+# The package carries the knowledge base (bot/bundled_knowledge). To serve an edited one,
+# mount it and set FAQBOT_KNOWLEDGE (e.g. -v "$PWD/fair:/fair:ro" -e FAQBOT_KNOWLEDGE=/fair);
+# the bot reloads it when it changes. State (unanswered questions, user settings) lives in /data.
+ENV FAQBOT_DB=/data/faqbot.sqlite3 \
     FAQBOT_STATE_FILE=/data/state.pickle
 VOLUME ["/data"]
 USER 10001:10001

@@ -6,18 +6,25 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
-from .core import AMBIGUOUS, KnowledgeBase, KnowledgeError, ask, load_knowledge, render_answer
+from .bundled import InitError, copy_knowledge, default_knowledge, version
+from .core import AMBIGUOUS, KnowledgeBase, KnowledgeError, Problem, ask, load_knowledge, render_answer
 from .core.checks import check_knowledge
 from .playground.arguments import add_playground_arguments
 from .tg.settings import add_run_arguments
 
-PROJECT_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 
-
-def default_knowledge_dir() -> str:
-    return os.environ.get("FAQBOT_KNOWLEDGE") or str(PROJECT_KNOWLEDGE)
+def openable(problem: Problem, directory: str) -> str:
+    """The problem as FILE:LINE: message, FILE being a path one can open from here: relative
+    to the current directory when the file is below it, else absolute."""
+    path = Path(os.path.abspath(Path(directory).parent / problem.file))
+    try:
+        path = path.relative_to(Path.cwd())
+    except ValueError:
+        pass
+    return str(replace(problem, file=str(path)))
 
 
 def _load_or_exit(directory: str) -> KnowledgeBase:
@@ -25,7 +32,7 @@ def _load_or_exit(directory: str) -> KnowledgeBase:
         return load_knowledge(directory)
     except KnowledgeError as error:
         for problem in error.problems:
-            print(problem, file=sys.stderr)
+            print(openable(problem, directory), file=sys.stderr)
         print(f"faqbot: the knowledge in {directory} has errors; run `faqbot check`", file=sys.stderr)
         raise SystemExit(1) from None
 
@@ -55,13 +62,43 @@ def command_ask(args) -> int:
 # --- chat --------------------------------------------------------------------------------
 
 
+def enable_line_editing() -> None:
+    """Arrow keys, history (up/down) and line editing for input(), where readline exists.
+
+    Only on a terminal: piped sessions need none, and some readline builds write control
+    codes to the output when loaded."""
+    if not sys.stdin.isatty():
+        return
+    try:
+        import readline  # noqa: F401 - loading it is what gives input() line editing
+    except ImportError:  # Windows without pyreadline: plain input()
+        pass
+
+
+def chat_examples(kb: KnowledgeBase, lang: str) -> tuple[tuple[str, str], ...]:
+    """(entry id, title) of the example questions the welcome offers, to pick by number."""
+    ids = [str(entry_id) for entry_id in kb.settings.get("start_examples", ()) if str(entry_id) in kb.entries]
+    return tuple((entry_id, kb.entries[entry_id].title(lang)) for entry_id in ids)
+
+
+def print_options(heading: str, options: tuple[tuple[str, str], ...]) -> None:
+    print(heading)
+    for number, (_, title) in enumerate(options, 1):
+        print(f"  {number}. {title}")
+
+
 def command_chat(args) -> int:
-    """An interactive session on the same engine: type questions, pick options by number."""
+    """An interactive session on the same engine: type questions, pick examples and
+    "did you mean" options by number."""
     kb = _load_or_exit(args.knowledge)
+    enable_line_editing()
     lang = args.lang
-    print(kb.message("welcome", lang or "en") if "welcome" in kb.messages else "")
-    print("(Ctrl-D or /quit to leave; /lang en|zh to switch language)\n")
-    options: tuple = ()
+    shown = lang or "en"
+    print(kb.message("welcome", shown))
+    options, options_lang = chat_examples(kb, shown), shown
+    if options:
+        print_options(kb.message("chat_examples", shown), options)
+    print(kb.message("chat_usage", shown) + "\n")
     while True:
         try:
             line = input("> ").strip()
@@ -76,15 +113,13 @@ def command_chat(args) -> int:
             continue
         if line.isdigit() and 0 < int(line) <= len(options):
             entry_id = options[int(line) - 1][0]
-            print(render_answer(kb, entry_id, lang or reply.lang).plain + "\n")
+            print(render_answer(kb, entry_id, lang or options_lang).plain + "\n")
             options = ()
             continue
         reply = ask(kb, line, lang=lang)
-        options = reply.options
+        options, options_lang = reply.options, reply.lang
         if reply.match.status == AMBIGUOUS:
-            print(reply.text.splitlines()[0])
-            for number, (_, title) in enumerate(options, 1):
-                print(f"  {number}. {title}")
+            print_options(reply.text.splitlines()[0], options)
         else:
             print(reply.text)
         print()
@@ -96,13 +131,30 @@ def command_chat(args) -> int:
 def command_check(args) -> int:
     problems = check_knowledge(args.knowledge)
     for problem in problems:
-        print(problem)
+        print(openable(problem, args.knowledge))
     errors = [p for p in problems if p.severity == "error" or args.strict]
     if not problems:
         print(f"{args.knowledge}: OK", file=sys.stderr)
     elif not errors:
         print(f"{args.knowledge}: OK, with {len(problems)} warning(s) (--strict makes them failures)", file=sys.stderr)
     return 1 if errors else 0
+
+
+# --- init --------------------------------------------------------------------------------
+
+
+def command_init(args) -> int:
+    """Copy the bundled knowledge base out, as the start of an edited or a new one."""
+    target = Path(args.directory)
+    try:
+        written = copy_knowledge(target)
+    except (InitError, OSError) as error:
+        print(f"faqbot init: {error}", file=sys.stderr)
+        return 1
+    print(f"Copied the bundled knowledge base ({len(written)} files) to {target}.")
+    print(f"Edit it, check it with `faqbot check --knowledge {target}`, and serve it with "
+          f"`faqbot run --knowledge {target}` (or set FAQBOT_KNOWLEDGE={target}).")
+    return 0
 
 
 # --- explain and report: the maintainers' view -------------------------------------------------
@@ -127,6 +179,7 @@ def command_report(args) -> int:
     except ValueError as error:
         print(f"faqbot report: {error}", file=sys.stderr)
         return 2
+    path = Path(args.db) if args.db else path
     if path is None or not path.exists():
         print(f"faqbot report: no question database {path or ''} (set FAQBOT_DB to the file `faqbot run` writes)",
               file=sys.stderr)
@@ -159,11 +212,37 @@ def command_playground(args) -> int:
 # --- parser ------------------------------------------------------------------------------
 
 
+def counted(low: int):
+    """An argparse type: a whole number of at least `low` (else a usage error, exit 2)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be {low} or more, not {value}")
+        return value
+    return parse
+
+
+def positive_number(text: str) -> float:
+    """An argparse type: a number above zero, such as a count of days."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    return value
+
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="faqbot",
                                      description="Question-and-answer bot about Chongqing and its cooperation with the US.")
-    knowledge_help = "knowledge directory (default: $FAQBOT_KNOWLEDGE or the project's knowledge/)"
-    parser.add_argument("--knowledge", metavar="DIR", default=default_knowledge_dir(), help=knowledge_help)
+    knowledge_help = "knowledge directory (default: $FAQBOT_KNOWLEDGE, else the one bundled with the package)"
+    parser.add_argument("--version", action="version", version=f"faqbot {version()}")
+    parser.add_argument("--knowledge", metavar="DIR", default=str(default_knowledge()), help=knowledge_help)
     # Accepted after the command too; SUPPRESS keeps it from resetting a value given before.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--knowledge", metavar="DIR", default=argparse.SUPPRESS, help=knowledge_help)
@@ -183,19 +262,24 @@ def build_parser() -> argparse.ArgumentParser:
     check_parser.add_argument("--strict", action="store_true", help="treat warnings as failures")
     check_parser.set_defaults(handler=command_check)
 
+    init_parser = commands.add_parser("init", help="copy the bundled knowledge base into a new directory, to edit")
+    init_parser.add_argument("directory", metavar="DIR", help="where to put it (a new or empty directory)")
+    init_parser.set_defaults(handler=command_init)
+
     explain_parser = commands.add_parser("explain", parents=[common],
                                          help="show how the bot decides on a question: candidates, scores, threshold")
     explain_parser.add_argument("question", nargs="+", help="the question")
     explain_parser.add_argument("--json", action="store_true", help="print a JSON object")
     explain_parser.add_argument("--lang", choices=("en", "zh"), help="answer in this language")
-    explain_parser.add_argument("--top", type=int, default=5, metavar="N", help="candidates shown (default 5)")
+    explain_parser.add_argument("--top", type=counted(1), default=5, metavar="N", help="candidates shown (default 5)")
     explain_parser.set_defaults(handler=command_explain)
 
     report_parser = commands.add_parser("report", parents=[common],
                                         help="unanswered questions grouped by similarity, and answers per entry "
                                              "($FAQBOT_DB)")
-    report_parser.add_argument("--days", type=float, default=30, metavar="N", help="look back N days (default 30)")
-    report_parser.add_argument("--limit", type=int, default=20, metavar="N", help="groups shown (default 20)")
+    report_parser.add_argument("--days", type=positive_number, default=30, metavar="N", help="look back N days (default 30)")
+    report_parser.add_argument("--db", metavar="FILE", help="the question database (default: $FAQBOT_DB)")
+    report_parser.add_argument("--limit", type=counted(1), default=20, metavar="N", help="groups shown (default 20)")
     report_parser.set_defaults(handler=command_report)
 
     run_parser = commands.add_parser("run", parents=[common], help="run the Telegram bot ($TELEGRAM_BOT_TOKEN)")

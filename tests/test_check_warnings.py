@@ -3,6 +3,7 @@ figures) and `--strict`, on a small knowledge base written here, so the bundled 
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -74,8 +75,10 @@ entries:
 
 
 def check(directory: Path, *options: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", "check", "--knowledge", str(directory), *options],
-                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    """`faqbot check` run beside the knowledge directory: paths print relative to there."""
+    return subprocess.run([sys.executable, "-m", "bot", "check", "--knowledge", directory.name, *options],
+                          capture_output=True, text=True, cwd=directory.parent, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
 @pytest.fixture

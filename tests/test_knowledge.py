@@ -6,6 +6,7 @@ import pytest
 
 from bot.core import KnowledgeError, load_knowledge, read_knowledge
 from bot.core.checks import check_knowledge
+from bot.core.knowledge import default_messages
 from bot.core.render import fact_value
 
 from pathlib import Path
@@ -85,7 +86,7 @@ def test_yaml_syntax_error_names_file_and_line(knowledge_copy):
 
 def test_reference_to_missing_fact(knowledge_copy):
     kb, problems = problems_after(knowledge_copy, "faq/30-economy.yaml", "{gdp_2013}.", "{gdp_2031}.")
-    line = line_of(knowledge_copy, "faq/30-economy.yaml", "id: gdp-2013")
+    line = line_of(knowledge_copy, "faq/30-economy.yaml", "{gdp_2031}")  # the answer's line, not the entry's
     assert f"knowledge/faq/30-economy.yaml:{line}: entry 'gdp-2013' (en answer) refers to missing fact 'gdp_2031'" in problems
 
 
@@ -137,3 +138,76 @@ def test_a_corrected_figure_changes_every_answer_that_uses_it(knowledge_copy):
     assert len(users) >= 3
     for entry_id in users:
         assert "USD 9.08 billion" in render_answer(kb, entry_id, "en").body
+
+
+LINES_TOPIC = """\
+topic:
+  id: lines
+  name: {en: Lines, zh: 行}
+entries:
+  - id: folded-answer
+    questions:
+      en: [what does the folded answer say]
+      zh: [折叠的答案说什么]
+    answer:
+      en: >-
+        The first line of a long answer,
+        and the second one, which names {no_such_fact}.
+      zh: 答案。
+    related:
+      - area
+      - no-such-entry
+"""
+
+
+def test_each_problem_points_at_the_line_of_its_field(knowledge_copy):
+    (knowledge_copy / "faq" / "99-lines.yaml").write_text(LINES_TOPIC, encoding="utf-8")
+    facts = knowledge_copy / "facts.yaml"
+    facts.write_text(facts.read_text(encoding="utf-8").replace("formula: population / area",
+                                                               "formula: population / areas"), encoding="utf-8")
+    _, problems = read_knowledge(knowledge_copy)
+    problems = [str(p) for p in problems]
+    assert ("knowledge/faq/99-lines.yaml:12: entry 'folded-answer' (en answer) refers to missing fact "
+            "'no_such_fact'") in problems
+    assert "knowledge/faq/99-lines.yaml:16: entry 'folded-answer': related entry 'no-such-entry' does not exist" \
+        in problems
+    formula = line_of(knowledge_copy, "facts.yaml", "formula: population / areas")
+    assert any(p.startswith(f"knowledge/facts.yaml:{formula}: ") and "unknown fact 'areas'" in p
+               for p in problems), problems
+
+
+def test_an_example_that_misses_is_reported_at_its_own_line(knowledge_copy):
+    text = LINES_TOPIC.replace("{no_such_fact}", "nothing").replace("      - no-such-entry\n", "")
+    text += "    examples:\n      - what does the folded answer say\n      - recipe for chocolate cake\n"
+    (knowledge_copy / "faq" / "99-lines.yaml").write_text(text, encoding="utf-8")
+    problems = [str(p) for p in check_knowledge(knowledge_copy) if p.severity == "error"]
+    assert len(problems) == 1 and problems[0].startswith("knowledge/faq/99-lines.yaml:18: "), problems
+    assert "example 'recipe for chocolate cake'" in problems[0]
+
+
+def test_without_messages_yaml_the_default_catalogue_speaks(knowledge_copy):
+    (knowledge_copy / "messages.yaml").unlink()
+    kb = load_knowledge(knowledge_copy)
+    for key in ("welcome", "help", "decline", "did_you_mean", "ask_usage", "lang_prompt"):
+        assert kb.message(key, "en") and kb.message(key, "zh"), key
+
+
+def test_messages_yaml_overrides_single_messages(knowledge_copy):
+    (knowledge_copy / "messages.yaml").write_text(
+        "help:\n  en: Ask away.\n  zh: 请提问。\n", encoding="utf-8")
+    kb = load_knowledge(knowledge_copy)
+    assert kb.message("help", "en") == "Ask away."
+    assert kb.message("welcome", "en") == default_messages()["welcome"].en
+
+
+def test_check_reports_unknown_messages_and_placeholders_by_line(knowledge_copy):
+    (knowledge_copy / "messages.yaml").write_text(
+        "welcom:\n  en: Hi\n  zh: 你好\n"                                   # a typo: no such message
+        "decline_year:\n  en: Only {years}.\n  zh: 只有{years}年，没有{asked}的。\n"  # drops {asked}
+        "topics:\n  en: 'Ask about {subjects}.'\n  zh: 可以问：{topics}。\n", encoding="utf-8")  # invents one
+    problems = [str(p) for p in check_knowledge(knowledge_copy)]
+    assert any(p.startswith("knowledge/messages.yaml:1: unknown message 'welcom'") for p in problems), problems
+    assert "knowledge/messages.yaml:8: message 'topics' (en): unknown placeholder {subjects} " \
+           "(this message has: {topics})" in problems, problems
+    assert "knowledge/messages.yaml:5: warning: message 'decline_year' (en) leaves out {asked}" in problems, problems
+    assert not any("decline_year' (zh)" in p for p in problems), problems

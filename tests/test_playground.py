@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from bot.core import AMBIGUOUS, ask, load_knowledge, render_answer
+from bot.core.explain import explain
 from bot.core.render import fact_value
 from bot.playground.server import BOT_USERNAME, GROUP_TITLE
 from telegram_harness import AMBIGUOUS_CANDIDATES
@@ -45,11 +46,11 @@ except ImportError:  # the browser tests skip; the others still run
 
 # --------------------------------------------------------------------------- the playground
 @contextmanager
-def playground(knowledge: Path):
+def playground(knowledge: Path, db: Path | str = "off"):
     """`faqbot playground --port 0` in a subprocess; yields the page's URL."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "FAQBOT_"))}
     process = subprocess.Popen([sys.executable, "-m", "bot", "playground", "--port", "0", "--knowledge",
-                                str(knowledge)], cwd=PROJECT, env=env, stdout=subprocess.PIPE,
+                                str(knowledge), "--db", str(db)], cwd=PROJECT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:
         url = _announced_url(process)
@@ -81,8 +82,14 @@ def _announced_url(process: subprocess.Popen, timeout: float = 30) -> str:
 
 
 @pytest.fixture(scope="module")
-def url():
-    with playground(KNOWLEDGE) as address:
+def database(tmp_path_factory) -> Path:
+    """The module's playground records its questions here."""
+    return tmp_path_factory.mktemp("playground") / "questions.sqlite3"
+
+
+@pytest.fixture(scope="module")
+def url(database):
+    with playground(KNOWLEDGE, database) as address:
         yield address
 
 
@@ -265,6 +272,84 @@ def test_phone_width_shows_one_pane_at_a_time(browser, url):
     tab.click("#back")
     expect(tab.locator(".chat-item[data-view=private]")).to_be_visible()
     context.close()
+
+
+def test_a_phone_375_px_wide_fits_the_chat_list_and_the_chat(browser, url):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    tab = context.new_page()
+    tab.goto(url)
+    expect(tab.locator("body[data-ready=true]")).to_have_count(1, timeout=WAIT)
+    tab.locator("#who").select_option(index=WANG)
+    tab.click(".chat-item[data-view=group]")
+    before = bot_messages(tab).count()
+    send(tab, "/ask How much did Chongqing export to the US, and what about imports and the surplus in 2013?")
+    next_bot_message(tab, before)  # the chat list's preview of the group is now a long line
+    tab.click("#back")
+    for selector in (".sidebar", "#who", ".chat-item[data-view=private]", ".chat-item-preview >> nth=0"):
+        box = tab.locator(selector).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, (selector, box)
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 375
+    tab.click(".chat-item[data-view=group]")
+    for selector in (".chat", "#input", "#send", "#chat-status"):
+        box = tab.locator(selector).bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 375, (selector, box)
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 375
+    context.close()
+
+
+def test_why_shows_what_explain_shows(page, kb):
+    be(page, MICHAEL)
+    open_chat(page, "private")
+    before = bot_messages(page).count()
+    send(page, "What was Chongqing's GDP in 2019?")
+    answer = next_bot_message(page, before)
+    answer.locator(".why-button").click()
+    why = answer.locator(".why")
+    expect(why).to_be_visible(timeout=WAIT)
+    expected = explain(kb, "What was Chongqing's GDP in 2019?")
+    expect(why).to_contain_text(f"threshold {expected['settings']['threshold']:g}")
+    expect(why).to_contain_text(expected["candidates"][0]["id"])
+    expect(why).to_contain_text(f"Scope guard: {expected['guard']['note']}")
+    expect(why).to_contain_text(expected["decision"]["status"])
+    answer.locator(".why-button").click()
+    expect(why).to_be_hidden()
+
+
+def test_privacy_switch_lets_the_bot_see_mentions(page, kb):
+    be(page, ALICE)
+    open_chat(page, "group")
+    switch = page.locator("#privacy-mode")
+    expect(switch).to_be_checked()
+    switch.uncheck()
+    expect(page.locator("#chat-status")).to_contain_text("privacy mode off")
+    try:
+        before = bot_messages(page).count()
+        send(page, f"@{BOT_USERNAME} How much did Chongqing export to the US?")
+        expect(next_bot_message(page, before)).to_contain_text(fact_value(kb.facts["us_exports_2013"], "en"))
+        send(page, "/autoanswer on")
+        enabled = next_bot_message(page, before + 1)
+        expect(enabled).to_contain_text("Auto answer is on")
+        expect(enabled).not_to_contain_text("/setprivacy")  # the bot knows it can see the group now
+        send(page, "/autoanswer off")
+        next_bot_message(page, before + 2)
+    finally:
+        switch.check()
+    expect(page.locator("#chat-status")).to_contain_text("privacy mode on")
+    send(page, f"@{BOT_USERNAME} gdp")
+    expect(page.locator(".msg.out").last.locator(".unseen-note")).to_have_count(1)
+
+
+def test_questions_asked_on_the_page_show_in_the_report(page, database):
+    be(page, LI)
+    open_chat(page, "private")
+    before = bot_messages(page).count()
+    send(page, "Where can I park my car at the fair?")
+    next_bot_message(page, before)
+    page.wait_for_timeout(500)  # the store writes off the event loop
+    report = subprocess.run([sys.executable, "-m", "bot", "report", "--db", str(database)], capture_output=True,
+                            text=True, cwd=PROJECT, timeout=60)
+    assert report.returncode == 0, report.stderr
+    assert "Where can I park my car at the fair?" in report.stdout
 
 
 def test_only_the_page_itself_may_drive_the_playground(url):

@@ -135,9 +135,10 @@ async def test_auto_answer_warns_when_privacy_mode_hides_messages():
 
 async def test_repeated_question_in_a_group_is_answered_once_per_language():
     async with running_bot() as bot:
-        users = [bot.api.add_user(f"U{n}", language_code=lang) for n, lang in enumerate(["en", "en", "zh", "en"])]
+        users = [bot.api.add_user(f"U{n}", language_code=lang) for n, lang in enumerate(["en", "zh", "zh", "en"])]
         group = bot.api.add_group("Busy hall", members=users)
-        asked = [bot.api.user_sends(user, group, f"/ask {GDP_EN}") for user in users[:3]]
+        questions = [GDP_EN, GDP_EN, "重庆的GDP是多少？"]  # the question's language decides, not the app's
+        asked = [bot.api.user_sends(user, group, f"/ask {text}") for user, text in zip(users, questions)]
         await bot.api.wait_for(lambda: len(bot.api.bot_messages(group)) >= 2)
         await bot.settle()
         answers = bot.api.bot_messages(group)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.core import render_answer
+from bot.core.knowledge import default_messages
 from bot.core.render import fact_value
+from bot.live import LiveKnowledge
 from telegram_harness import (
     AMBIGUOUS_CANDIDATES,
     DECLINED_CANDIDATES,
@@ -229,4 +231,47 @@ async def test_stale_and_unknown_buttons_are_acknowledged():
             await bot.api.wait_for(lambda: query_id in bot.api.callback_answers)
             assert "out of date" in bot.api.callback_answers[query_id]["text"]
         assert len(bot.api.bot_messages(chat)) == 1
+        assert_clean(bot)
+
+
+async def test_the_question_language_beats_the_app_language_and_lang_beats_both():
+    """An explicit /lang choice wins; otherwise the language the question is written in; the
+    app language only for what has no language of its own (/start, /help, buttons)."""
+    async with running_bot() as bot:
+        alice = bot.api.add_user("Alice", language_code="en")  # phone in English, asks in Chinese
+        chat = bot.api.private_chat(alice)
+        question = bot.api.user_sends(alice, chat, "重庆对美国出口多少？")
+        (answer,) = await bot.reply_to(question)
+        assert answer.text.startswith(bot.kb.entries["exports-to-us-2013"].title("zh"))
+        assert all(data.startswith("a:zh:") for data in answer.callback_data)  # its buttons follow the answer
+        bot.api.user_sends(alice, chat, "/help")
+        assert (await bot.new_bot_message(chat, 1)).text == bot.kb.message("help", "en")
+
+        zhang = bot.api.add_user("张", language_code="zh-hans")  # phone in Chinese, asks in English
+        chat = bot.api.private_chat(zhang)
+        question = bot.api.user_sends(zhang, chat, "What was Chongqing's GDP?")
+        (answer,) = await bot.reply_to(question)
+        assert answer.text.startswith(bot.kb.entries["gdp-2013"].title("en"))
+
+        bot.api.user_sends(zhang, chat, "/lang")
+        menu = await bot.new_bot_message(chat, 1)
+        bot.api.user_presses(zhang, menu, "l:zh:zh")
+        await bot.api.wait_for(lambda: "我会用中文回答" in menu.text)
+        question = bot.api.user_sends(zhang, chat, "What was Chongqing's GDP?")
+        (answer,) = await bot.reply_to(question)
+        assert answer.text.startswith(bot.kb.entries["gdp-2013"].title("zh"))
+        assert_clean(bot)
+
+
+async def test_start_and_help_work_without_messages_yaml(knowledge_copy):
+    (knowledge_copy / "messages.yaml").unlink()
+    async with running_bot(live=LiveKnowledge(knowledge_copy)) as bot:
+        alice = bot.api.add_user("Alice", language_code="en")
+        chat = bot.api.private_chat(alice)
+        bot.api.user_sends(alice, chat, "/start")
+        welcome = await bot.new_bot_message(chat, 0)
+        assert welcome.text == default_messages()["welcome"].en
+        assert welcome.callback_data  # the example questions
+        bot.api.user_sends(alice, chat, "/help")
+        assert (await bot.new_bot_message(chat, 1)).text == default_messages()["help"].en
         assert_clean(bot)

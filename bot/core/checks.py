@@ -26,11 +26,11 @@ def check_examples(kb: KnowledgeBase) -> list[Problem]:
     """Each entry's example questions must be answered by that entry."""
     problems = []
     for entry in kb.entries.values():
-        for example in entry.examples:
+        for index, example in enumerate(entry.examples):
             found = match(kb, example)
             if found.status != "answered" or found.entry_id != entry.id:
                 got = found.entry_id or f"{found.status} ({found.reason or 'did you mean'})"
-                problems.append(Problem(entry.file, entry.line,
+                problems.append(Problem(entry.file, entry.line_of(f"examples.{index}"),
                                         f"entry '{entry.id}': example {example!r} gets {got}, score {found.score}"))
     return problems
 

@@ -17,7 +17,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
+from string import Formatter
 from types import MappingProxyType
 from typing import Mapping
 
@@ -81,6 +84,11 @@ class Fact:
     about: Mapping[str, str] = field(default_factory=dict)  # measure, from, to, with, of (see facts.yaml)
     file: str = ""
     line: int = 0
+    lines: Mapping[str, int] = field(default_factory=dict)  # key -> the line it is written on
+
+    def line_of(self, key: str) -> int:
+        """Where a field is written, so a problem with it points there (else the fact's line)."""
+        return self.lines.get(key, self.line)
 
     @property
     def is_figure(self) -> bool:
@@ -98,6 +106,12 @@ class Entry:
     examples: tuple[str, ...]  # questions that must match this entry (checked by `check`)
     file: str
     line: int
+    # Where each field is written, so a problem points at its line: "answer.en", "answer.en
+    # {gdp_2013}" (the line of a placeholder), "related.0", "examples.2" ...
+    lines: Mapping[str, int] = field(default_factory=dict)
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, self.line)
 
     def title(self, lang: str) -> str:
         """The entry's first question in `lang`: how buttons and lists name it."""
@@ -165,6 +179,14 @@ class _Reader:
         self.file = display_name
         self.problems = problems
         self.languages = languages  # the languages every text must be given in
+        self.source: list[str] = []  # the file's lines, to find where a placeholder is written
+
+    def line_containing(self, needle: str, start: int) -> int:
+        """The first line from `start` on whose text contains `needle` (else `start`)."""
+        for number, text in enumerate(self.source[start - 1:], start):
+            if needle in text:
+                return number
+        return start
 
     def error(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.file, line, message))
@@ -238,7 +260,9 @@ def _read_file(path: Path, directory: Path, problems: list[Problem], required: b
             problems.append(Problem(reader.file, 1, "file is missing"))
         return None, reader
     try:
-        return load_yaml(path, reader.file), reader
+        document = load_yaml(path, reader.file)
+        reader.source = path.read_text(encoding="utf-8").splitlines()
+        return document, reader
     except YamlFileError as error:
         problems.append(error.problem)
         return None, reader
@@ -326,7 +350,8 @@ def _read_fact(reader: _Reader, spec: YamlMap, line: int, sources, units) -> Fac
         unit = units.get(str(spec["unit"]))
         if unit is None:
             reader.error(spec.line_of("unit"), f"{what}: unknown unit '{spec['unit']}' (define it under 'units')")
-    fields = dict(id=fact_id, source=source, period=period, unit=unit, file=reader.file, line=line)
+    fields = dict(id=fact_id, source=source, period=period, unit=unit, file=reader.file, line=line,
+                  lines=MappingProxyType(dict(spec.key_lines)))
     fields["scale"] = MappingProxyType(_read_display(reader, spec, what))
     fields["label"] = reader.text(spec, "label", what, required=False)
     fields["about"] = MappingProxyType({key: str(spec[key]).strip() for key in ABOUT_KEYS if spec.get(key) is not None})
@@ -376,7 +401,7 @@ def _compute_derived(reader: _Reader, facts: dict[str, Fact], faulty: set[str]) 
             done[fact.id] = fact
             return fact
         if fact.id in trail:
-            reader.error(fact.line, f"fact '{fact.id}': formula refers to itself via {' -> '.join(trail)}")
+            reader.error(fact.line_of("formula"), f"fact '{fact.id}': formula refers to itself via {' -> '.join(trail)}")
             return None
         inputs = {}
         for name in fact.formula.names:
@@ -385,18 +410,18 @@ def _compute_derived(reader: _Reader, facts: dict[str, Fact], faulty: set[str]) 
                 faulty.add(fact.id)
                 return None
             if source_fact is None:
-                reader.error(fact.line, f"fact '{fact.id}': formula uses unknown fact '{name}'")
+                reader.error(fact.line_of("formula"), f"fact '{fact.id}': formula uses unknown fact '{name}'")
                 return None
             resolved = resolve(source_fact, trail + (fact.id,))
             if resolved is None or resolved.value is None:
                 if resolved is not None:
-                    reader.error(fact.line, f"fact '{fact.id}': formula uses '{name}', which is not a figure")
+                    reader.error(fact.line_of("formula"), f"fact '{fact.id}': formula uses '{name}', which is not a figure")
                 return None
             inputs[name] = resolved
         try:
             value = fact.formula.evaluate({name: f.value for name, f in inputs.items()})
         except ValueError as error:
-            reader.error(fact.line, f"fact '{fact.id}': {error}")
+            reader.error(fact.line_of("formula"), f"fact '{fact.id}': {error}")
             return None
         period = fact.period or _common_period(reader, fact, inputs.values())
         multiply = fact.unit.multiply if fact.unit else Decimal(1)
@@ -492,12 +517,29 @@ def _read_entry(reader: _Reader, spec: YamlMap, line: int, topic_id: str) -> Ent
     questions = _read_lang_lists(reader, spec, "questions", what, required=True)
     keywords = _read_lang_lists(reader, spec, "keywords", what, required=False)
     answer = reader.text(spec, "answer", what)
-    related = tuple(str(item) for _, item in reader.items(spec.get("related"), spec.line_of("related"), f"{what}: 'related'"))
-    examples = tuple(str(item) for _, item in reader.items(spec.get("examples"), spec.line_of("examples"), f"{what}: 'examples'"))
+    related = reader.items(spec.get("related"), spec.line_of("related"), f"{what}: 'related'")
+    examples = reader.items(spec.get("examples"), spec.line_of("examples"), f"{what}: 'examples'")
     if answer is None:
         return None
-    return Entry(entry_id, topic_id, MappingProxyType(questions), MappingProxyType(keywords),
-                 answer, related, examples, reader.file, line)
+    lines = {"id": spec.line_of("id"), **_answer_lines(reader, spec, answer)}
+    lines.update({f"related.{index}": item_line for index, (item_line, _) in enumerate(related)})
+    lines.update({f"examples.{index}": item_line for index, (item_line, _) in enumerate(examples)})
+    return Entry(entry_id, topic_id, MappingProxyType(questions), MappingProxyType(keywords), answer,
+                 tuple(str(item) for _, item in related), tuple(str(item) for _, item in examples),
+                 reader.file, line, MappingProxyType(lines))
+
+
+def _answer_lines(reader: _Reader, spec: YamlMap, answer: Text) -> dict[str, int]:
+    """The line of each language's answer, and of each placeholder in it (a long answer
+    spans several lines, and a wrong placeholder should be found at a glance)."""
+    texts = spec["answer"]
+    lines = {}
+    for lang in LANGS:
+        start = texts.line_of(lang) if lang in texts else texts.line
+        lines[f"answer.{lang}"] = start
+        for found in PLACEHOLDER.finditer(answer.get(lang)):
+            lines[f"answer.{lang} {found[0]}"] = reader.line_containing(found[0], start)
+    return lines
 
 
 def _read_topic_file(path: Path, directory: Path, problems: list[Problem], languages):
@@ -541,7 +583,7 @@ def _read_faq(directory: Path, problems: list[Problem], languages):
         for entry in file_entries:
             if entry.id in entries:
                 first = entries[entry.id]
-                problems.append(Problem(entry.file, entry.line,
+                problems.append(Problem(entry.file, entry.line_of("id"),
                                         f"duplicate entry id '{entry.id}' (first at {first.file}:{first.line})"))
                 continue
             entries[entry.id] = entry
@@ -550,24 +592,23 @@ def _read_faq(directory: Path, problems: list[Problem], languages):
 
 # --- messages, synonyms, settings --------------------------------------------------------
 
-DEFAULT_MESSAGES = {
-    "decline": Text("Sorry, I can't answer that from my sources.", "抱歉，我的资料无法回答这个问题。"),
-    "decline_year": Text("For this I only have figures for {years}, not for {asked}.",
-                         "这方面我只有{years}年的数据，没有{asked}的。"),
-    "decline_figure": Text("My source gives no figure for that. What it does say: “{title}”",
-                           "我的资料里没有这方面的数字。相关的内容是：“{title}”"),
-    "decline_detail": Text("I don't have details on {asked}. What I can tell you: “{title}”",
-                           "我没有关于“{asked}”的资料。我能回答的是：“{title}”"),
-    "decline_place": Text("I only have figures about {subject}, not about {asked}.",
-                          "我只有关于{subject}的资料，没有关于{asked}的。"),
-    "empty": Text("Please type a question.", "请输入问题。"),
-    "greeting": Text("Hello! Ask me a question.", "您好！请提问。"),
-    "did_you_mean": Text("Did you mean:", "您是想问："),
-    "source": Text("Source", "来源"),
-    "derived": Text("Derived by this bot from the source's figures", "由本机器人根据来源数据推算"),
-    "topics": Text("You can ask about: {topics}.", "可以问我：{topics}。"),
-    "subject": Text("the subject of this FAQ", "本问答的主题"),
-}
+CATALOGUE = "messages.yaml"  # the default messages, a file of this package (bot/core/)
+
+
+@lru_cache(maxsize=1)
+def default_messages() -> Mapping[str, Text]:
+    """The package's message catalogue: every message the bot can say, in both languages."""
+    with resources.as_file(resources.files(__package__).joinpath(CATALOGUE)) as path:
+        document = load_yaml(path, f"bot/core/{CATALOGUE}")
+    return MappingProxyType({str(key): Text(en=str(text["en"]), zh=str(text["zh"]))
+                             for key, text in document.items()})
+
+
+def placeholders(template: str) -> set[str]:
+    """The {names} a message template fills in."""
+    return {name for _, name, _, _ in Formatter().parse(template) if name}
+
+
 # Matching thresholds come from validation data (see bench/tune.py); the lists
 # name the entries offered as examples and the facts shown on the key-figures card.
 SETTINGS_DEFAULTS = {"threshold": 30.0, "margin": 0.15, "guards": True, "meaning_threshold": 15.0, "home_places": [],
@@ -575,17 +616,45 @@ SETTINGS_DEFAULTS = {"threshold": 30.0, "margin": 0.15, "guards": True, "meaning
 
 
 def _read_messages(directory: Path, problems: list[Problem], languages) -> dict[str, Text]:
-    messages = dict(DEFAULT_MESSAGES)
+    """The default catalogue, with the knowledge directory's messages.yaml overriding single
+    messages. An override must name a known message and fill in the same {placeholders}."""
+    defaults = default_messages()
+    messages = dict(defaults)
     document, reader = _read_file(directory / "messages.yaml", directory, problems, required=False,
                                   languages=languages)
     if document is None:
         return messages
     document = reader.mapping(document, 1, "messages.yaml") or {}
     for key in document:
+        if key not in defaults:
+            reader.error(document.line_of(key), f"unknown message '{key}' (the bot has no message of that name; "
+                                                f"see bot/core/{CATALOGUE} for the list)")
+            continue
         text = reader.text(document, key, f"message '{key}'")
-        if text:
+        if text and _same_placeholders(reader, document[key], key, text, defaults[key]):
             messages[key] = text
     return messages
+
+
+def _same_placeholders(reader: _Reader, spec: YamlMap, key: str, text: Text, default: Text) -> bool:
+    """An invented {name} would fail when the bot says the message (an error); a dropped one
+    only says less (a warning)."""
+    sound = True
+    for lang in reader.languages:
+        line = spec.line_of(lang)
+        try:
+            expected, given = placeholders(default.get(lang)), placeholders(text.get(lang))
+        except ValueError:
+            reader.error(line, f"message '{key}' ({lang}) has an unmatched {{ or }} (placeholders look like {{name}})")
+            sound = False
+            continue
+        for name in sorted(given - expected):
+            known = ", ".join(f"{{{n}}}" for n in sorted(expected)) or "none"
+            reader.error(line, f"message '{key}' ({lang}): unknown placeholder {{{name}}} (this message has: {known})")
+            sound = False
+        for name in sorted(expected - given):
+            reader.warn(line, f"message '{key}' ({lang}) leaves out {{{name}}}")
+    return sound
 
 
 def _read_synonyms(directory: Path, problems: list[Problem]):
@@ -640,11 +709,12 @@ def _check_references(entries: dict[str, Entry], facts: dict[str, Fact], setting
         if faulty_facts is not None:
             for lang in LANGS:
                 _check_answer_text(reader, entry, entry.answer.get(lang), lang, facts, faulty_facts)
-        for related in entry.related:
+        for index, related in enumerate(entry.related):
+            line = entry.line_of(f"related.{index}")
             if related not in entries and faq_complete:
-                reader.error(entry.line, f"entry '{entry.id}': related entry '{related}' does not exist")
+                reader.error(line, f"entry '{entry.id}': related entry '{related}' does not exist")
             elif related == entry.id:
-                reader.error(entry.line, f"entry '{entry.id}' lists itself as related")
+                reader.error(line, f"entry '{entry.id}' lists itself as related")
     checks = (("start_examples", entries, set() if faq_complete else None), ("facts_card", facts, faulty_facts))
     for key, table, excused in checks:
         if excused is None:  # the file defining these ids could not be read
@@ -659,17 +729,18 @@ def _check_references(entries: dict[str, Entry], facts: dict[str, Fact], setting
 def _check_answer_text(reader: _Reader, entry: Entry, text: str, lang: str, facts, faulty: set[str]) -> None:
     what = f"entry '{entry.id}' ({lang} answer)"
     for match in PLACEHOLDER.finditer(text):
+        line = entry.line_of(f"answer.{lang} {match[0]}")
         if match["fact"] in faulty or (match["fact"], match["part"]) == ("source", "published"):
             continue
         if match["fact"] not in facts:
-            reader.error(entry.line, f"{what} refers to missing fact '{match['fact']}'")
+            reader.error(line, f"{what} refers to missing fact '{match['fact']}'")
         elif match["part"] and match["part"] not in PLACEHOLDER_PARTS:
-            reader.error(entry.line, f"{what}: unknown '.{match['part']}' (use .when or .When)")
+            reader.error(line, f"{what}: unknown '.{match['part']}' (use .when or .When)")
         elif match["part"] and facts[match["fact"]].period is None:
-            reader.error(entry.line, f"{what}: fact '{match['fact']}' has no date to say")
+            reader.error(line, f"{what}: fact '{match['fact']}' has no date to say")
     leftover = PLACEHOLDER.sub("", text)
     if "{" in leftover or "}" in leftover:
-        reader.error(entry.line, f"{what} has an unmatched {{ or }} (placeholders look like {{gdp_2013}})")
+        reader.error(entry.line_of(f"answer.{lang}"), f"{what} has an unmatched {{ or }} (placeholders look like {{gdp_2013}})")
 
 
 # --- lexicon.yaml, entities.yaml and what facts measure -------------------------------------
@@ -729,17 +800,17 @@ def _check_descriptions(facts: dict[str, Fact], lexicon, entities, problems: lis
         reader = _Reader(fact.file, problems)
         measure = fact.about.get("measure")
         if measure is not None and measure not in lexicon.measures:
-            reader.error(fact.line, f"fact '{fact.id}': unknown measure '{measure}' "
+            reader.error(fact.line_of("measure"), f"fact '{fact.id}': unknown measure '{measure}' "
                                     f"(lexicon measures: {', '.join(sorted(lexicon.measures))})")
         for key in ("from", "to", "with", "of"):
             party = fact.about.get(key)
             if party is not None and party not in parties:
-                reader.error(fact.line, f"fact '{fact.id}': '{key}: {party}' is neither a place in the lexicon "
+                reader.error(fact.line_of(key), f"fact '{fact.id}': '{key}: {party}' is neither a place in the lexicon "
                                         "nor an entity in entities.yaml")
         if fact.about and measure is None:
             reader.error(fact.line, f"fact '{fact.id}': describes parties but no 'measure'")
         if measure is not None and fact.text is not None:
-            reader.error(fact.line, f"fact '{fact.id}': a 'measure' describes a figure, not a text")
+            reader.error(fact.line_of("measure"), f"fact '{fact.id}': a 'measure' describes a figure, not a text")
 
 
 # --- public ---------------------------------------------------------------------------
@@ -750,7 +821,7 @@ def read_knowledge(directory: Path | str) -> tuple[KnowledgeBase | None, list[Pr
     directory = Path(directory)
     problems: list[Problem] = []
     if not directory.is_dir():
-        return None, [Problem(str(directory), 1, "knowledge directory not found")]
+        return None, [Problem(_display_name(directory, directory), 1, "knowledge directory not found")]
     settings = _read_settings(directory, problems)
     languages = tuple(settings["languages"])
     sources, units, facts, faulty_facts = _read_facts(directory, problems, languages)

@@ -535,6 +535,16 @@ class LocalBotApi:
         )
         return chat
 
+    def set_privacy_mode(self, enabled: bool) -> None:
+        """The bot's privacy mode (@BotFather's /setprivacy): getMe's can_read_all_group_messages
+        and what the bot sees in its groups. Telegram applies a change to a group when the bot is
+        added to it again; here it applies at once."""
+        self.default_privacy_mode = enabled
+        for state in self.chats.values():
+            if state.is_group:
+                state.privacy_mode = enabled
+        self._emit("privacy_changed", privacy_mode=enabled)
+
     def add_member(self, group: ChatRef, user: UserRef) -> JSONDict:
         """A user joins a group: a service message (new_chat_members), which the bot gets."""
         state, user = self._chat(group), self._user(user)

@@ -34,6 +34,9 @@
     typing: new Map(), // chat id -> time the "typing…" status ends
     pendingPress: new Map(), // callback query id -> button element
     knowledge: null,
+    privacy: true, // the bot's privacy mode in the group
+    why: new Map(), // "chat:message" -> what `faqbot explain` says about the question answered
+    whyOpen: new Set(), // "chat:message" of the answers whose "why" is shown
   };
 
   // ---------------------------------------------------------------- server
@@ -219,9 +222,12 @@
     if (record.deleted) meta.append(el("span", "note", "deleted"));
     if (message.edit_date) meta.append(el("span", "edited", "edited"));
     meta.append(el("time", "", timeOf(message.date)));
+    const question = fromBot ? questionAnswered(message) : null;
+    if (question !== null) meta.prepend(whyButton(chatId, message, question));
     bubble.append(meta);
     bubble.addEventListener("dblclick", () => startReply(chatId, message));
     row.append(bubble);
+    if (question !== null) row.append(whyPanel(chatId, message));
 
     if (isGroup(chatId) && !fromBot && record.delivered === false) {
       row.classList.add("unseen");
@@ -239,6 +245,52 @@
     actions.append(reply);
     row.append(actions);
     return row;
+  }
+
+  // ---------------------------------------------------------------- "why": the maintainer's view
+  // The text of the user's question a bot message answers (it replies to it), else null.
+  function questionAnswered(message) {
+    const asked = message.reply_to_message;
+    if (!asked || (asked.from || {}).id === S.bot.id || !asked.text) return null;
+    const text = asked.text.trim();
+    return text.startsWith("/") && !/^\/ask(@\w+)?(\s|$)/i.test(text) ? null : text;
+  }
+
+  const whyKey = (chatId, message) => `${chatId}:${message.message_id}`;
+
+  function whyButton(chatId, message, question) {
+    const button = el("button", "why-button", "why");
+    button.type = "button";
+    button.title = "What `faqbot explain` shows: score, threshold, candidates, scope guard";
+    button.setAttribute("aria-expanded", String(S.whyOpen.has(whyKey(chatId, message))));
+    button.addEventListener("click", () => toggleWhy(chatId, message, question));
+    return button;
+  }
+
+  function whyPanel(chatId, message) {
+    const key = whyKey(chatId, message);
+    const panel = el("pre", "why", S.why.get(key) || "…");
+    panel.hidden = !S.whyOpen.has(key);
+    return panel;
+  }
+
+  async function toggleWhy(chatId, message, question) {
+    const key = whyKey(chatId, message);
+    if (S.whyOpen.delete(key)) {
+      showMessage(chatId, message.message_id, { quiet: true });
+      return;
+    }
+    S.whyOpen.add(key);
+    showMessage(chatId, message.message_id, { quiet: true });
+    if (S.why.has(key)) return;
+    try {
+      const result = await call("/_playground/explain", { text: question });
+      S.why.set(key, result.text);
+    } catch (error) {
+      S.whyOpen.delete(key);
+      toast(error.message, "error");
+    }
+    showMessage(chatId, message.message_id, { quiet: true });
   }
 
   function quoteOf(chatId, replied) {
@@ -359,9 +411,12 @@
     $("chat-name").textContent = title;
     avatar($("chat-avatar"), title, group ? S.group.id : S.bot.id);
     const typing = (S.typing.get(chatId) || 0) > Date.now();
-    const status = group
-      ? `${S.people.length} people and @${S.bot.username} · privacy mode on: the bot sees /commands and replies to it`
-      : `bot · @${S.bot.username}`;
+    const privacy = S.privacy
+      ? "privacy mode on: the bot sees /commands and replies to it"
+      : "privacy mode off: the bot sees every message";
+    const status = group ? `${S.people.length} people and @${S.bot.username} · ${privacy}` : `bot · @${S.bot.username}`;
+    $("privacy").hidden = !group;
+    $("privacy-mode").checked = S.privacy;
     $("chat-status").textContent = typing ? `${S.bot.first_name} is typing…` : status;
     $("chat-status").classList.toggle("typing", typing);
     $("input").placeholder = `Message as ${me().first_name}`;
@@ -466,6 +521,9 @@
         break;
       case "knowledge_reloaded":
         showKnowledge(event, !replay);
+        break;
+      case "privacy_changed":
+        S.privacy = event.privacy_mode;
         break;
       default:
         return;
@@ -713,6 +771,21 @@
     $("toasts").append(node);
   }
 
+  async function setPrivacy() {
+    const box = $("privacy-mode");
+    box.disabled = true;
+    try {
+      S.privacy = (await call("/_playground/privacy", { privacy_mode: box.checked })).privacy_mode;
+      toast(S.privacy ? "Privacy mode on: the bot sees only what is meant for it"
+        : "Privacy mode off: the bot sees every message in the group");
+    } catch (error) {
+      toast(error.message, "error");
+    } finally {
+      box.disabled = false;
+      renderHeader();
+    }
+  }
+
   // ---------------------------------------------------------------- start
   function setUpControls() {
     const who = $("who");
@@ -749,6 +822,7 @@
     $("reply-cancel").addEventListener("click", cancelReply);
     $("menu").addEventListener("click", toggleCommands);
     $("reload").addEventListener("click", reloadKnowledge);
+    $("privacy-mode").addEventListener("change", setPrivacy);
     $("back").addEventListener("click", () => document.body.classList.replace("show-chat", "show-list"));
   }
 
@@ -756,7 +830,7 @@
     const session = await call("/_playground/session");
     Object.assign(S, {
       bot: session.bot, people: session.people, ownerId: session.owner_id, group: session.group,
-      me: session.people[0].id,
+      me: session.people[0].id, privacy: session.privacy_mode !== false,
     });
     setUpControls();
     showKnowledge(session.knowledge, false);

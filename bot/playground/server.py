@@ -24,8 +24,10 @@ import contextlib
 import ipaddress
 import json
 import logging
+import re
 import secrets
 import signal
+import sqlite3
 import sys
 import time
 import webbrowser
@@ -38,6 +40,7 @@ from aiohttp import web
 from ..core import KnowledgeError, Problem
 from ..live import LiveKnowledge
 from ..localapi import LocalBotApi, RateLimits
+from ..store import QuestionStore
 from ..tg.settings import TelegramSettings
 from .arguments import DEFAULT_PORT
 
@@ -217,6 +220,8 @@ class Playground:
             app.router.add_get(path, self._page_file)
         app.router.add_get("/_playground/session", self._session)
         app.router.add_post("/_playground/reload", self._reload)
+        app.router.add_post("/_playground/explain", self._explain)
+        app.router.add_post("/_playground/privacy", self._privacy)
 
     def _allowed_hosts(self) -> set[str] | None:
         """Host headers the page may be reached by; None when bound beyond loopback."""
@@ -247,12 +252,41 @@ class Playground:
             "people": self.people,
             "owner_id": self.owner["id"],
             "group": self.group,
+            "privacy_mode": self.api.default_privacy_mode,
             "knowledge": self._knowledge_summary(),
         })
+
+    async def _explain(self, request: web.Request) -> web.Response:
+        """The "why" under an answer: what `faqbot explain` shows for the question it answers."""
+        from ..core.explain import explain, format_explanation
+
+        body = await request.json()
+        question = question_of(str(body.get("text", "")), BOT_USERNAME)
+        try:
+            data = await asyncio.to_thread(explain, self.live.kb, question)
+        except Exception as error:  # noqa: BLE001 - a fault in explain must not take the page down
+            log.error("explaining %r failed: %s: %s", question, type(error).__name__, error)
+            return web.json_response({"ok": False, "description": f"explain failed: {type(error).__name__}: {error}"},
+                                     status=500)
+        return _ok({"question": question, "text": format_explanation(data), "explain": data})
+
+    async def _privacy(self, request: web.Request) -> web.Response:
+        """The switch for the bot's privacy mode, so @mentions and /autoanswer can be tried."""
+        body = await request.json()
+        self.api.set_privacy_mode(bool(body.get("privacy_mode")))
+        if self.application is not None:
+            await self.application.bot.get_me()  # the bot rereads can_read_all_group_messages
+        return _ok({"privacy_mode": self.api.default_privacy_mode})
 
     async def _reload(self, request: web.Request) -> web.Response:
         problems = await self.reload()
         return _ok({"reloaded": not problems, "problems": [str(p) for p in problems]})
+
+
+def question_of(text: str, bot_username: str) -> str:
+    """The question in a message as the bot reads it: without /ask or an @mention of the bot."""
+    text = re.sub(rf"^/ask(@{re.escape(bot_username)})?(?=\s|$)", "", text.strip(), flags=re.I)
+    return re.sub(rf"@{re.escape(bot_username)}\b", " ", text, flags=re.I).strip()
 
 
 def _admin_reload_report() -> Any:
@@ -279,11 +313,15 @@ async def serve(playground: Playground, open_browser: bool = False) -> None:
             loop.add_signal_handler(signum, stop.set)
     async with playground:
         knowledge = playground._knowledge_summary()
+        store = getattr(playground.live, "store", None)
+        recorded = (f"questions are recorded in {store.path}: `faqbot report --db {store.path}`"
+                    if store is not None else "questions are not recorded (--db off)")
         reload_note = ("edits show up live" if playground.watching
                        else "live reload not available yet: use the page's Reload button after an edit")
         print(f"faqbot playground: {playground.url}\n"
               f"  the bot @{BOT_USERNAME} answers from {knowledge['directory']} "
               f"({knowledge['entries']} entries; {reload_note})\n"
+              f"  {recorded}\n"
               "  nothing is sent to Telegram; Ctrl-C stops", flush=True)
         if not is_loopback(playground.api.host):
             print("  warning: listening beyond this machine; anyone who can reach it can use the page",
@@ -293,11 +331,21 @@ async def serve(playground: Playground, open_browser: bool = False) -> None:
         await stop.wait()
 
 
+def question_store(db: str) -> QuestionStore | None:
+    """The playground's own question database (None with `--db off`)."""
+    return None if db.lower() in ("off", "none", "-") else QuestionStore(Path(db))
+
+
 def main(args: argparse.Namespace) -> int:
     from ..tg.run import configure_logging
 
     try:
-        live = LiveKnowledge(args.knowledge)
+        store = question_store(args.db)
+    except (OSError, sqlite3.Error) as error:
+        print(f"faqbot playground: cannot open the question database {args.db}: {error}", file=sys.stderr)
+        return 1
+    try:
+        live = LiveKnowledge(args.knowledge, store=store)
     except KnowledgeError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)

@@ -99,11 +99,20 @@ def language_choice(context: ContextTypes.DEFAULT_TYPE) -> str | None:
     return context.user_data.get("lang") if context.user_data is not None else None
 
 
+def answer_language(context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The language to answer a question in: the /lang choice, else None, which means the
+    language the question is written in. The app language does not count here: people at a
+    fair often keep their phone in English and ask in Chinese."""
+    choice = language_choice(context)
+    return choice if choice in ("en", "zh") else None
+
+
 def user_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
-    """The language to answer this user in, or None to answer in the question's language.
+    """The language for what has no language of its own (/start, /help, menus, buttons),
+    or None when unknown.
 
     The /lang choice first; then the language of the user's Telegram app (zh-hans, zh-hant,
-    en-gb ...). "Auto" in /lang means: always the question's language.
+    en-gb ...). "Auto" in /lang means: the question's language, so here unknown.
     """
     choice = language_choice(context)
     if choice in ("en", "zh"):
@@ -215,7 +224,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     """
     message, chat = update.effective_message, update.effective_chat
     kb = knowledge(context)
-    reply = ask(kb, question, lang=user_language(update, context))
+    reply = ask(kb, question, lang=answer_language(context))
     if not addressed and not (reply.match.status == ANSWERED and reply.match.score >= auto_answer_threshold(kb)):
         return
     record_question(context, reply, chat.type)
@@ -553,8 +562,8 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """
     query = update.inline_query
     kb = knowledge(context)
-    lang = user_language(update, context)
     text = query.query.strip()
+    lang = answer_language(context) if text else user_language(update, context)
     if not text:
         ids = [str(i) for i in kb.settings.get("start_examples", ()) if str(i) in kb.entries]
         results = [inline_article(kb, entry_id, lang or "en") for entry_id in ids[:INLINE_RESULTS]]

@@ -19,76 +19,13 @@ MAX_MESSAGE = 4096  # Telegram's limit, in UTF-16 code units of the text after p
 MAX_CALLBACK_DATA = 64  # bytes
 MAX_RELATED = 3
 
-# What the Telegram layer says around answers. A knowledge base can override any of
-# these in messages.yaml under the same key.
-TEXTS: dict[str, dict[str, str]] = {
-    "ask_usage": {
-        "en": "Write your question after the command, e.g. /ask How much did Chongqing export to the US?",
-        "zh": "请在命令后面写上问题，例如：/ask 重庆对美国出口多少？",
-    },
-    "choose_topic": {"en": "Choose a topic:", "zh": "请选择主题："},
-    "choose_question": {"en": "Choose a question:", "zh": "请选择问题："},
-    "all_topics": {"en": "« All topics", "zh": "« 全部主题"},
-    "back": {"en": "« Back", "zh": "« 返回"},
-    "facts_title": {"en": "Key figures", "zh": "主要数据"},
-    "sources_title": {"en": "Where the figures come from", "zh": "数据来源"},
-    "published": {"en": "published {date}", "zh": "{date}发布"},
-    "lang_prompt": {
-        "en": "Which language should I answer in? Auto answers each question in the language it is written in.",
-        "zh": "请选择回答语言。“自动”表示用提问所用的语言回答。",
-    },
-    "lang_set_en": {"en": "I'll answer in English.", "zh": "I'll answer in English."},
-    "lang_set_zh": {"en": "我会用中文回答。", "zh": "我会用中文回答。"},
-    "lang_set_auto": {
-        "en": "I'll answer in the language of each question. 我会用提问所用的语言回答。",
-        "zh": "我会用提问所用的语言回答。I'll answer in the language of each question.",
-    },
-    "auto_on": {
-        "en": "Auto answer is on: I'll also answer questions here that nobody addressed to me, "
-              "when I'm sure of the answer.",
-        "zh": "自动回答已开启：群里的问题即使没有@我，只要我有把握，也会回答。",
-    },
-    "auto_off": {
-        "en": "Auto answer is off: I answer /ask, mentions and replies to my messages.",
-        "zh": "自动回答已关闭：我只回答 /ask、@我的消息和对我消息的回复。",
-    },
-    "auto_usage": {
-        "en": "Auto answer is {state} here. Group admins can change it: /autoanswer on or /autoanswer off.",
-        "zh": "本群的自动回答目前为{state}。群管理员可以用 /autoanswer on 或 /autoanswer off 更改。",
-    },
-    "state_on": {"en": "on", "zh": "开启"},
-    "state_off": {"en": "off", "zh": "关闭"},
-    "auto_admins_only": {
-        "en": "Sorry, only the admins of this group can change that.",
-        "zh": "抱歉，只有本群管理员可以更改此设置。",
-    },
-    "auto_groups_only": {
-        "en": "Auto answer is a group setting; in this chat I answer every message anyway.",
-        "zh": "自动回答是群组设置；在这里我本来就会回答每条消息。",
-    },
-    "auto_privacy": {
-        "en": "Note: to see messages that don't address me, I need privacy mode turned off "
-              "(@BotFather → /setprivacy → Disable) or admin rights in this group.",
-        "zh": "注意：要看到没有@我的消息，需要关闭隐私模式（@BotFather → /setprivacy → Disable），或把我设为本群管理员。",
-    },
-    "answered_above": {"en": "Answered just above.", "zh": "上面刚刚回答过。"},
-    "outdated": {"en": "This button is out of date; please ask again.", "zh": "此按钮已失效，请重新提问。"},
-    "unknown_command": {
-        "en": "I don't know that command.",
-        "zh": "我不认识这个命令。",
-    },
-    "inline_nothing": {"en": "No answer found", "zh": "没有找到答案"},
-    "lang_auto": {"en": "Auto", "zh": "自动"},
-}
-
-LANGUAGE_CHOICES = (("en", "English"), ("zh", "中文"), ("auto", None))  # None: TEXTS["lang_auto"]
+LANGUAGE_CHOICES = (("en", "English"), ("zh", "中文"), ("auto", None))  # None: the message "lang_auto"
 
 
 def say(kb: KnowledgeBase, key: str, lang: str, **values) -> str:
-    """A message in `lang`: the knowledge base's wording if it has one, else ours."""
-    text = kb.messages.get(key)
-    template = text.get(lang) if text is not None else TEXTS[key]["zh" if lang == "zh" else "en"]
-    return template.format(**values) if values else template
+    """A message in `lang` from the knowledge base's catalogue (bot/core/messages.yaml, with
+    the knowledge directory's messages.yaml overriding single messages)."""
+    return kb.message(key, lang, **values)
 
 
 # --- text and splitting ----------------------------------------------------------------
