@@ -217,7 +217,7 @@ def decide(kb: KnowledgeBase, question: str, ranking: Ranking,
     analysis = ranking.analysis
     common = dict(question=question, normalised=analysis.normalised, lang=analysis.lang,
                   candidates=ranking.candidates)
-    small_talk = _small_talk(kb, analysis)
+    small_talk = None if ranking.exact else _small_talk(kb, analysis)  # an FAQ question verbatim wins
     if small_talk is not None:
         return Match(status=DECLINED, entry_id=None, score=0.0, reason=small_talk, **common)
     best = ranking.best
