@@ -94,7 +94,12 @@ def command_chat(args) -> int:
 
 
 def command_check(args) -> int:
-    problems = check_knowledge(args.knowledge)
+    try:
+        problems = check_knowledge(args.knowledge)
+    except Exception as error:  # noqa: BLE001 - a bug of ours, said in one line, never a traceback
+        print(f"{args.knowledge}:1: internal error while checking ({type(error).__name__}: {error}); "
+              "please report it", file=sys.stderr)
+        return 1
     for problem in problems:
         print(problem)
     errors = [p for p in problems if p.severity == "error" or args.strict]

@@ -88,7 +88,7 @@ def say(kb: KnowledgeBase, key: str, lang: str, **values) -> str:
     """A message in `lang`: the knowledge base's wording if it has one, else ours."""
     text = kb.messages.get(key)
     template = text.get(lang) if text is not None else TEXTS[key]["zh" if lang == "zh" else "en"]
-    return template.format(**values) if values else template
+    return template.format(**values)  # always, so {{ means { in every message (check validates them)
 
 
 # --- text and splitting ----------------------------------------------------------------
