@@ -31,6 +31,7 @@ from ..store import QuestionStore
 from . import admin, handlers
 from .settings import TelegramSettings
 from .throttle import RecentAnswers, group_limiter_rates
+from .webhook import GuardedUpdater
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,8 @@ def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Applic
         builder = builder.persistence(PicklePersistence(
             settings.state_file, store_data=PersistenceInput(bot_data=False, callback_data=False), update_interval=30))
     application = builder.build()
+    # the webhook server checks the secret before reading a body, and caps bodies (see webhook.py)
+    application.updater = GuardedUpdater(bot=application.bot, update_queue=application.update_queue)
     if settings.database is not None and getattr(live, "store", None) is None:
         try:
             live.store = QuestionStore(settings.database, settings.retention_days)
