@@ -55,7 +55,7 @@ class GuardedHandler(TelegramHandler):
         length = self.request.headers.get("Content-Length")
         if length is not None and (not length.strip().isdigit() or int(length) > self.max_body):
             raise tornado.web.HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-        self.request.connection.set_max_body_size(self.max_body)
+        self.request.connection.set_max_body_size(self.max_body + 65536)  # data_received says 413 first
 
     def data_received(self, chunk: bytes) -> None:
         if self._finished:
