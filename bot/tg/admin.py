@@ -61,7 +61,14 @@ def reload_result(live: LiveKnowledge, problems: Sequence[Problem]) -> list[repl
                              "being served.", "b"), *problem_lines(problems)]
     kb = live.kb
     return [replies.Line("Knowledge reloaded.", "b"),
-            replies.Line(f"{len(kb.entries)} entries in {len(kb.topics)} topics, {len(kb.facts)} facts.")]
+            replies.Line(f"{len(kb.entries)} entries in {len(kb.topics)} topics, {len(kb.facts)} facts."),
+            *removed_lines(live)]
+
+
+def removed_lines(live: LiveKnowledge) -> list[replies.Line]:
+    """What the last accepted load removed (allowed by ALLOW-REMOVALS, or since the last run)."""
+    loss = getattr(live, "last_loss", None)
+    return [replies.Line(f"Removed: {loss.summary()}.", "b")] if loss else []
 
 
 async def notify_admins(application: Application, lines: list[replies.Line]) -> int:
@@ -91,7 +98,7 @@ async def reload_reported(application: Application, problems: list[Problem]) -> 
         if state["failing"] != key:
             state["failing"] = key
             await notify_admins(application, reload_result(live, problems))
-    elif state["failing"] is not None:
+    elif state["failing"] is not None or getattr(live, "last_loss", None):
         state["failing"] = None
         await notify_admins(application, reload_result(live, problems))
 
@@ -175,6 +182,9 @@ async def start_background(application: Application) -> None:
                                          name="faqbot:watch-knowledge"))
     if getattr(live, "store", None) is not None:
         tasks.append(asyncio.create_task(prune_daily(live), name="faqbot:prune"))
+    if removed_lines(live):  # the knowledge lost something since the bot last ran
+        tasks.append(asyncio.create_task(notify_admins(application, [
+            replies.Line("Started with less knowledge than last time.", "b"), *removed_lines(live)])))
 
 
 async def _logged(coroutine) -> None:

@@ -138,7 +138,7 @@ def main(args: argparse.Namespace) -> int:
         log.info("no webhook secret given (--secret-token, FAQBOT_WEBHOOK_SECRET): using a random one, "
                  "passed to setWebhook; requests without it are refused")
     try:
-        live = LiveKnowledge(args.knowledge)
+        live = LiveKnowledge(args.knowledge, remember=True)
     except KnowledgeError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
