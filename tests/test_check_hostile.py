@@ -8,6 +8,7 @@ import io
 import os
 import re
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 from bot.cli import main
 
 PROJECT = Path(__file__).resolve().parent.parent
-PROBLEM_LINE = re.compile(r"^kb/[^:\s][^:]*:\d+: \S")
+PROBLEM_LINE = re.compile(r"^kb/[^:\s][^:]*:[1-9]\d*: \S")
 
 FACTS = """\
 sources:
@@ -124,10 +125,26 @@ def write_base(root: Path) -> Path:
     return directory
 
 
+class Hung(Exception):
+    pass
+
+
+def _hung(signum, frame):
+    raise Hung("check ran for more than a minute")
+
+
 def run_check(directory: Path) -> tuple[int, str, str]:
+    """`faqbot check` in this process, with a hard time bound (far above the ~0.1 s it takes: it
+    catches a hang, such as reading a FIFO, without being a timing assertion)."""
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["--knowledge", str(directory), "check"])
+    previous = signal.signal(signal.SIGALRM, _hung)
+    signal.alarm(60)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["--knowledge", str(directory), "check"])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -207,3 +224,22 @@ def test_faqbot_check_process_stays_bounded(tmp_path, name, content):
                           capture_output=True, text=True, cwd=tmp_path, timeout=120, preexec_fn=limit_memory)
     assert_reported(done.returncode, done.stdout, done.stderr)
     assert any(line.startswith(f"kb/{name}:") for line in done.stdout.splitlines()), done.stdout
+
+
+@pytest.mark.parametrize("en, message", [
+    ("You can ask about: {place}.", "message 'topics' (en) uses unknown placeholder {place} (this message gets: {topics})"),
+    ("You can ask about: {topics", "message 'topics' (en) has a stray brace"),
+    ("About {topics} and {0}", "message 'topics' (en) uses unknown placeholder {0}"),
+])
+def test_message_templates_are_checked_against_their_placeholders(tmp_path, en, message):
+    directory = write_base(tmp_path)
+    (directory / "messages.yaml").write_text(MESSAGES.replace("You can ask about: {topics}.", en), encoding="utf-8")
+    code, out, err = run_check(directory)
+    assert code == 1 and out.startswith(f"kb/messages.yaml:2: {message}"), out
+
+
+def test_literal_braces_in_a_template_are_fine(tmp_path):
+    directory = write_base(tmp_path)
+    (directory / "messages.yaml").write_text(MESSAGES.replace("{topics}.", "{topics} {{like this}}."),
+                                             encoding="utf-8")
+    assert run_check(directory)[:2] == (0, "")

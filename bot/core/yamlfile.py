@@ -36,7 +36,7 @@ class Problem:
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
         message = " ".join(self.message.splitlines())  # one problem, one line
-        return f"{self.file}:{self.line}: {prefix}{message}"
+        return f"{self.file}:{max(self.line, 1)}: {prefix}{message}"  # line 1 when only the file is known
 
 
 class YamlMap(dict):
@@ -46,7 +46,8 @@ class YamlMap(dict):
     key_lines: dict
 
     def line_of(self, key: str) -> int:
-        return self.key_lines.get(key, self.line)
+        # a YamlMap() made in code (a default for a missing section) has no key lines
+        return getattr(self, "key_lines", {}).get(key, self.line)
 
 
 class YamlList(list):
@@ -56,7 +57,8 @@ class YamlList(list):
     item_lines: list
 
     def line_of(self, index: int) -> int:
-        return self.item_lines[index] if index < len(self.item_lines) else self.line
+        lines = getattr(self, "item_lines", [])
+        return lines[index] if index < len(lines) else self.line
 
 
 class DuplicateKeyError(yaml.MarkedYAMLError):
