@@ -162,7 +162,10 @@ def test_the_base_of_the_generated_directories_is_sound(tmp_path):
 
 def hostile_file(directory: Path, name: str, content) -> None:
     path = directory / name
-    path.unlink()
+    if path.is_dir() and not path.is_symlink():
+        path.rmdir()
+    else:
+        path.unlink()
     if content == "fifo":
         os.mkfifo(path)
     elif content == "directory":
@@ -178,10 +181,11 @@ edits = st.one_of(
               st.sampled_from(HOSTILE + ["fifo", "directory"]) | st.binary(max_size=200).map(lambda b: b"\xff" + b)),
     st.tuples(st.just("break"), st.sampled_from(range(len(BREAKERS))), st.none()),
 )
-noise = st.tuples(st.sampled_from(sorted(FILES)), st.integers(0, 2000), st.text(max_size=40))
+yamlish = st.text(alphabet=st.sampled_from(list(":-&*?!{}[]\t%@'\"|>#\n ab1.")), max_size=30)
+noise = st.tuples(st.sampled_from(sorted(FILES)), st.integers(0, 2000), yamlish | st.text(max_size=40))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(breaks=st.lists(edits, min_size=1, max_size=3), noises=st.lists(noise, max_size=2))
 def test_check_reports_every_broken_directory_by_file_and_line(breaks, noises):
     with tempfile.TemporaryDirectory() as root:
@@ -243,3 +247,20 @@ def test_literal_braces_in_a_template_are_fine(tmp_path):
     (directory / "messages.yaml").write_text(MESSAGES.replace("{topics}.", "{topics} {{like this}}."),
                                              encoding="utf-8")
     assert run_check(directory)[:2] == (0, "")
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(noises=st.lists(noise, min_size=1, max_size=4))
+def test_check_on_random_edits_never_tracebacks(noises):
+    """Random text spliced into the files may or may not break them: either way `check`
+    ends with exit 0 or 1, and whatever it prints is FILE:LINE lines."""
+    with tempfile.TemporaryDirectory() as root:
+        directory = write_base(Path(root))
+        for name, cut, text in noises:
+            path = directory / name
+            old = path.read_text(encoding="utf-8")
+            path.write_text(old[:cut] + text + old[cut:], encoding="utf-8")
+        code, out, err = run_check(directory)
+        assert code in (0, 1) and (code == 1) == any(": warning: " not in line for line in out.splitlines())
+        assert all(PROBLEM_LINE.match(line) for line in out.splitlines()), out
+        assert "Traceback" not in out + err and "internal error" not in err, err
