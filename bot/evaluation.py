@@ -8,6 +8,7 @@ code scores the team's question sets in tests and CLINC150 in bench/.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
@@ -114,3 +115,132 @@ def tune(kb: KnowledgeBase, questions: list[Labelled], thresholds=None, margins=
     results = [(score(kb, questions, rankings, t, m), t, m) for t in thresholds for m in margins]
     scores, threshold, margin = pick(results, objective)
     return threshold, margin, scores
+
+
+# --- meaning: the right figure, or a precise decline ------------------------------------------
+
+RIGHT, WRONG, DECLINED_ANSWERABLE, DECLINED_RIGHTLY = "right", "wrong", "declined", "declined-rightly"
+PUBLISHED = "brief_published"  # the label for questions about the brief's publication date
+
+
+@dataclass(frozen=True)
+class MeaningItem:
+    question: str
+    kind: str
+    expect: str | None  # a fact id, a formula over fact ids, "brief_published", or None: decline
+    premise: bool | None = None  # for questions stating a number: whether it is right
+
+
+def load_meaning_questions(path: Path | str) -> list[MeaningItem]:
+    items = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    return [MeaningItem(str(i["q"]), str(i.get("kind", "")), i.get("expect"), i.get("premise")) for i in items]
+
+
+def _stated_values(kb: KnowledgeBase, reply) -> list:
+    """The figures an answer states: the fact it was chosen for, or its entry's facts."""
+    from .core.render import facts_used
+
+    found = reply.match
+    facts = [kb.meaning.fact(kb, found.fact)] if found.fact else []
+    if not facts and found.entry_id:
+        facts = facts_used(kb, kb.entries[found.entry_id].answer.en)
+    return facts
+
+
+def _expected_value(kb: KnowledgeBase, expect: str):
+    from .core.figures import Formula
+
+    formula = Formula(expect)
+    return formula.evaluate({name: kb.facts[name].value / (kb.facts[name].unit.multiply if kb.facts[name].unit
+                                                             else 1) for name in formula.names})
+
+
+def _plain_value(fact):
+    return fact.value / fact.unit.multiply if fact.unit and fact.value is not None else fact.value
+
+
+def judge(kb: KnowledgeBase, item: MeaningItem, reply) -> str:
+    """RIGHT, WRONG (a figure that does not answer it), DECLINED (an answerable question
+    turned away) or DECLINED_RIGHTLY."""
+    answered = reply.match.status == ANSWERED
+    if item.expect is None:
+        return WRONG if answered else DECLINED_RIGHTLY
+    if not answered:
+        return DECLINED_ANSWERABLE
+    facts = _stated_values(kb, reply)
+    if item.expect == PUBLISHED:
+        entry = kb.entries.get(reply.match.entry_id or "")
+        ok = entry is not None and "{source.published}" in entry.answer.en
+    elif item.expect in kb.facts:
+        ok = any(f.id == item.expect for f in facts)
+    else:
+        target = _expected_value(kb, item.expect)
+        ok = any(f.value is not None and abs(_plain_value(f) - target) <= abs(target) * Decimal("0.005")
+                 for f in facts)
+    if ok and item.premise is not None and reply.match.premise != item.premise:
+        ok = False
+    return RIGHT if ok else WRONG
+
+
+@dataclass
+class MeaningScores:
+    answerable: int = 0
+    right: int = 0
+    wrong: int = 0  # confidently wrong: answered with a figure that does not answer the question
+    unanswerable: int = 0
+    declined_rightly: int = 0
+    by_kind: dict = field(default_factory=dict)  # kind -> [right-or-declined-rightly, total, wrong]
+    misses: list = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / self.answerable if self.answerable else 0.0
+
+    @property
+    def wrong_rate(self) -> float:
+        """Confidently wrong: answered with a wrong figure, of all questions answered or not."""
+        total = self.answerable + self.unanswerable
+        return self.wrong / total if total else 0.0
+
+    @property
+    def wrong_rate_answerable(self) -> float:
+        wrong = sum(1 for item, verdict, _ in self.misses if verdict == WRONG and item.expect is not None)
+        return wrong / self.answerable if self.answerable else 0.0
+
+    @property
+    def decline_recall(self) -> float:
+        return self.declined_rightly / self.unanswerable if self.unanswerable else 0.0
+
+
+def score_meaning(kb: KnowledgeBase, items: list[MeaningItem]) -> MeaningScores:
+    from .core.engine import ask
+
+    result = MeaningScores()
+    for item in items:
+        reply = ask(kb, item.question)
+        verdict = judge(kb, item, reply)
+        if item.expect is None:
+            result.unanswerable += 1
+        else:
+            result.answerable += 1
+        result.right += verdict == RIGHT
+        result.wrong += verdict == WRONG
+        result.declined_rightly += verdict == DECLINED_RIGHTLY
+        row = result.by_kind.setdefault(item.kind, [0, 0, 0])
+        row[0] += verdict in (RIGHT, DECLINED_RIGHTLY)
+        row[1] += 1
+        row[2] += verdict == WRONG
+        if verdict not in (RIGHT, DECLINED_RIGHTLY):
+            result.misses.append((item, verdict, reply))
+    return result
+
+
+def format_meaning(result: MeaningScores) -> str:
+    lines = [f"answerable: {result.right}/{result.answerable} right ({result.accuracy:.1%}), "
+             f"wrong figure {result.wrong_rate_answerable:.1%}; unanswerable: {result.declined_rightly}/"
+             f"{result.unanswerable} declined ({result.decline_recall:.1%}); confidently wrong overall "
+             f"{result.wrong}/{result.answerable + result.unanswerable} ({result.wrong_rate:.1%})",
+             "| kind | right or rightly declined | wrong figure | questions |", "|---|---:|---:|---:|"]
+    for kind, (good, total, wrong) in sorted(result.by_kind.items()):
+        lines.append(f"| {kind} | {good / total:.0%} | {wrong} | {total} |")
+    return "\n".join(lines)

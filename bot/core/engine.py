@@ -9,20 +9,27 @@ Everything here is pure and synchronous: no Telegram, no clocks, no network.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 
+from .describe import build_meaning
 from .knowledge import LANGS, KnowledgeBase, KnowledgeError, read_knowledge
 from .matcher import Candidate, Index, Ranking
-from .render import Answer, facts_used, fill, render_answer
+from .meaning import PARTY, Asked, Disagreement, check_claim, disagreements, read_question
+from .render import Answer, facts_used, figure_sentence, fill, render_answer, render_fact_answer
 from .scope import entry_scope, out_of_scope
-from .text import Synonyms
+from .text import Synonyms, clean
 
 MAX_QUESTION_CHARS = 1000  # longer messages are matched on their start only
 GUARD_FLOOR = 0.5  # share of the threshold from which a scope guard names its reason
 
 ANSWERED, AMBIGUOUS, DECLINED = "answered", "ambiguous", "declined"
+# Why a question naming a figure is declined, by the first way the closest figure disagrees.
+DECLINE_REASONS = {"party": "other-place", "year": "other-year", "unit": "other-unit", "stock": "other-period",
+                   "flow": "other-period", "partners": "other-scope", "measure": "other-figure",
+                   "direction": "other-figure", "operation": "other-figure"}
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,11 @@ class Match:
     candidates: tuple[Candidate, ...]  # best first
     reason: str | None = None  # why DECLINED: empty, greeting, low-confidence, other-year/-place/-detail
     detail: tuple[str, str] | None = None  # what was asked about (English, Chinese), e.g. a year
-    options: tuple[str, ...] = ()  # entries offered by a "did you mean" (AMBIGUOUS) reply
+    options: tuple[str, ...] = ()  # entries offered by a "did you mean" (AMBIGUOUS) reply, or a decline's closest
+    fact: str | None = None  # the figure the question asks for (answered) or the closest one (declined)
+    premise: bool | None = None  # whether a number the question states is right
+    asked: Asked | None = None  # what the question was read to ask
+    disagreement: Disagreement | None = None  # why the closest figure does not answer it
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,8 @@ class Reply:
                              for c in self.match.candidates if c.entry_id != chosen and c.score > 0],
             "status": self.match.status,
             "reason": self.match.reason,
+            "fact": self.match.fact,
+            "premise": self.match.premise,
         }
 
 
@@ -73,13 +86,26 @@ class Reply:
 ANSWER_WEIGHT = 0.5  # an answer's words say what it covers, less surely than a question's
 
 
+def _entity_documents(kb: KnowledgeBase, answers: list[str]) -> list[tuple[str, float]]:
+    """The descriptions of the entities an answer names, so that "a US computer maker" finds
+    the answer that names Hewlett-Packard."""
+    text = "\n".join(answers).lower()
+    named = [e for e in kb.entities.values()
+             if any(name.lower() in text for names in e.names.values() for name in names)]
+    return [(f"{' '.join(e.names.get(lang, ()))} {e.about.get(lang)}", ANSWER_WEIGHT) for e in named for lang in LANGS]
+
+
 def _entry_documents(kb: KnowledgeBase) -> dict[str, list[tuple[str, float]]]:
     """The texts that stand for each entry when matching, with their weights:
-    its questions and keywords, and its answers as rendered."""
-    return {entry.id: [*((q, 1.0) for lang in LANGS for q in entry.questions[lang]),
-                       *((" ".join(entry.keywords[lang]), 1.0) for lang in LANGS if entry.keywords[lang]),
-                       *((fill(kb, entry.answer.get(lang), lang), ANSWER_WEIGHT) for lang in LANGS)]
-            for entry in kb.entries.values()}
+    its questions and keywords, its answers as rendered, and the entities they name."""
+    documents = {}
+    for entry in kb.entries.values():
+        answers = [fill(kb, entry.answer.get(lang), lang) for lang in LANGS]
+        documents[entry.id] = [*((q, 1.0) for lang in LANGS for q in entry.questions[lang]),
+                               *((" ".join(entry.keywords[lang]), 1.0) for lang in LANGS if entry.keywords[lang]),
+                               *((answer, ANSWER_WEIGHT) for answer in answers),
+                               *_entity_documents(kb, answers)]
+    return documents
 
 
 def build(kb: KnowledgeBase) -> KnowledgeBase:
@@ -91,12 +117,16 @@ def build(kb: KnowledgeBase) -> KnowledgeBase:
     for entry in kb.entries.values():
         texts = index.normalised_documents[entry.id]
         used = facts_used(kb, entry.answer.en)
-        # every answer states its source's publication date, so those years are covered too
+        # the years the answer's facts describe; an undated figure stands for the years
+        # around its source's publication (never the publication year for dated ones)
         years = {f.period.year for f in used if f.period and f.period.year}
-        years |= {source.period.year for source in ({f.source for f in used} or kb.sources.values())}
+        if any(f.period is None or not f.period.year for f in used):
+            published = next(iter(kb.sources.values())).period.year
+            years |= {published - 1, published}
         has_figures = any(f.is_figure for f in used)
-        scopes[entry.id] = entry_scope(texts, years, has_figures)
-    return replace(kb, index=index, scopes=MappingProxyType(scopes))
+        scopes[entry.id] = entry_scope(texts, years, has_figures, kb.lexicon)
+    kb = replace(kb, index=index, scopes=MappingProxyType(scopes))
+    return replace(kb, meaning=build_meaning(kb, index.synonyms))
 
 
 def load_knowledge(directory: Path | str) -> KnowledgeBase:
@@ -119,6 +149,42 @@ def match(kb: KnowledgeBase, question: str) -> Match:
     return decide(kb, question or "", rank(kb, question))
 
 
+_CLAUSE_BREAK = re.compile(r"[—–;:?!。；：？！]|(?<!\d)[,.，、](?!\d)")
+
+
+def _corrected(analysis) -> str:
+    """The normalised text with the spelling-corrected words ("surplas" -> "surplus")."""
+    corrected = iter(analysis.words)
+    return " ".join(next(corrected, token) if token.isascii() else token for token in analysis.normalised.split())
+
+
+def _asking_clause(kb: KnowledgeBase, cleaned: str) -> tuple[str, str] | None:
+    """(normalised, cleaned) of the last clause that names a measure, when the question has
+    several clauses: a preamble ("I'm a US retailer sourcing from China — how much ...")
+    must not add parties to the flow asked about."""
+    clauses = [c for c in _CLAUSE_BREAK.split(cleaned) if c.strip()]
+    for clause in reversed(clauses if len(clauses) > 1 else ()):
+        normalised = _corrected(kb.index.analyse(clause))
+        if kb.lexicon.measure_words.search(normalised):
+            return normalised, clause
+    return None
+
+
+def read_asked(kb: KnowledgeBase, question: str, ranking: Ranking) -> Asked:
+    """What the question asks, read with the knowledge base's lexicon and parties: the
+    whole question, with the parties and direction of its asking clause."""
+    meaning = kb.meaning
+    cleaned = clean(question[:MAX_QUESTION_CHARS]).lower()
+    context = (ranking.analysis.years, kb.lexicon, meaning.party_names, meaning.party_phrases, meaning.home)
+    asked = read_question(_corrected(ranking.analysis), cleaned, *context)
+    clause = _asking_clause(kb, cleaned)
+    if clause is not None:
+        part = read_question(*clause, *context)
+        if part.parties:
+            asked = replace(asked, parties=part.parties, origin=part.origin, destination=part.destination)
+    return asked
+
+
 def decide(kb: KnowledgeBase, question: str, ranking: Ranking,
            threshold: float | None = None, margin: float | None = None) -> Match:
     """Turn a ranking into a reply decision; threshold and margin default to the
@@ -134,11 +200,25 @@ def decide(kb: KnowledgeBase, question: str, ranking: Ranking,
                      reason="empty" if analysis.is_empty else "low-confidence", **common)
     threshold = float(kb.settings["threshold"] if threshold is None else threshold)
     margin = float(kb.settings["margin"] if margin is None else margin)
+    asked = read_asked(kb, question, ranking)
+    common["asked"] = asked
+    if asked.specific and not asked.relative_year and best.score >= float(kb.settings["meaning_threshold"]):
+        resolved = resolve_meaning(kb, asked, ranking, common, threshold, margin)
+        if resolved is not None:
+            return resolved
+    return _decide_by_topic(kb, ranking, best, threshold, margin, common)
+
+
+def _decide_by_topic(kb: KnowledgeBase, ranking: Ranking, best: Candidate, threshold: float, margin: float,
+                     common: dict) -> Match:
+    """The decision when the question names no figure the facts describe: the best topic,
+    guarded against other years, places and details."""
+    analysis = ranking.analysis
     # A guard explains a decline better than "low confidence" when the question is
     # plausibly about the best entry, even if not confidently.
     if kb.settings["guards"] and best.score >= threshold * GUARD_FLOOR:
         guard = out_of_scope(kb.scopes[best.entry_id], analysis.normalised, analysis.years,
-                             kb.settings["home_places"])
+                             kb.settings["home_places"], kb.lexicon)
         if guard:
             return Match(status=DECLINED, entry_id=None, score=best.score, reason=guard.reason,
                          detail=guard.asked, **common)
@@ -150,6 +230,101 @@ def decide(kb: KnowledgeBase, question: str, ranking: Ranking,
         return Match(status=AMBIGUOUS, entry_id=None, score=best.score,
                      options=tuple(c.entry_id for c in close), **common)
     return Match(status=ANSWERED, entry_id=best.entry_id, score=best.score, **common)
+
+
+# --- meaning ----------------------------------------------------------------------------------
+
+
+def _described_facts(kb: KnowledgeBase, entry_id: str) -> list[str]:
+    return [f.id for f in facts_used(kb, kb.entries[entry_id].answer.en) if f.id in kb.meaning.described]
+
+
+def _preference(kb: KnowledgeBase, ranking: Ranking, fact_id: str) -> tuple:
+    """Which agreeing fact to answer with: the one whose entry retrieval ranks best, then a
+    stated figure before a declared derived one before one derived on demand."""
+    order = [c.entry_id for c in ranking.candidates]
+    home = kb.meaning.home_entry.get(fact_id)
+    rank_of_home = order.index(home) if home in order else len(order)
+    kind = 2 if fact_id in kb.meaning.derived else (1 if kb.facts[fact_id].formula is not None else 0)
+    return rank_of_home, kind, len(kb.meaning.described[fact_id].parties)
+
+
+def _closest(kb: KnowledgeBase, asked: Asked, ranking: Ranking, checks: dict) -> str:
+    """The figure the brief gives that comes closest to what was asked."""
+    own = [f for c in ranking.candidates[:1] for f in _described_facts(kb, c.entry_id)]
+    return min(checks, key=lambda f: (len(checks[f]), f not in own, _preference(kb, ranking, f)))
+
+
+def resolve_meaning(kb: KnowledgeBase, asked: Asked, ranking: Ranking, common: dict, threshold: float,
+                    margin: float) -> Match | None:
+    """Answer with a fact that agrees with what the question asks, or decline and name the
+    closest one. None when the meaning cannot decide (the topic decides then)."""
+    meaning = kb.meaning
+    best = ranking.best
+    if best.entry_id in ranking.exact:
+        return None  # one of the entry's own questions, word for word: the maintainers' answer
+    own = _described_facts(kb, best.entry_id)
+    if asked.asks_name and not asked.asks_figure:
+        return None  # "which company ...": a question about the brief's text, not a figure
+    if not own and not asked.explicit:
+        return None  # "what is special about Chongqing for trade": the topic is a statement
+    home_places = kb.settings["home_places"]
+    checks = {fact_id: disagreements(asked, described, kb.lexicon, home_places, meaning.published)
+              for fact_id, described in meaning.described.items()}
+    agreeing = [f for f, found in checks.items() if not found]
+    score = best.score
+    if not agreeing:
+        if not asked.explicit and not (own and meaning.described[own[0]].measures & asked.measures):
+            return None  # it names a measure but asks for no figure, and the topic is about another
+        closest = _closest(kb, asked, ranking, checks)
+        entry_id = meaning.home_entry.get(closest) or best.entry_id
+        why = checks[closest][0]
+        reason = DECLINE_REASONS.get(why.kind, "other-figure")
+        if why.kind == PARTY and why.asked in kb.entities:
+            reason = "other-entity"
+        return Match(status=DECLINED, entry_id=None, score=score, reason=reason, fact=closest,
+                     disagreement=why, options=(entry_id,), **common)
+    close = _close_agreeing(kb, ranking, agreeing, threshold, margin)
+    if len(close) > 1:
+        return Match(status=AMBIGUOUS, entry_id=None, score=score, options=close, **common)
+    chosen = next((f for f in own if f in agreeing), None) or min(agreeing, key=lambda f: _preference(kb, ranking, f))
+    # the entry about the chosen figure, unless the best one is about it too
+    entry_id = best.entry_id if own[:1] == [chosen] else (meaning.home_entry.get(chosen) or best.entry_id)
+    if chosen in meaning.derived:
+        entry_id = None
+    if kb.settings["guards"]:
+        guard = out_of_scope(kb.scopes[entry_id or best.entry_id], ranking.analysis.normalised, (),
+                             home_places + list(kb.meaning.described[chosen].parties), kb.lexicon,
+                             detail_kinds=("topics",))
+        if guard is not None and guard.reason == "other-detail":
+            return Match(status=DECLINED, entry_id=None, score=score, reason=guard.reason, detail=guard.asked,
+                         **common)
+    return Match(status=ANSWERED, entry_id=entry_id, score=score, fact=chosen,
+                 premise=_premise(kb, asked, chosen), **common)
+
+
+def _close_agreeing(kb: KnowledgeBase, ranking: Ranking, agreeing: list[str], threshold: float,
+                    margin: float) -> tuple[str, ...]:
+    """Entries retrieval cannot tell apart (within the margin) that both give an agreeing figure."""
+    best = ranking.best
+    agreeing = set(agreeing)
+    home = kb.meaning.home_entry
+    return tuple(c.entry_id for c in ranking.candidates
+                 if c.score >= threshold and best.posterior - c.posterior < margin
+                 and any(home.get(f) == c.entry_id for f in agreeing))
+
+
+def _premise(kb: KnowledgeBase, asked: Asked, fact_id: str) -> bool | None:
+    """Whether the number the question states is right for the figure (None: states none)."""
+    fact = kb.meaning.fact(kb, fact_id)
+    if not asked.claims or fact.value is None:
+        return None
+    percent = bool(fact.unit and fact.unit.multiply == 100)
+    value = fact.value / fact.unit.multiply if fact.unit else fact.value
+    from .figures import EN_SCALES, ZH_SCALES
+    scales = [EN_SCALES.get(fact.scale.get("en", ""), None), ZH_SCALES.get(fact.scale.get("zh", ""), None)]
+    scales = [s for s in scales if s] + [10**9, 10**6, 10**8, 10**4]
+    return check_claim(asked.claims[0], value, percent, scales)
 
 
 # --- replying ----------------------------------------------------------------------------
@@ -175,13 +350,43 @@ def decline_text(kb: KnowledgeBase, found: Match, lang: str) -> str:
     return f"{kb.message('decline', lang)}\n{kb.message('topics', lang, topics=topics)}"
 
 
+def _meaning_decline(kb: KnowledgeBase, found: Match, lang: str) -> str:
+    """"The brief gives X, not what you asked": the reason, and the closest figure it has."""
+    fact = kb.meaning.fact(kb, found.fact)
+    closest = figure_sentence(kb, fact, lang)
+    kind = found.disagreement.kind if found.disagreement else ""
+    asked = found.disagreement.asked if found.disagreement else ""
+    if kind == "party":
+        asked = _party_name(kb, asked, lang)
+    elif kind == "year":
+        asked = f"{asked}年" if lang == "zh" else asked
+    key = f"decline_meaning_{kind}" if f"decline_meaning_{kind}" in kb.messages else "decline_meaning"
+    return kb.message(key, lang, closest=closest, asked=asked)
+
+
+def _party_name(kb: KnowledgeBase, party: str, lang: str) -> str:
+    if party in kb.entities:
+        return kb.entities[party].name(lang)
+    return kb.lexicon.place_name(party, lang)
+
+
 def ask(kb: KnowledgeBase, question: str, lang: str | None = None) -> Reply:
     """Match `question` and write the reply in `lang` (default: the question's language)."""
     found = match(kb, question)
     lang = lang if lang in LANGS else found.lang
     if found.status == ANSWERED:
-        answer = render_answer(kb, found.entry_id, lang)
+        if found.entry_id is None:
+            related = found.candidates[0].entry_id if found.candidates else None
+            answer = render_fact_answer(kb, kb.meaning.fact(kb, found.fact), lang, related)
+        else:
+            answer = render_answer(kb, found.entry_id, lang)
+        if found.premise is not None:
+            verdict = kb.message("premise_right" if found.premise else "premise_wrong", lang)
+            answer = replace(answer, body=f"{verdict} {answer.body}")
         return Reply(found, lang, answer.plain, answer=answer)
+    if found.disagreement is not None:
+        options = tuple((entry_id, kb.entries[entry_id].title(lang)) for entry_id in found.options)
+        return Reply(found, lang, _meaning_decline(kb, found, lang), options=options)
     if found.status == AMBIGUOUS:
         options = tuple((entry_id, kb.entries[entry_id].title(lang)) for entry_id in found.options)
         lines = [kb.message("did_you_mean", lang), *(f"• {title}" for _, title in options)]

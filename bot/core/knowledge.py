@@ -58,6 +58,8 @@ class Unit:
     id: str
     template: Text  # "USD {n}" / "{n}美元"
     multiply: Decimal = Decimal(1)  # e.g. 100 for percent, so formulas stay plain ratios
+    measured_in: str | None = None  # the currency or unit of measure (lexicon units), e.g. USD
+    per: Text | None = None  # for counts: how "per one" reads ("per enterprise" / "平均每家")
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class Fact:
     significant: int | None = None  # derived figures: rounded to this many digits
     scale: Mapping[str, str] = field(default_factory=dict)  # display hint per language
     label: Text | None = None  # what the figure is, for lists such as the key-figures card
+    about: Mapping[str, str] = field(default_factory=dict)  # measure, from, to, with, of (see facts.yaml)
     file: str = ""
     line: int = 0
 
@@ -104,6 +107,20 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Entity:
+    """A company, place or body the source names, so that a question describing it finds it."""
+
+    id: str
+    kind: str
+    names: Mapping[str, tuple[str, ...]]
+    about: Text
+    line: int = 0
+
+    def name(self, lang: str) -> str:
+        return (self.names.get(lang) or self.names.get("en") or (self.id,))[0]
+
+
+@dataclass(frozen=True)
 class Topic:
     id: str
     name: Text
@@ -122,8 +139,11 @@ class KnowledgeBase:
     synonyms: tuple[tuple[str, tuple[str, ...]], ...]
     settings: Mapping[str, object]
     warnings: tuple[Problem, ...] = ()
+    entities: Mapping[str, Entity] = field(default_factory=dict)
+    lexicon: object = None  # lexicon.Lexicon: the package's lexicon extended by the directory's
     index: object = None  # the matcher's index, attached by engine.build
     scopes: Mapping[str, object] = field(default_factory=dict)  # entry id -> engine.Scope
+    meaning: object = None  # engine.MeaningIndex: what each fact measures, attached by engine.build
 
     def message(self, key: str, lang: str, **values) -> str:
         return self.messages[key].get(lang).format(**values)
@@ -234,7 +254,9 @@ def _read_file(path: Path, directory: Path, problems: list[Problem], required: b
 
 # --- facts.yaml -----------------------------------------------------------------
 
-FACT_KEYS = {"id", "label", "value", "text", "formula", "unit", "date", "source", "significant", "display"}
+FACT_KEYS = {"id", "label", "value", "text", "formula", "unit", "date", "source", "significant", "display",
+             "measure", "from", "to", "with", "of"}
+ABOUT_KEYS = ("measure", "from", "to", "with", "of")
 
 
 def _read_sources(reader: _Reader, document: YamlMap) -> dict[str, Source]:
@@ -277,7 +299,10 @@ def _read_units(reader: _Reader, document: YamlMap) -> dict[str, Unit]:
         except ValueError as error:
             reader.error(spec.line_of("multiply"), f"unit '{unit_id}': {error}")
             multiply = Decimal(1)
-        units[unit_id] = Unit(unit_id, template, multiply)
+        reader.unknown_keys(spec, {"en", "zh", "multiply", "measured_in", "per"}, f"unit '{unit_id}'")
+        per = reader.text(spec, "per", f"unit '{unit_id}'", required=False)
+        measured_in = str(spec["measured_in"]) if spec.get("measured_in") else None
+        units[unit_id] = Unit(unit_id, template, multiply, measured_in, per)
     return units
 
 
@@ -312,6 +337,7 @@ def _read_fact(reader: _Reader, spec: YamlMap, line: int, sources, units) -> Fac
     fields = dict(id=fact_id, source=source, period=period, unit=unit, file=reader.file, line=line)
     fields["scale"] = MappingProxyType(_read_display(reader, spec, what))
     fields["label"] = reader.text(spec, "label", what, required=False)
+    fields["about"] = MappingProxyType({key: str(spec[key]).strip() for key in ABOUT_KEYS if spec.get(key) is not None})
     if "text" in spec:
         text = reader.text(spec, "text", what)
         return Fact(text=text, **fields) if text else None
@@ -552,7 +578,7 @@ DEFAULT_MESSAGES = {
 }
 # Matching thresholds come from validation data (see bench/tune.py); the lists
 # name the entries offered as examples and the facts shown on the key-figures card.
-SETTINGS_DEFAULTS = {"threshold": 30.0, "margin": 0.15, "guards": True, "home_places": [],
+SETTINGS_DEFAULTS = {"threshold": 30.0, "margin": 0.15, "guards": True, "meaning_threshold": 15.0, "home_places": [],
                      "start_examples": [], "facts_card": [], "languages": list(LANGS), **YAML_LIMIT_SETTINGS}
 
 
@@ -651,7 +677,7 @@ def _check_references(entries: dict[str, Entry], facts: dict[str, Fact], setting
 def _check_answer_text(reader: _Reader, entry: Entry, text: str, lang: str, facts, faulty: set[str]) -> None:
     what = f"entry '{entry.id}' ({lang} answer)"
     for match in PLACEHOLDER.finditer(text):
-        if match["fact"] in faulty:
+        if match["fact"] in faulty or (match["fact"], match["part"]) == ("source", "published"):
             continue
         if match["fact"] not in facts:
             reader.error(entry.line, f"{what} refers to missing fact '{match['fact']}'")
@@ -662,6 +688,76 @@ def _check_answer_text(reader: _Reader, entry: Entry, text: str, lang: str, fact
     leftover = PLACEHOLDER.sub("", text)
     if "{" in leftover or "}" in leftover:
         reader.error(entry.line, f"{what} has an unmatched {{ or }} (placeholders look like {{gdp_2013}})")
+
+
+# --- lexicon.yaml, entities.yaml and what facts measure -------------------------------------
+
+ENTITY_KEYS = {"id", "kind", "names", "about"}
+ENTITY_ID = re.compile(r"^[a-z][a-z0-9-]*$")
+
+
+def _read_lexicon(directory: Path, problems: list[Problem]):
+    """The package's lexicon, extended by the directory's lexicon.yaml when there is one."""
+    from .lexicon import DEFAULT_SECTIONS, build_lexicon
+
+    document, reader = _read_file(directory / "lexicon.yaml", directory, problems, required=False)
+    extra = reader.mapping(document, 1, "lexicon.yaml") if document is not None else None
+    for key in extra or {}:
+        if key not in DEFAULT_SECTIONS:
+            reader.error(extra.line_of(key), f"lexicon.yaml: unknown section '{key}' "
+                                             f"(allowed: {', '.join(sorted(DEFAULT_SECTIONS))})")
+    try:
+        return build_lexicon(dict(extra or {}))
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        reader.error(1, f"lexicon.yaml: cannot read it ({type(error).__name__}: {error})")
+        return build_lexicon()
+
+
+def _read_entities(directory: Path, problems: list[Problem], languages) -> dict[str, Entity]:
+    document, reader = _read_file(directory / "entities.yaml", directory, problems, required=False,
+                                  languages=languages)
+    if document is None:
+        return {}
+    document = reader.mapping(document, 1, "entities.yaml")
+    entities: dict[str, Entity] = {}
+    for line, raw in reader.items((document or {}).get("entities"), 1, "entities"):
+        spec = reader.mapping(raw, line, "an entity")
+        entity_id = reader.string(spec, "id", "entity") if spec is not None else None
+        if entity_id is None:
+            continue
+        what = f"entity '{entity_id}'"
+        reader.unknown_keys(spec, ENTITY_KEYS, what)
+        if not ENTITY_ID.match(entity_id):
+            reader.error(spec.line_of("id"), f"{what}: ids use lower-case letters, digits and -")
+        if entity_id in entities:
+            reader.error(line, f"duplicate entity id '{entity_id}' (first at line {entities[entity_id].line})")
+            continue
+        names = _read_lang_lists(reader, spec, "names", what, required=True)
+        about = reader.text(spec, "about", what)
+        if about is not None:
+            entities[entity_id] = Entity(entity_id, str(spec.get("kind", "company")), MappingProxyType(names),
+                                         about, line)
+    return entities
+
+
+def _check_descriptions(facts: dict[str, Fact], lexicon, entities, problems: list[Problem]) -> None:
+    """A fact's measure must be one the lexicon knows, and its parties known places or entities."""
+    parties = set(lexicon.places) | set(entities) | {"*"}
+    for fact in facts.values():
+        reader = _Reader(fact.file, problems)
+        measure = fact.about.get("measure")
+        if measure is not None and measure not in lexicon.measures:
+            reader.error(fact.line, f"fact '{fact.id}': unknown measure '{measure}' "
+                                    f"(lexicon measures: {', '.join(sorted(lexicon.measures))})")
+        for key in ("from", "to", "with", "of"):
+            party = fact.about.get(key)
+            if party is not None and party not in parties:
+                reader.error(fact.line, f"fact '{fact.id}': '{key}: {party}' is neither a place in the lexicon "
+                                        "nor an entity in entities.yaml")
+        if fact.about and measure is None:
+            reader.error(fact.line, f"fact '{fact.id}': describes parties but no 'measure'")
+        if measure is not None and fact.text is not None:
+            reader.error(fact.line, f"fact '{fact.id}': a 'measure' describes a figure, not a text")
 
 
 # --- public ---------------------------------------------------------------------------
@@ -679,6 +775,9 @@ def read_knowledge(directory: Path | str) -> tuple[KnowledgeBase | None, list[Pr
     topics, entries, faq_complete = _read_faq(directory, problems, languages, limits)
     messages = _read_messages(directory, problems, languages, limits)
     synonyms = _read_synonyms(directory, problems, limits)
+    lexicon = _read_lexicon(directory, problems)
+    entities = _read_entities(directory, problems, languages)
+    _check_descriptions(facts, lexicon, entities, problems)
     _check_references(entries, facts, settings, problems, faulty_facts, faq_complete)
     if any(problem.severity == "error" for problem in problems):
         return None, problems
@@ -686,7 +785,7 @@ def read_knowledge(directory: Path | str) -> tuple[KnowledgeBase | None, list[Pr
         directory=directory, sources=MappingProxyType(sources), units=MappingProxyType(units),
         facts=MappingProxyType(facts), topics=topics, entries=MappingProxyType(entries),
         messages=MappingProxyType(messages), synonyms=synonyms, settings=MappingProxyType(settings),
-        warnings=tuple(problems),
+        warnings=tuple(problems), entities=MappingProxyType(entities), lexicon=lexicon,
     )
     return base, problems
 

@@ -55,6 +55,7 @@ class Candidate:
 class Ranking:
     analysis: Analysis
     candidates: tuple[Candidate, ...]  # best first; empty when nothing is known
+    exact: frozenset[str] = frozenset()  # entries one of whose questions or keywords is the question, verbatim
 
     @property
     def best(self) -> Candidate | None:
@@ -131,9 +132,11 @@ class Index:
         self._train_perceptron(per_entry)
         self._merge_evidence(per_entry)
         self.exact: dict[tuple, set[int]] = defaultdict(set)
+        self.verbatim: dict[str, set[str]] = defaultdict(set)  # a phrase as normalised -> its entries
         for index, entry_id in enumerate(self.entry_ids):
             for phrase in (exact or {}).get(entry_id, ()):
                 self.exact[_exact_key(analysed_once(phrase))].add(index)
+                self.verbatim[analysed_once(phrase).normalised].add(entry_id)
 
     # --- building ------------------------------------------------------------------
 
@@ -260,9 +263,11 @@ class Index:
             for slot, centroid_weight in centroid[feature]:
                 by_slot[slot] += weight * centroid_weight
         similarity = [max(by_slot[2 * i], by_slot[2 * i + 1]) for i in range(len(self.entry_ids))]
-        for index in self.exact.get(_exact_key(analysis), ()):
+        exact = self.exact.get(_exact_key(analysis), ())
+        for index in exact:
             bayes[index] += EXACT_BONUS
-        return Ranking(analysis, self._candidates(bayes, similarity, vector))
+        return Ranking(analysis, self._candidates(bayes, similarity, vector),
+                       frozenset(self.verbatim.get(analysis.normalised, ())))
 
     def _coverage(self, index: int, counted: dict[str, float]) -> float:
         """Share of the `counted` words' weight that entry `index` knows."""

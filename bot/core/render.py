@@ -45,9 +45,14 @@ def fact_when(fact: Fact, lang: str) -> str:
     return fact.period.phrase(lang, fact.source.period, event=not fact.is_figure) if fact.period else ""
 
 
+SOURCE = "source"  # {source.published}: the publication date of the knowledge base's first source
+
+
 def fill(kb: KnowledgeBase, template: str, lang: str) -> str:
-    """Replace {fact}, {fact.when} and {fact.When} in an answer template."""
+    """Replace {fact}, {fact.when}, {fact.When} and {source.published} in an answer template."""
     def replace(match) -> str:
+        if match["fact"] == SOURCE:
+            return format_day(next(iter(kb.sources.values())), lang)
         fact = kb.facts[match["fact"]]
         part = match["part"]
         if part is None:
@@ -59,7 +64,7 @@ def fill(kb: KnowledgeBase, template: str, lang: str) -> str:
 
 
 def facts_used(kb: KnowledgeBase, template: str) -> list[Fact]:
-    seen = dict.fromkeys(match["fact"] for match in PLACEHOLDER.finditer(template))
+    seen = dict.fromkeys(match["fact"] for match in PLACEHOLDER.finditer(template) if match["fact"] != SOURCE)
     return [kb.facts[fact_id] for fact_id in seen]
 
 
@@ -93,3 +98,22 @@ def render_answer(kb: KnowledgeBase, entry_id: str, lang: str) -> Answer:
         derived=tuple(derived_note(kb, fact, lang) for fact in used if fact.formula is not None),
         source=source_line(kb, sources, lang), related=related,
     )
+
+
+def figure_sentence(kb: KnowledgeBase, fact: Fact, lang: str) -> str:
+    """'exports to the US in 2013: USD 9.07 billion' / '2013年对美出口：90.7亿美元'."""
+    label = fact.label.get(lang) if fact.label else fact.id.replace("_", " ")
+    when = fact_when(fact, lang)
+    if lang == "zh":
+        return f"{when}{label}：{fact_value(fact, lang)}"
+    return f"{label} {when}: {fact_value(fact, lang)}".replace("  ", " ")
+
+
+def render_fact_answer(kb: KnowledgeBase, fact: Fact, lang: str, related_entry: str | None) -> Answer:
+    """An answer written from one fact, for a figure no FAQ entry states (derived on demand)."""
+    sentence = figure_sentence(kb, fact, lang)
+    body = sentence[:1].upper() + sentence[1:] + ("。" if lang == "zh" else ".")
+    derived = (derived_note(kb, fact, lang),) if fact.formula is not None else ()
+    related = ((related_entry, kb.entries[related_entry].title(lang)),) if related_entry in kb.entries else ()
+    return Answer(entry_id=related_entry or "", lang=lang, title=body, body=body, derived=derived,
+                  source=source_line(kb, [fact.source], lang), related=related)

@@ -1,0 +1,226 @@
+"""What each fact measures, and the figures that can be derived on demand.
+
+Built once per knowledge base (engine.build): every described figure becomes a
+`meaning.Described`; declared formulas are described by their inputs; and shares,
+per-unit figures and differences of two described facts of the same date and scope are
+derived here, so that "imports as a share of US trade" is computed (1.58 ÷ 10.65) instead
+of being answered with the exports' share. Nothing is combined across dates or scopes.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from .figures import Formula
+from .knowledge import PLACEHOLDER, Fact, KnowledgeBase, Text, Unit
+from .lexicon import HAN, Lexicon, Phrases
+from .meaning import Described
+from .render import facts_used
+
+COUNT_MEASURES = ("companies", "population")
+
+
+@dataclass(frozen=True)
+class MeaningIndex:
+    described: dict  # fact id -> Described (given, declared-derived and derived-on-demand figures)
+    derived: dict  # fact id -> Fact, for the figures derived on demand
+    home_entry: dict  # fact id -> entry id whose answer is about it (None for on-demand ones)
+    party_names: dict  # lower-case name -> place or entity id
+    party_phrases: Phrases
+    home: str
+    published: int  # the publication year of the (first) source
+
+    def fact(self, kb: KnowledgeBase, fact_id: str) -> Fact:
+        return kb.facts.get(fact_id) or self.derived[fact_id]
+
+
+def _describe(fact: Fact, lexicon: Lexicon, home: str) -> Described | None:
+    measure_id = fact.about.get("measure")
+    if measure_id is None or measure_id not in lexicon.measures:
+        return None
+    measure = lexicon.measures[measure_id]
+    origin, destination = fact.about.get("from"), fact.about.get("to")
+    partner = fact.about.get("with")
+    of = fact.about.get("of") or (None if origin or destination else home)
+    period = fact.period
+    stock = bool(period and period.kind == "year-end") or (measure.kind == "stock" and period is None)
+    unit = fact.unit.measured_in if fact.unit else None
+    return Described(fact.id, measure.family, measure_id, origin, destination, partner, of,
+                     period_kind=period.kind if period else "", year=period.year if period else 0,
+                     unit=unit, stock=stock)
+
+
+def _formula_parts(formula: Formula):
+    """(op symbol, left name, right name) for a formula of two fact ids, else None."""
+    tree = formula._tree
+    if isinstance(tree, ast.BinOp) and isinstance(tree.left, ast.Name) and isinstance(tree.right, ast.Name):
+        return type(tree.op).__name__, tree.left.id, tree.right.id
+    return None
+
+
+def _describe_derived(fact: Fact, described: dict) -> Described | None:
+    parts = _formula_parts(fact.formula)
+    if parts is None or parts[1] not in described or parts[2] not in described:
+        return None
+    symbol, left, right = parts
+    percent = bool(fact.unit and fact.unit.multiply == 100)
+    op = {"Div": "share" if percent else "per", "Sub": "difference"}.get(symbol)
+    if op is None:
+        return None
+    inputs = (described[left], described[right])
+    period = fact.period
+    return Described(fact.id, None, None, op=op, inputs=inputs, of=None,
+                     period_kind=period.kind if period else "", year=period.year if period else 0,
+                     unit=fact.unit.measured_in if fact.unit else None,
+                     stock=any(i.stock for i in inputs))
+
+
+def _same_time(a: Described, b: Described) -> bool:
+    return (a.period_kind, a.year) == (b.period_kind, b.year)
+
+
+def _directions_match(a: Described, b: Described) -> bool:
+    return (a.origin, a.destination) == (b.origin, b.destination)
+
+
+def _is_part(part: Described, whole: Described, lexicon: Lexicon) -> bool:
+    """Exports are part of the trade with the same partner; trade with one partner is part of
+    trade with all; utilised investment part of contracted investment of the same flow."""
+    if part.fact_id == whole.fact_id or not _same_time(part, whole) or part.unit != whole.unit:
+        return False
+    spec = lexicon.measures[part.named_measure]
+    if spec.part_of == whole.named_measure and part.named_measure != whole.named_measure:
+        if whole.partner:  # a two-way flow: the part's parties are its parties
+            return whole.partner in (part.origin, part.destination) and whole.of in (part.origin, part.destination, None)
+        return _directions_match(part, whole)
+    return (part.named_measure == whole.named_measure and whole.partner == "*"
+            and part.partner not in (None, "*"))
+
+
+def _candidate_pairs(items: list[Described], lexicon: Lexicon):
+    """(op, numerator, denominator) for every share, per-unit figure and difference that may be asked."""
+    for a in items:
+        for b in items:
+            if _is_part(a, b, lexicon):
+                yield "share", a, b
+                if a.measure == b.measure or not lexicon.measures[a.named_measure].reverse:
+                    yield "difference", b, a  # contracted - utilised; all trade - trade with one partner
+            if (b.named_measure in COUNT_MEASURES and a.named_measure not in COUNT_MEASURES and a.unit
+                    and _same_time(a, b) and _directions_match(a, b) and (a.origin or a.destination)):
+                yield "per", a, b
+            if (a.measure == b.measure and a.named_measure != b.named_measure and _same_time(a, b)
+                    and a.unit == b.unit and a.origin and a.origin == b.destination and a.destination == b.origin
+                    and a.named_measure < b.named_measure):
+                yield "difference", a, b
+
+
+def _derived_fact(kb: KnowledgeBase, op: str, a: Fact, b: Fact) -> Fact | None:
+    symbol = "/" if op in ("share", "per") else "-"
+    try:
+        value = Formula(f"{a.id} {symbol} {b.id}").evaluate({a.id: a.value, b.id: b.value})
+    except ValueError:
+        return None
+    unit = _derived_unit(kb, op, a, b)
+    if unit is None:
+        return None
+    label = _derived_label(op, a, b)
+    return Fact(id=f"{a.id}__{op}__{b.id}", source=a.source, period=a.period, value=value * unit.multiply,
+                formula=Formula(f"{a.id} {symbol} {b.id}"), unit=unit, significant=3, label=label,
+                file=a.file, line=a.line)
+
+
+def _derived_unit(kb: KnowledgeBase, op: str, a: Fact, b: Fact) -> Unit | None:
+    if op == "difference":
+        return a.unit
+    if op == "share":
+        return next((u for u in kb.units.values() if u.multiply == 100), None)
+    if a.unit is None or b.unit is None or b.unit.per is None:
+        return None
+    template = Text(f"{a.unit.template.en} {b.unit.per.en}", f"{b.unit.per.zh}{a.unit.template.zh}")
+    return Unit(f"{a.unit.id}_per_{b.unit.id}", template, Decimal(1), a.unit.measured_in)
+
+
+def _label(fact: Fact, lang: str) -> str:
+    return fact.label.get(lang) if fact.label else fact.id.replace("_", " ")
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _derived_label(op: str, a: Fact, b: Fact) -> Text:
+    la, lb = (_label(a, "en"), _label(b, "en")), (_label(a, "zh"), _label(b, "zh"))
+    if op == "share":
+        return Text(f"{la[0]} as a share of {_lower_first(la[1])}", f"{lb[0]}占{lb[1]}的比重")
+    if op == "difference":
+        return Text(f"{la[0]} minus {_lower_first(la[1])}", f"{lb[0]}与{lb[1]}之差")
+    per = b.unit.per
+    return Text(f"{la[0]} {per.en}", f"{per.zh}{lb[0]}")
+
+
+def _home_entries(kb: KnowledgeBase) -> dict:
+    """For each fact, the entry that is about it: of the entries whose answers state its
+    value, the one that states it earliest and states the fewest other figures (an overview
+    states many; "In {us_trade_2013.when}" only dates a sentence)."""
+    ranked: dict[str, tuple] = {}
+    for order, entry in enumerate(kb.entries.values()):
+        stated = list(dict.fromkeys(m["fact"] for m in PLACEHOLDER.finditer(entry.answer.en)
+                                    if m["part"] is None and m["fact"] in kb.facts))
+        # an entry stating a derived figure is about it, not about the figure's inputs
+        inputs = {name for f in stated if kb.facts[f].formula is not None for name in kb.facts[f].formula.names}
+        for position, fact_id in enumerate(f for f in stated if f not in inputs):
+            key = (position, len(stated), order)
+            if fact_id not in ranked or key < ranked[fact_id][0]:
+                ranked[fact_id] = (key, entry.id)
+    return {fact_id: entry_id for fact_id, (_, entry_id) in ranked.items()}
+
+
+def _norm_name(name: str) -> str:
+    """A name as it stands in normalised text: lower case, no apostrophes, words split on the rest."""
+    return " ".join(re.findall(rf"[a-z0-9]+|[{HAN}]+", name.lower().replace("'", "")))
+
+
+def _party_names(kb: KnowledgeBase, lexicon: Lexicon) -> dict:
+    names = {}
+    for place in lexicon.places.values():
+        for lang_names in place.names.values():
+            names.update({_norm_name(name): place.id for name in lang_names})
+    for entity in kb.entities.values():
+        for lang_names in entity.names.values():
+            names.update({_norm_name(name): entity.id for name in lang_names})
+    return names
+
+
+def build_meaning(kb: KnowledgeBase, synonyms) -> MeaningIndex:
+    lexicon = kb.lexicon
+    home = (kb.settings.get("home_places") or [""])[0]
+    described = {}
+    for fact in kb.facts.values():
+        item = _describe(fact, lexicon, home)
+        if item is not None:
+            described[fact.id] = item
+    for fact in kb.facts.values():
+        if fact.formula is not None:
+            item = _describe_derived(fact, described)
+            if item is not None:
+                described[fact.id] = item
+    declared = {(d.op, tuple(i.fact_id for i in d.inputs)) for d in described.values() if d.op}
+    derived = {}
+    plain = [d for d in described.values() if not d.op]
+    for op, a, b in _candidate_pairs(plain, lexicon):
+        if (op, (a.fact_id, b.fact_id)) in declared:
+            continue
+        fact = _derived_fact(kb, op, kb.facts[a.fact_id], kb.facts[b.fact_id])
+        if fact is None or fact.id in derived:
+            continue
+        derived[fact.id] = fact
+        described[fact.id] = replace(_describe_derived(fact, {a.fact_id: a, b.fact_id: b}), op=op)
+    names = _party_names(kb, lexicon)
+    # names as the matcher sees them: synonyms applied ("America" -> "usa")
+    names.update({_norm_name(synonyms.apply(n)): pid for n, pid in list(names.items())})
+    phrases = Phrases(list(names))
+    published = next(iter(kb.sources.values())).period.year if kb.sources else 0
+    return MeaningIndex(described, derived, _home_entries(kb), names, phrases, home, published)

@@ -1,0 +1,207 @@
+"""The lexicon: what words mean, as data (lexicon.yaml), compiled for fast look-ups.
+
+The engine's code names no city, fair or company: places, measures, directions, units and
+the word lists the matcher uses come from `bot/core/lexicon.yaml`, which a knowledge
+directory can extend with a lexicon.yaml of its own (lists are added, named items are added
+or replaced). `Phrases` finds any of a list of words in normalised text, with positions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_ONLY = re.compile(f"[{HAN}]+")
+
+
+class Phrases:
+    """Finds words and phrases (English or Chinese) in normalised text.
+
+    English phrases match whole words; Chinese ones anywhere (Chinese has no spaces)."""
+
+    def __init__(self, words):
+        words = sorted({str(w).lower().strip() for w in words if str(w).strip()}, key=len, reverse=True)
+        latin = [re.escape(w) for w in words if not _HAN_ONLY.search(w)]
+        han = [re.escape(w) for w in words if _HAN_ONLY.search(w)]
+        parts = []
+        if latin:
+            parts.append(rf"(?<![a-z0-9])(?:{'|'.join(latin)})(?![a-z0-9])")
+        if han:
+            parts.append("|".join(han))
+        self.pattern = re.compile("|".join(parts)) if parts else None
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, phrase) of each match, left to right, not overlapping."""
+        if self.pattern is None:
+            return []
+        return [(m.start(), m.end(), m.group()) for m in self.pattern.finditer(text)]
+
+    def search(self, text: str) -> bool:
+        return self.pattern is not None and self.pattern.search(text) is not None
+
+
+def _words(value) -> list[str]:
+    """A word list as YAML gives it: a list, or one string of space-separated words."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return value.split()
+    return [str(v) for v in value]
+
+
+def _bilingual(spec) -> list[str]:
+    spec = spec or {}
+    return _words(spec.get("en")) + _words(spec.get("zh"))
+
+
+@dataclass(frozen=True)
+class Measure:
+    id: str
+    kind: str  # flow | stock | level
+    directed: bool
+    reverse: str | None
+    broader: str | None
+    part_of: str | None
+    subject: str  # "origin" or "destination": what the party a question is about is, for directed flows
+    average: bool  # the figure is itself an average (income per resident)
+    words: Phrases
+    hints: Phrases
+
+    @property
+    def family(self) -> str:
+        """Exports and imports read the same flow from its two ends: one family."""
+        return min(self.id, self.reverse) if self.reverse else self.id
+
+
+@dataclass(frozen=True)
+class Compound:
+    id: str
+    op: str  # share | per | difference
+    measures: tuple[str, ...]
+    words: Phrases
+
+
+@dataclass(frozen=True)
+class Place:
+    id: str
+    names: dict  # lang -> tuple of names
+    words: Phrases
+
+    def name(self, lang: str) -> str:
+        names = self.names.get(lang) or self.names.get("en") or (self.id,)
+        return names[0] if lang == "zh" else names[0].title()
+
+
+class Lexicon:
+    """The compiled lexicon. Built once per knowledge base; immutable afterwards."""
+
+    def __init__(self, data: dict):
+        self.data = data
+        self.stopwords_en = frozenset(_words(data["stopwords"]["en"]))
+        self.stopwords_zh = frozenset(_words(data["stopwords"]["zh"]))
+        self.measures = {mid: Measure(mid, spec.get("kind", "level"), bool(spec.get("directed")),
+                                      spec.get("reverse"), spec.get("broader"), spec.get("part_of"),
+                                      spec.get("subject", "origin"), bool(spec.get("average")),
+                                      Phrases(_bilingual(spec)), Phrases(_bilingual(spec.get("hints"))))
+                         for mid, spec in data["measures"].items()}
+        # one pass over every measure word, longest first: "进出口" is trade, not exports
+        self.measure_of = {w.lower(): mid for mid, spec in data["measures"].items() for w in _bilingual(spec)}
+        self.measure_words = Phrases(self.measure_of)
+        self.hint_of = {w.lower(): mid for mid, spec in data["measures"].items() for w in _bilingual(spec.get("hints"))}
+        self.hint_words = Phrases(self.hint_of)
+        self.compounds = {cid: Compound(cid, spec["op"], tuple(spec["measures"]), Phrases(_bilingual(spec)))
+                          for cid, spec in data["compounds"].items()}
+        self.operations = {op: Phrases(_bilingual(spec)) for op, spec in data["operations"].items()}
+        flows = data["flows"]
+        self.flow_markers = {role: Phrases(_words(flows.get(role)) + _words(flows.get(f"zh_{role}")))
+                             for role in ("to", "from", "with", "receive", "by")}
+        self.not_markers = frozenset(_words(flows.get("zh_not_markers")))
+        self.unit_names = {word.lower(): uid for uid, spec in data["units"].items() for word in _bilingual(spec)}
+        self.unit_phrases = Phrases(self.unit_names)  # longest first: 美元 is USD, not 元
+        self.scales = {word: int(spec["value"]) for spec in data["scales"].values() for word in _bilingual(spec)}
+        self.comparators = {kind: Phrases(_bilingual(spec)) for kind, spec in data["comparators"].items()}
+        self.now = Phrases(_bilingual(data["now"]))
+        self.relative_years = [(Phrases(_bilingual(item)), (item["say"]["en"], item["say"]["zh"]))
+                               for item in data["relative_years"]]
+        self.flow_period = Phrases(_bilingual(data["flow_period"]))
+        self.cumulative = Phrases(_bilingual(data["cumulative"]))
+        self.all_partners = Phrases(_bilingual(data["all_partners"]))
+        self.not_measures = Phrases(_bilingual(data["not_measures"]))
+        self.details = {kind: Phrases([w.replace("-", " ") for w in _bilingual(spec)])
+                        for kind, spec in data["details"].items()}
+        self._asks_for_figure = Phrases(_bilingual(data["asks_for_figure"]))
+        self.not_figure = Phrases(_bilingual(data.get("not_figure")))
+        self.asks_for_name = Phrases(_bilingual(data.get("asks_for_name")))
+        self.asks_for_date = Phrases(_bilingual(data.get("asks_for_date")))
+        self.as_of = Phrases(_bilingual(data.get("as_of")))
+        self.places = {pid: Place(pid, {lang: tuple(_words(spec.get(lang))) for lang in ("en", "zh")},
+                                  Phrases(_bilingual(spec)))
+                       for pid, spec in data["places"].items()}
+        smalltalk = data.get("smalltalk") or {}
+        self.smalltalk = {kind: Phrases(_bilingual(spec)) for kind, spec in smalltalk.items()}
+
+    def asks_for_figure(self, normalised: str) -> bool:
+        """"How much", "多少", but not the ordinal "第几"."""
+        for start, end, _ in self.not_figure.find(normalised):
+            normalised = normalised[:start] + " " * (end - start) + normalised[end:]
+        return self._asks_for_figure.search(normalised)
+
+    def places_in(self, normalised: str) -> set[str]:
+        return {pid for pid, place in self.places.items() if place.words.search(normalised)}
+
+    def place_name(self, place_id: str, lang: str) -> str:
+        place = self.places.get(place_id)
+        return place.name(lang) if place else place_id
+
+    def details_in(self, normalised: str, kinds=("topics", "people", "times")) -> set[str]:
+        return {phrase for kind in kinds if kind in self.details for _, _, phrase in self.details[kind].find(normalised)}
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    """A knowledge directory's lexicon.yaml over the default: mappings merge key by key
+    (a named measure or place is added or replaced), lists and word strings are added."""
+    merged = dict(base)
+    for key, value in (extra or {}).items():
+        old = merged.get(key)
+        if isinstance(old, dict) and isinstance(value, dict) and key in ("measures", "compounds", "places", "units",
+                                                                          "scales", "smalltalk", "chat_words"):
+            merged[key] = {**old, **value}
+        elif isinstance(old, dict) and isinstance(value, dict):
+            merged[key] = {k: _words(old.get(k)) + _words(v) if k in ("en", "zh") or k.startswith("zh_")
+                           or isinstance(old.get(k), (list, str)) else v for k, v in {**old, **value}.items()}
+        elif isinstance(old, list) and isinstance(value, list):
+            merged[key] = old + value
+        else:
+            merged[key] = value
+    return merged
+
+
+@lru_cache(maxsize=1)
+def default_data() -> dict:
+    text = resources.files("bot.core").joinpath("lexicon.yaml").read_text(encoding="utf-8")
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+DEFAULT_SECTIONS = frozenset(("stopwords", "chat_words", "greetings", "smalltalk", "measures", "compounds",
+                              "operations", "flows", "units", "scales", "comparators", "now", "relative_years",
+                              "flow_period", "cumulative", "all_partners", "not_measures", "details",
+                              "asks_for_figure", "asks_for_name", "asks_for_date", "as_of", "not_figure", "places"))
+
+
+def build_lexicon(extra: dict | None = None) -> Lexicon:
+    return Lexicon(_merge(default_data(), extra or {}))
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    return build_lexicon()
+
+
+def default_path() -> Path:
+    return Path(str(resources.files("bot.core").joinpath("lexicon.yaml")))
