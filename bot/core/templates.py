@@ -16,15 +16,29 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "decline_detail": frozenset({"asked", "title"}),
     "decline_figure": frozenset({"asked", "title"}),
     "topics": frozenset({"topics"}),
+    "decline_meaning": frozenset({"closest", "asked"}),
     # the Telegram layer's own messages (bot/tg/replies.py TEXTS), which messages.yaml may override
     "auto_usage": frozenset({"state"}),
     "published": frozenset({"date"}),
 }
 
 
+# Families of messages chosen by a computed key (engine: f"decline_meaning_{kind}") share placeholders.
+FAMILIES: dict[str, frozenset[str]] = {
+    "decline_meaning_": frozenset({"closest", "asked"}),
+}
+
+
+def placeholders(key: str) -> frozenset[str]:
+    """The placeholders message `key` is filled with."""
+    if key in PLACEHOLDERS:
+        return PLACEHOLDERS[key]
+    return next((names for prefix, names in FAMILIES.items() if key.startswith(prefix)), frozenset())
+
+
 def template_problem(key: str, template: str) -> str | None:
     """What is wrong with `template` as message `key`, or None when it is sound."""
-    allowed = PLACEHOLDERS.get(key, frozenset())
+    allowed = placeholders(key)
     try:
         fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(template)
                   if name is not None]
