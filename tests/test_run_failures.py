@@ -145,3 +145,13 @@ async def test_webhook_secret_must_not_be_empty():
     code, out, err = await faqbot_run("http://127.0.0.1:1/bot", "--webhook-url", "https://bot.example.org/hook",
                                       "--secret-token", "")
     assert code == 2 and "secret token is empty" in err and "Traceback" not in err
+
+
+async def test_a_refused_webhook_is_one_line():
+    """setWebhook refused (Telegram wants an HTTPS URL): after start-up, through run_webhook."""
+    async with LocalBotApi(token=TOKEN, bot_username=BOT_USERNAME, limits=scaled_limits()) as api:
+        code, out, err = await faqbot_run(api.base_url, "--webhook-url", "ftp://bot.example.org/hook",
+                                          "--listen", "127.0.0.1", "--port", str(closed_port()))
+    assert code == 7, err
+    last = assert_one_clear_line(out, err)
+    assert "bad webhook" in last.lower() and "random one" in err  # the secret was generated (and never printed)
