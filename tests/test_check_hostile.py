@@ -114,6 +114,7 @@ BREAKERS = [
     ("settings.yaml", "start_examples: [gdp]", "start_examples: [gone]"),
     ("settings.yaml", "facts_card: [gdp_2013]", "facts_card: [gdp_half]"),
     ("settings.yaml", "start_examples: [gdp]", "yaml_max_nodes: 0"),
+    ("facts.yaml", "units:", '"\\e[2J\\x07 clear the screen": 1\nunits:'),  # terminal escapes, quoted back
 ]
 
 
@@ -153,6 +154,7 @@ def assert_reported(code: int, out: str, err: str) -> None:
     lines = out.splitlines()
     assert lines and all(PROBLEM_LINE.match(line) for line in lines), out
     assert "Traceback" not in out + err and "internal error" not in err, err
+    assert not any(not char.isprintable() for char in out.replace("\n", "")), repr(out)
 
 
 def test_the_base_of_the_generated_directories_is_sound(tmp_path):
@@ -264,3 +266,11 @@ def test_check_on_random_edits_never_tracebacks(noises):
         assert code in (0, 1) and (code == 1) == any(": warning: " not in line for line in out.splitlines())
         assert all(PROBLEM_LINE.match(line) for line in out.splitlines()), out
         assert "Traceback" not in out + err and "internal error" not in err, err
+
+
+def test_control_characters_from_a_file_are_escaped_in_the_report(tmp_path):
+    directory = write_base(tmp_path)
+    name, old, new = BREAKERS[-1]
+    (directory / name).write_text(FILES[name].replace(old, new), encoding="utf-8")
+    code, out, err = run_check(directory)
+    assert code == 1 and "unknown key '\\x1b[2J\\x07 clear the screen'" in out, out

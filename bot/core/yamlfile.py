@@ -36,6 +36,8 @@ class Problem:
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
         message = " ".join(self.message.splitlines())  # one problem, one line
+        # a key or value quoted from a hostile file must not drive the terminal (escape sequences)
+        message = "".join(char if char.isprintable() else repr(char)[1:-1] for char in message)
         return f"{self.file}:{max(self.line, 1)}: {prefix}{message}"  # line 1 when only the file is known
 
 
