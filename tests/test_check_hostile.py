@@ -274,3 +274,24 @@ def test_control_characters_from_a_file_are_escaped_in_the_report(tmp_path):
     (directory / name).write_text(FILES[name].replace(old, new), encoding="utf-8")
     code, out, err = run_check(directory)
     assert code == 1 and "unknown key '\\x1b[2J\\x07 clear the screen'" in out, out
+
+
+@pytest.mark.parametrize("name, content", [
+    ("facts.yaml", ""),  # an emptied facts.yaml
+    ("faq/20-travel.yaml", "? [a, b]\n: 1\n"),
+    ("faq/20-travel.yaml", ALIAS_BOMB),
+    ("faq/20-travel.yaml", "fifo"),
+    ("facts.yaml", "x: " + "9" * 5000 + "\n"),
+])
+def test_a_live_reload_of_a_hostile_edit_keeps_the_served_base(tmp_path, name, content):
+    """What once killed the knowledge watcher is now an ordinary broken edit: reload returns
+    its FILE:LINE problems and the previous base goes on being served."""
+    from bot.live import LiveKnowledge
+
+    directory = write_base(tmp_path)
+    live = LiveKnowledge(directory)
+    served = live.kb
+    hostile_file(directory, name, content)
+    problems = live.reload()
+    assert problems and all(str(problem).startswith(f"kb/{name}:") for problem in problems), problems
+    assert live.kb is served
