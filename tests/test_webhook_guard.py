@@ -117,6 +117,8 @@ async def test_faqbot_run_without_a_secret_uses_a_random_one(tmp_path):
             async with aiohttp.ClientSession() as http:
                 async with http.post(f"http://127.0.0.1:{port}/hook", json={"update_id": 5, "message": {}}) as r:
                     assert r.status == 403
+            assert await status_of(port, "hook", {"Content-Type": "application/json",
+                                                  "Content-Length": str(90 * 1024 * 1024)}) == 403
         finally:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)
