@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 from dataclasses import replace
 from pathlib import Path
 
+from .bounds import MAX_DAYS, days_argument
 from .bundled import InitError, copy_knowledge, default_knowledge, version
 from .core import AMBIGUOUS, KnowledgeBase, KnowledgeError, Problem, ask, load_knowledge, render_answer
 from .core.checks import check_knowledge
@@ -129,7 +131,12 @@ def command_chat(args) -> int:
 
 
 def command_check(args) -> int:
-    problems = check_knowledge(args.knowledge)
+    try:
+        problems = check_knowledge(args.knowledge)
+    except Exception as error:  # noqa: BLE001 - a bug of ours, said in one line, never a traceback
+        print(f"{args.knowledge}:1: internal error while checking ({type(error).__name__}: {error}); "
+              "please report it", file=sys.stderr)
+        return 1
     for problem in problems:
         print(openable(problem, args.knowledge))
     errors = [p for p in problems if p.severity == "error" or args.strict]
@@ -184,10 +191,14 @@ def command_report(args) -> int:
         print(f"faqbot report: no question database {path or ''} (set FAQBOT_DB to the file `faqbot run` writes)",
               file=sys.stderr)
         return 1
-    store = QuestionStore(path, retention_days)
     kb, _ = read_knowledge(args.knowledge)  # for synonyms and entry names; the report works without
-    print(plain(report_lines(store.unanswered(args.days), store.answer_counts(args.days), kb, args.days,
-                             limit=args.limit)))
+    try:
+        store = QuestionStore(path, retention_days)
+        unanswered, answers = store.unanswered(args.days), store.answer_counts(args.days)
+    except sqlite3.Error as error:  # not a database, damaged, locked for too long
+        print(f"faqbot report: cannot read the question database {path}: {error}", file=sys.stderr)
+        return 1
+    print(plain(report_lines(unanswered, answers, kb, args.days, limit=args.limit)))
     return 0
 
 
@@ -277,7 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     report_parser = commands.add_parser("report", parents=[common],
                                         help="unanswered questions grouped by similarity, and answers per entry "
                                              "($FAQBOT_DB)")
-    report_parser.add_argument("--days", type=positive_number, default=30, metavar="N", help="look back N days (default 30)")
+    report_parser.add_argument("--days", type=days_argument, default=30, metavar="N",
+                               help=f"look back N days (default 30, at most {MAX_DAYS})")
     report_parser.add_argument("--db", metavar="FILE", help="the question database (default: $FAQBOT_DB)")
     report_parser.add_argument("--limit", type=counted(1), default=20, metavar="N", help="groups shown (default 20)")
     report_parser.set_defaults(handler=command_report)

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from .core import ANSWERED, DECLINED, KnowledgeBase, KnowledgeError, Problem, Reply, load_knowledge
+from .core import loss as removals
 from .store import QuestionStore
 
 log = logging.getLogger(__name__)
@@ -54,10 +55,19 @@ def is_knowledge_file(change, path: str) -> bool:
 
 
 class LiveKnowledge:
-    def __init__(self, directory: Path | str, store: QuestionStore | None = None):
+    def __init__(self, directory: Path | str, store: QuestionStore | None = None, remember: bool = False):
         self.directory = Path(directory)
         self.kb: KnowledgeBase = load_knowledge(self.directory)  # the first load must succeed
         self.store = store
+        # what the last accepted load removed (reloads that remove need ALLOW-REMOVALS; see core.loss)
+        self.last_loss: removals.Loss | None = None
+        self.remember = remember  # write down what is loaded, for `faqbot check` and the next start
+        if remember:
+            before = removals.read_manifest(self.directory)
+            self.last_loss = removals.lost(before, removals.Inventory.of(self.kb)) if before else None
+            if self.last_loss:
+                log.warning("since the bot last ran, the knowledge lost %s", self.last_loss.summary())
+            removals.write_manifest(self.directory, self.kb)
         self._reloading = threading.Lock()  # the watcher and /reload may ask at the same time
         self._writes: set[asyncio.Future] = set()
 
@@ -77,7 +87,14 @@ class LiveKnowledge:
                 for problem in error.problems:
                     log.error("%s", problem)
                 return error.problems
+            refused, loss = removals.guard(self.directory, self.kb, fresh)
+            if refused:
+                log.error("knowledge in %s not reloaded: it would remove %s", self.directory, loss.summary())
+                return refused
             self.kb = fresh  # one assignment: handlers see the old base or the new one, never a mix
+            self.last_loss = loss or None
+            if self.remember:
+                removals.write_manifest(self.directory, fresh)
         for warning in fresh.warnings:
             log.warning("%s", warning)
         log.info("knowledge reloaded: %d entries, %d facts", len(fresh.entries), len(fresh.facts))

@@ -15,6 +15,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from .engine import ANSWERED, DECLINED, build, match
+from .loss import check_against_manifest
 from .knowledge import LANGS, PLACEHOLDER, KnowledgeBase, Problem, read_knowledge
 from .text import Synonyms, analyse
 from .yamlfile import YamlFileError, YamlList, YamlMap, load_yaml
@@ -133,5 +134,5 @@ def check_knowledge(directory: Path | str) -> list[Problem]:
         kb = build(kb)
         lines = question_lines(kb)
         problems = (problems + check_examples(kb) + check_variants(kb, lines) + check_near_duplicates(kb, lines)
-                    + check_facts(kb))
+                    + check_facts(kb) + check_against_manifest(kb))
     return sorted(problems, key=lambda p: (p.severity != "error", p.file, p.line))

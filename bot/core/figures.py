@@ -8,6 +8,7 @@ back out as written.  English uses million/billion/trillion; Chinese uses
 from __future__ import annotations
 
 import ast
+import math
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -147,11 +148,23 @@ class Formula:
     typo is an error at load time, never code that runs.
     """
 
+    MAX_LENGTH = 300  # characters; longer is a mistake, and deep nesting would exhaust the parser
+    MAX_NESTING = 10  # parentheses inside each other
+
     def __init__(self, source: str):
+        if len(source) > self.MAX_LENGTH:
+            raise ValueError(f"formula is {len(source)} characters long, more than {self.MAX_LENGTH}")
+        depth = deepest = 0
+        for char in source:
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            deepest = max(deepest, depth)
+        if deepest > self.MAX_NESTING:
+            raise ValueError(f"formula nests parentheses {deepest} deep, more than {self.MAX_NESTING}")
         try:
             tree = ast.parse(source, mode="eval").body
-        except SyntaxError as error:
-            raise ValueError(f"formula {source!r} is not valid arithmetic: {error.msg}") from None
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+            reason = getattr(error, "msg", None) or str(error) or type(error).__name__
+            raise ValueError(f"formula {source[:60]!r} is not valid arithmetic: {reason}") from None
         self._check(tree)
         self.source = source
         self._tree = tree
@@ -163,7 +176,8 @@ class Formula:
         elif isinstance(node, ast.Name):
             pass
         elif isinstance(node, ast.Constant) and type(node.value) in (int, float):
-            pass
+            if len(str(node.value)) > 30 or not math.isfinite(node.value):
+                raise ValueError(f"formula uses a number too large to be exact: {ast.unparse(node)[:20]}")
         else:
             raise ValueError(f"formula may only use fact ids, numbers and + - * /, not {ast.unparse(node)!r}")
 

@@ -25,7 +25,8 @@ from types import MappingProxyType
 from typing import Mapping
 
 from .figures import AS_PUBLISHED, Formula, Period, parse_period, parse_value
-from .yamlfile import Problem, YamlFileError, YamlList, YamlMap, load_yaml
+from .yamlfile import DEFAULT_LIMITS, Problem, YamlFileError, YamlLimits, YamlList, YamlMap, load_yaml
+from .yamlfile import SETTINGS as YAML_LIMIT_SETTINGS
 
 LANGS = ("en", "zh")
 ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")  # fits Telegram deep links and callback data
@@ -252,20 +253,26 @@ def _display_name(path: Path, directory: Path) -> str:
         return str(path)
 
 
-def _read_file(path: Path, directory: Path, problems: list[Problem], required: bool = True, languages=LANGS):
-    """Parse a YAML file; on failure record the problem and return None."""
+def _read_file(path: Path, directory: Path, problems: list[Problem], required: bool = True, languages=LANGS,
+               limits: YamlLimits = DEFAULT_LIMITS):
+    """Parse a YAML file; on failure record the problem and return None. A required
+    file that is empty (or only comments) is an error: an emptied topic file would
+    otherwise silently drop its entries."""
     reader = _Reader(_display_name(path, directory), problems, languages)
     if not path.exists():
         if required:
             problems.append(Problem(reader.file, 1, "file is missing"))
         return None, reader
     try:
-        document = load_yaml(path, reader.file)
+        document = load_yaml(path, reader.file, limits)
         reader.source = path.read_text(encoding="utf-8").splitlines()
         return document, reader
     except YamlFileError as error:
         problems.append(error.problem)
         return None, reader
+    if document is None and required:
+        problems.append(Problem(reader.file, 1, "file is empty (or only comments); delete it to remove it"))
+    return document, reader
 
 
 # --- facts.yaml -----------------------------------------------------------------
@@ -445,10 +452,10 @@ def _common_period(reader: _Reader, fact: Fact, inputs) -> Period | None:
     return next(iter(periods), None)
 
 
-def _read_facts(directory: Path, problems: list[Problem], languages):
+def _read_facts(directory: Path, problems: list[Problem], languages, limits: YamlLimits = DEFAULT_LIMITS):
     """(sources, units, facts, faulty): `faulty` holds the ids of facts already
     reported as wrong, or is None when facts.yaml could not be read at all."""
-    document, reader = _read_file(directory / "facts.yaml", directory, problems, languages=languages)
+    document, reader = _read_file(directory / "facts.yaml", directory, problems, languages=languages, limits=limits)
     if document is None:
         return {}, {}, {}, None
     document = reader.mapping(document, 1, "facts.yaml")
@@ -542,8 +549,8 @@ def _answer_lines(reader: _Reader, spec: YamlMap, answer: Text) -> dict[str, int
     return lines
 
 
-def _read_topic_file(path: Path, directory: Path, problems: list[Problem], languages):
-    document, reader = _read_file(path, directory, problems, languages=languages)
+def _read_topic_file(path: Path, directory: Path, problems: list[Problem], languages, limits=DEFAULT_LIMITS):
+    document, reader = _read_file(path, directory, problems, languages=languages, limits=limits)
     if document is None:
         return None, []
     document = reader.mapping(document, 1, path.name)
@@ -565,7 +572,7 @@ def _read_topic_file(path: Path, directory: Path, problems: list[Problem], langu
     return topic, entries
 
 
-def _read_faq(directory: Path, problems: list[Problem], languages):
+def _read_faq(directory: Path, problems: list[Problem], languages, limits: YamlLimits = DEFAULT_LIMITS):
     """(topics, entries, complete): `complete` is False when a file could not be
     parsed, so that references to its entries are not reported as missing."""
     files = sorted((directory / "faq").glob("*.yaml"))
@@ -574,7 +581,7 @@ def _read_faq(directory: Path, problems: list[Problem], languages):
         problems.append(Problem(_display_name(directory / "faq", directory), 1, "no FAQ files (faq/*.yaml)"))
     topics, entries = [], {}
     for path in files:
-        topic, file_entries = _read_topic_file(path, directory, problems, languages)
+        topic, file_entries = _read_topic_file(path, directory, problems, languages, limits)
         complete = complete and topic is not None
         if topic is not None:
             if any(existing.id == topic.id for existing in topics):
@@ -612,16 +619,16 @@ def placeholders(template: str) -> set[str]:
 # Matching thresholds come from validation data (see bench/tune.py); the lists
 # name the entries offered as examples and the facts shown on the key-figures card.
 SETTINGS_DEFAULTS = {"threshold": 30.0, "margin": 0.15, "guards": True, "meaning_threshold": 15.0, "home_places": [],
-                     "start_examples": [], "facts_card": [], "languages": list(LANGS)}
+                     "start_examples": [], "facts_card": [], "languages": list(LANGS), **YAML_LIMIT_SETTINGS}
 
 
-def _read_messages(directory: Path, problems: list[Problem], languages) -> dict[str, Text]:
+def _read_messages(directory: Path, problems: list[Problem], languages, limits=DEFAULT_LIMITS) -> dict[str, Text]:
     """The default catalogue, with the knowledge directory's messages.yaml overriding single
     messages. An override must name a known message and fill in the same {placeholders}."""
     defaults = default_messages()
     messages = dict(defaults)
     document, reader = _read_file(directory / "messages.yaml", directory, problems, required=False,
-                                  languages=languages)
+                                  languages=languages, limits=limits)
     if document is None:
         return messages
     document = reader.mapping(document, 1, "messages.yaml") or {}
@@ -657,9 +664,9 @@ def _same_placeholders(reader: _Reader, spec: YamlMap, key: str, text: Text, def
     return sound
 
 
-def _read_synonyms(directory: Path, problems: list[Problem]):
+def _read_synonyms(directory: Path, problems: list[Problem], limits: YamlLimits = DEFAULT_LIMITS):
     """[(canonical, (alias, ...)), ...]: aliases are rewritten to the canonical form."""
-    document, reader = _read_file(directory / "synonyms.yaml", directory, problems, required=False)
+    document, reader = _read_file(directory / "synonyms.yaml", directory, problems, required=False, limits=limits)
     if document is None:
         return ()
     groups = []
@@ -694,6 +701,10 @@ def _read_settings(directory: Path, problems: list[Problem]) -> YamlMap:
     if not languages or not set(languages) <= set(LANGS):
         reader.error(settings.line_of("languages"), "setting 'languages' lists en and/or zh")
         settings["languages"] = list(LANGS)
+    for key, default in YAML_LIMIT_SETTINGS.items():  # bounds on reading the knowledge files
+        if isinstance(settings[key], bool) or settings[key] < 1:
+            reader.error(settings.line_of(key), f"setting '{key}' must be a whole number above 0")
+            settings[key] = default
     return settings
 
 
@@ -823,11 +834,11 @@ def read_knowledge(directory: Path | str) -> tuple[KnowledgeBase | None, list[Pr
     if not directory.is_dir():
         return None, [Problem(_display_name(directory, directory), 1, "knowledge directory not found")]
     settings = _read_settings(directory, problems)
-    languages = tuple(settings["languages"])
-    sources, units, facts, faulty_facts = _read_facts(directory, problems, languages)
-    topics, entries, faq_complete = _read_faq(directory, problems, languages)
-    messages = _read_messages(directory, problems, languages)
-    synonyms = _read_synonyms(directory, problems)
+    languages, limits = tuple(settings["languages"]), YamlLimits.from_settings(settings)
+    sources, units, facts, faulty_facts = _read_facts(directory, problems, languages, limits)
+    topics, entries, faq_complete = _read_faq(directory, problems, languages, limits)
+    messages = _read_messages(directory, problems, languages, limits)
+    synonyms = _read_synonyms(directory, problems, limits)
     lexicon = _read_lexicon(directory, problems)
     entities = _read_entities(directory, problems, languages)
     _check_descriptions(facts, lexicon, entities, problems)

@@ -5,11 +5,20 @@ point at a file and a line.  PyYAML's SafeLoader forgets positions once it has
 built plain dicts and lists; this loader keeps them on `Node`-like containers
 (`YamlMap`, `YamlList`) and refuses duplicate keys, which PyYAML would silently
 let the second one win.
+
+Every file is bounded before it is built into Python objects (`YamlLimits`, set in
+settings.yaml): only regular files are opened (a FIFO named *.yaml would block a read
+forever), their size, the number of nodes once aliases are expanded (an "alias bomb"
+of nine nested aliases is a billion nodes), the number of aliases, the nesting depth
+and the length of numbers are checked on PyYAML's event stream, which needs no
+recursion and no memory beyond the file. Past a bound, a FILE:LINE problem.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import stat
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import yaml
@@ -26,7 +35,10 @@ class Problem:
 
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{self.file}:{self.line}: {prefix}{self.message}"
+        message = " ".join(self.message.splitlines())  # one problem, one line
+        # a key or value quoted from a hostile file must not drive the terminal (escape sequences)
+        message = "".join(char if char.isprintable() else repr(char)[1:-1] for char in message)
+        return f"{self.file}:{max(self.line, 1)}: {prefix}{message}"  # line 1 when only the file is known
 
 
 class YamlMap(dict):
@@ -36,7 +48,8 @@ class YamlMap(dict):
     key_lines: dict
 
     def line_of(self, key: str) -> int:
-        return self.key_lines.get(key, self.line)
+        # a YamlMap() made in code (a default for a missing section) has no key lines
+        return getattr(self, "key_lines", {}).get(key, self.line)
 
 
 class YamlList(list):
@@ -46,11 +59,16 @@ class YamlList(list):
     item_lines: list
 
     def line_of(self, index: int) -> int:
-        return self.item_lines[index] if index < len(self.item_lines) else self.line
+        lines = getattr(self, "item_lines", [])
+        return lines[index] if index < len(lines) else self.line
 
 
 class DuplicateKeyError(yaml.MarkedYAMLError):
     pass
+
+
+class BeyondLimit(yaml.MarkedYAMLError):
+    """The file passes one of the YamlLimits."""
 
 
 # libyaml's parser when PyYAML was built with it: several times faster on big files.
@@ -67,6 +85,9 @@ class _LineLoader(_BaseLoader):
         yield mapping
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
+            if isinstance(key, (list, dict)):
+                raise DuplicateKeyError(None, None, "a key must be text or a number, not a list or a mapping",
+                                        key_node.start_mark)
             if key in mapping.key_lines:
                 raise DuplicateKeyError(
                     None, None, f"duplicate key {key!r} (first at line {mapping.key_lines[key]})",
@@ -101,18 +122,125 @@ class YamlFileError(Exception):
         self.problem = problem
 
 
-def load_yaml(path: Path, display_name: str):
-    """Parse one YAML file; raise YamlFileError with file and line on failure."""
+@dataclass(frozen=True)
+class YamlLimits:
+    """Bounds on one knowledge file; settings.yaml can change each (see SETTINGS)."""
+
+    max_file_kb: int = 2048  # size of one file
+    max_nodes: int = 200_000  # scalars, lists and mappings, counting what aliases repeat
+    max_aliases: int = 100  # *alias uses (the shipped knowledge has none)
+    max_depth: int = 32  # lists and mappings inside each other
+    max_number_length: int = 40  # characters of a number: "12345.678" is 9
+
+    @classmethod
+    def from_settings(cls, settings) -> "YamlLimits":
+        """The limits named `yaml_<field>` in a settings mapping (others keep their default)."""
+        values = {f.name: settings.get(f"yaml_{f.name}") for f in fields(cls)}
+        return cls(**{name: int(value) for name, value in values.items()
+                      if isinstance(value, int) and not isinstance(value, bool) and value > 0})
+
+
+DEFAULT_LIMITS = YamlLimits()
+# settings.yaml keys and their defaults, for the settings reader
+SETTINGS = {f"yaml_{f.name}": getattr(DEFAULT_LIMITS, f.name) for f in fields(YamlLimits)}
+_RESOLVER = yaml.resolver.Resolver()
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
+def read_regular_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of `path`, refusing anything but a regular file of at most `max_bytes`.
+
+    Opened without blocking (a FIFO's open would wait for a writer) and checked on the
+    open descriptor, so the file cannot be swapped between the check and the read.
+    Raises OSError or ValueError with a message for the maintainer."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise YamlFileError(Problem(display_name, 1, f"cannot read file: {error}")) from None
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file (a FIFO, device or directory is never read)")
+        if info.st_size > max_bytes:
+            raise ValueError(f"file is {info.st_size // 1024} KB, more than the limit of {max_bytes // 1024} KB "
+                             "(setting yaml_max_file_kb)")
+        with os.fdopen(descriptor, "rb", closefd=False) as file:
+            data = file.read(max_bytes + 1)
+        if len(data) > max_bytes:  # grew since fstat
+            raise ValueError(f"file is more than the limit of {max_bytes // 1024} KB (setting yaml_max_file_kb)")
+        return data
+    finally:
+        os.close(descriptor)
+
+
+def _check_bounds(text: str, limits: YamlLimits) -> None:
+    """Walk the event stream once; raise a MarkedYAMLError at the first bound passed."""
+    def beyond(what: str, mark) -> "BeyondLimit":
+        return BeyondLimit(None, None, what, mark)
+
+    sizes: dict[str, int] = {}  # anchor -> nodes it stands for (aliases expanded)
+    open_nodes: list[list] = []  # [anchor, nodes so far] of each list or mapping being read
+    total = aliases = 0
+
+    def add(count: int, mark) -> None:
+        nonlocal total
+        total += count
+        if open_nodes:
+            open_nodes[-1][1] += count
+        if total > limits.max_nodes:
+            raise beyond(f"more than {limits.max_nodes} values once aliases are expanded "
+                         "(setting yaml_max_nodes)", mark)
+
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            open_nodes.append([event.anchor, 1])
+            if len(open_nodes) > limits.max_depth:
+                raise beyond(f"nested more than {limits.max_depth} levels deep (setting yaml_max_depth)",
+                             event.start_mark)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            anchor, count = open_nodes.pop()
+            if anchor is not None:
+                sizes[anchor] = count
+            add(count, event.start_mark)
+        elif isinstance(event, yaml.ScalarEvent):
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+            if (len(event.value) > limits.max_number_length and (event.tag in _NUMBER_TAGS or (
+                    event.implicit[0] and _RESOLVER.resolve(yaml.ScalarNode, event.value, (True, False))
+                    in _NUMBER_TAGS))):
+                raise beyond(f"a number of {len(event.value)} characters, more than {limits.max_number_length} "
+                             "(setting yaml_max_number_length)", event.start_mark)
+            add(1, event.start_mark)
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > limits.max_aliases:
+                raise beyond(f"more than {limits.max_aliases} aliases (setting yaml_max_aliases)", event.start_mark)
+            add(sizes.get(event.anchor, 1), event.start_mark)
+
+
+def load_yaml(path: Path, display_name: str, limits: YamlLimits = DEFAULT_LIMITS):
+    """Parse one YAML file within `limits`; raise YamlFileError with file and line on failure."""
     try:
+        text = read_regular_file(path, limits.max_file_kb * 1024).decode("utf-8")
+    except OSError as error:
+        raise YamlFileError(Problem(display_name, 1, f"cannot read file: {error.strerror or error}")) from None
+    except UnicodeDecodeError as error:
+        line = error.object[:error.start].count(b"\n") + 1
+        raise YamlFileError(Problem(display_name, line, f"cannot read file: not UTF-8 text ({error.reason})")) from None
+    except ValueError as error:
+        raise YamlFileError(Problem(display_name, 1, str(error))) from None
+    try:
+        _check_bounds(text, limits)
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         what = " ".join(part for part in (error.context, error.problem) if part)
-        raise YamlFileError(Problem(display_name, line, f"YAML syntax: {what}")) from None
+        prefix = "" if isinstance(error, BeyondLimit) else "YAML syntax: "
+        raise YamlFileError(Problem(display_name, line, f"{prefix}{what}")) from None
+    except yaml.reader.ReaderError as error:  # a control character
+        line = text[:error.position].count("\n") + 1 if isinstance(error.position, int) else 1
+        raise YamlFileError(Problem(display_name, line, f"YAML syntax: character {error.character!r} "
+                                                         "is not allowed (control characters)")) from None
     except yaml.YAMLError as error:
         raise YamlFileError(Problem(display_name, 1, f"YAML syntax: {error}")) from None
+    except (ValueError, TypeError, OverflowError, RecursionError, MemoryError) as error:
+        # a value PyYAML's constructors cannot build (e.g. a date it cannot represent)
+        raise YamlFileError(Problem(display_name, 1, f"YAML: cannot read a value: {error}")) from None

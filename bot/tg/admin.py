@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
+import sqlite3
 from collections.abc import Sequence
 
 from telegram import BotCommand, BotCommandScopeChat, Update
@@ -18,6 +20,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes, filters
 
+from ..bounds import unanswered_arguments
 from ..core import Problem
 from ..live import LiveKnowledge
 from ..report import report_lines
@@ -61,7 +64,14 @@ def reload_result(live: LiveKnowledge, problems: Sequence[Problem]) -> list[repl
                              "being served.", "b"), *problem_lines(problems)]
     kb = live.kb
     return [replies.Line("Knowledge reloaded.", "b"),
-            replies.Line(f"{len(kb.entries)} entries in {len(kb.topics)} topics, {len(kb.facts)} facts.")]
+            replies.Line(f"{len(kb.entries)} entries in {len(kb.topics)} topics, {len(kb.facts)} facts."),
+            *removed_lines(live)]
+
+
+def removed_lines(live: LiveKnowledge) -> list[replies.Line]:
+    """What the last accepted load removed (allowed by ALLOW-REMOVALS, or since the last run)."""
+    loss = getattr(live, "last_loss", None)
+    return [replies.Line(f"Removed: {loss.summary()}.", "b")] if loss else []
 
 
 async def notify_admins(application: Application, lines: list[replies.Line]) -> int:
@@ -91,7 +101,7 @@ async def reload_reported(application: Application, problems: list[Problem]) -> 
         if state["failing"] != key:
             state["failing"] = key
             await notify_admins(application, reload_result(live, problems))
-    elif state["failing"] is not None:
+    elif state["failing"] is not None or getattr(live, "last_loss", None):
         state["failing"] = None
         await notify_admins(application, reload_result(live, problems))
 
@@ -108,10 +118,6 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await handlers.reply_html(update, context, replies.split_lines(reload_result(live, problems)))
 
 
-def _numbers(arguments: Sequence[str]) -> list[int]:
-    return [int(a) for a in arguments if a.isdigit() and int(a) > 0]
-
-
 async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/unanswered [TOP] [DAYS]: the most frequent unanswered questions, grouped, and answer
     counts per entry (the same as `faqbot report`)."""
@@ -119,11 +125,18 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if live.store is None:
         await handlers.reply_html(update, context, ["Questions are not being recorded (FAQBOT_DB is off)."])
         return
-    numbers = _numbers(context.args or [])
-    top = numbers[0] if numbers else UNANSWERED_TOP
-    days = numbers[1] if len(numbers) > 1 else UNANSWERED_DAYS
-    unanswered, answers = await asyncio.gather(asyncio.to_thread(live.store.unanswered, days),
-                                               asyncio.to_thread(live.store.answer_counts, days))
+    parsed = unanswered_arguments(context.args, UNANSWERED_TOP, UNANSWERED_DAYS)
+    if isinstance(parsed, str):  # out of range or not a number: say how it is used
+        await handlers.reply_html(update, context, [html.escape(parsed)])
+        return
+    top, days = parsed
+    try:
+        unanswered, answers = await asyncio.gather(asyncio.to_thread(live.store.unanswered, days),
+                                                   asyncio.to_thread(live.store.answer_counts, days))
+    except sqlite3.Error as error:
+        log.error("cannot read the question database: %s", error)
+        await handlers.reply_html(update, context, [html.escape(f"Cannot read the question database: {error}.")])
+        return
     kb = live.kb
     lines = await asyncio.to_thread(report_lines, unanswered, answers, kb, days, top, top)
     await handlers.reply_html(update, context, replies.split_lines([replies.Line(text, style) for text, style in lines]))
@@ -175,6 +188,9 @@ async def start_background(application: Application) -> None:
                                          name="faqbot:watch-knowledge"))
     if getattr(live, "store", None) is not None:
         tasks.append(asyncio.create_task(prune_daily(live), name="faqbot:prune"))
+    if removed_lines(live):  # the knowledge lost something since the bot last ran
+        tasks.append(asyncio.create_task(notify_admins(application, [
+            replies.Line("Started with less knowledge than last time.", "b"), *removed_lines(live)])))
 
 
 async def _logged(coroutine) -> None:

@@ -22,7 +22,6 @@ from telegram.ext import (
     InlineQueryHandler,
     MessageHandler,
     PersistenceInput,
-    PicklePersistence,
     filters,
 )
 
@@ -31,6 +30,8 @@ from ..store import QuestionStore
 from . import admin, handlers
 from .settings import TelegramSettings
 from .throttle import RecentAnswers, group_limiter_rates
+from .state import SafePicklePersistence
+from .webhook import GuardedUpdater
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +132,11 @@ def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Applic
         builder = builder.rate_limiter(limiter)
     if settings.state_file is not None:
         # Only what users set: their language (user_data) and group settings (chat_data).
-        builder = builder.persistence(PicklePersistence(
+        builder = builder.persistence(SafePicklePersistence(  # atomic writes; a damaged file moved aside
             settings.state_file, store_data=PersistenceInput(bot_data=False, callback_data=False), update_interval=30))
     application = builder.build()
+    # the webhook server checks the secret before reading a body, and caps bodies (see webhook.py)
+    application.updater = GuardedUpdater(bot=application.bot, update_queue=application.update_queue)
     if settings.database is not None and getattr(live, "store", None) is None:
         try:
             live.store = QuestionStore(settings.database, settings.retention_days)

@@ -187,7 +187,7 @@ async def reply_html(update: Update, context: ContextTypes.DEFAULT_TYPE, texts: 
 
 def thread_of(message: Message) -> int | None:
     """Forum topic of a message, so the answer lands in the same topic."""
-    return message.message_thread_id if message.is_topic_message else None
+    return message.message_thread_id if getattr(message, "is_topic_message", False) else None
 
 
 async def edit_into(context: ContextTypes.DEFAULT_TYPE, message: MaybeInaccessibleMessage, texts: Sequence[str],
@@ -242,17 +242,17 @@ async def post_reply(context: ContextTypes.DEFAULT_TYPE, chat, texts: Sequence[s
     """
     recent = recent_answers(context)
     merge = entry is not None and is_group(chat)
-    if merge and not recent.claim(chat.id, entry, lang):
+    if merge and not recent.claim(chat.id, entry, lang, thread_id):  # merged per forum topic
         log.info("chat %s: %s (%s) was answered moments ago; not posting it again", chat.id, entry, lang)
         return False
     try:
         sent = await send_messages(context, chat.id, texts, keyboard, reply_to=reply_to, thread_id=thread_id)
     except BaseException:
         if merge:
-            recent.release(chat.id, entry, lang)
+            recent.release(chat.id, entry, lang, thread_id)
         raise
     if merge:
-        recent.posted(chat.id, entry, lang, sent[-1].message_id)
+        recent.posted(chat.id, entry, lang, sent[-1].message_id, thread_id)
     return True
 
 
@@ -455,7 +455,8 @@ async def related_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     kb, lang, entry_id = pressed
     chat = query.message.chat
-    if is_group(chat) and recent_answers(context).is_recent(chat.id, entry_id, lang):
+    thread = thread_of(query.message)
+    if is_group(chat) and recent_answers(context).is_recent(chat.id, entry_id, lang, thread):
         # The cheap way to tell the presser: a notice only they see, no group message.
         await answer_button(update, context, say(kb, "answered_above", lang))
         return
@@ -463,7 +464,7 @@ async def related_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     answer = render_answer(kb, entry_id, lang)
     await post_reply(context, chat, replies.split_lines(replies.answer_lines(answer)),
                      replies.related_keyboard(answer), entry=entry_id, lang=lang,
-                     reply_to=query.message.message_id)
+                     reply_to=query.message.message_id, thread_id=thread)
 
 
 async def choice_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -478,7 +479,8 @@ async def choice_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await edit_into(context, query.message, replies.split_lines(replies.answer_lines(answer)),
                     replies.related_keyboard(answer))
     if is_group(query.message.chat):
-        recent_answers(context).posted(query.message.chat.id, entry_id, lang, query.message.message_id)
+        recent_answers(context).posted(query.message.chat.id, entry_id, lang, query.message.message_id,
+                                       thread_of(query.message))
 
 
 async def topic_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

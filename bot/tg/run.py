@@ -6,18 +6,26 @@
 
 Stops cleanly on Ctrl-C and SIGTERM (python-telegram-bot's run_* handle the signals:
 the updater stops fetching, running handlers finish, the state file is written).
+
+A failure to start is one line on stderr and an exit code per kind (see startup.py); the
+token (and the webhook secret) are redacted from every log line and from that last line.
+The webhook always has a secret: a random one when none is given (see webhook.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import re
 import sys
+import threading
+from dataclasses import replace
 
 from ..core import KnowledgeError
 from ..live import LiveKnowledge
 from .settings import TelegramSettings
+from .startup import EXIT_CRASH, StartupFailure, classify, reach_bot_api
 
 log = logging.getLogger(__name__)
 SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -46,9 +54,12 @@ class RedactToken(logging.Filter):
     exception about a request would otherwise print it.
     """
 
-    def __init__(self, token: str):
+    def __init__(self, token: str, *others: str):
         super().__init__()
         self.secrets = [token, token.replace(":", "%3A")] if token else []
+        if ":" in token and len(token.split(":", 1)[1]) >= 8:  # the secret half, however it is quoted
+            self.secrets.append(token.split(":", 1)[1])
+        self.secrets += [secret for secret in others if secret]
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:
@@ -57,6 +68,13 @@ class RedactToken(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg, record.args = self.redact(record.getMessage()), None
+        if record.name.startswith("telegram") and record.exc_info and _is_expected(record.exc_info[1]):
+            # python-telegram-bot logs network and server errors with a traceback of its own
+            # internals; the error itself, in one line, is the useful part.
+            record.msg = f"{record.msg}: {self.redact(_one_line(record.exc_info[1]))}"
+            record.exc_info, record.exc_text = None, None
+            if len(record.msg) > 500:
+                record.msg = record.msg[:500] + "…"
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
@@ -66,13 +84,30 @@ class RedactToken(logging.Filter):
         return True
 
 
-def configure_logging(token: str, level: int = logging.INFO) -> None:
+def _is_expected(error) -> bool:
+    """Errors of talking to the Bot API (or a garbled answer), as opposed to bugs."""
+    from telegram.error import TelegramError
+
+    return isinstance(error, (TelegramError, ValueError)) and not isinstance(error, UnicodeError)
+
+
+def _one_line(error) -> str:
+    return " ".join(f"{type(error).__name__}: {error}".split())
+
+
+def configure_logging(token: str, level: int = logging.INFO, *others: str) -> RedactToken:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
+    logging.captureWarnings(True)  # warnings go through the handlers, so through the filter
     # httpx logs every request URL - with the token in it - at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    redact = RedactToken(token)
+    redact = RedactToken(token, *others)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
+    # Whatever escapes anyway (a thread's exception, a bug at exit) is printed redacted too.
+    sys.excepthook = lambda kind, value, tb: log.critical("uncaught exception", exc_info=(kind, value, tb))
+    threading.excepthook = lambda hook: log.critical("uncaught exception in a thread", exc_info=(
+        hook.exc_type, hook.exc_value, hook.exc_traceback))
+    return redact
 
 
 def main(args: argparse.Namespace) -> int:
@@ -85,13 +120,25 @@ def main(args: argparse.Namespace) -> int:
     if not settings.token:
         print(NO_TOKEN, file=sys.stderr, end="")
         return 2
+    if getattr(args, "secret_token", None) is not None and not args.secret_token.strip():
+        print("faqbot run: the webhook secret token is empty; give one (A-Z, a-z, 0-9, _ and -) or leave "
+              "--secret-token out to have a random one", file=sys.stderr)
+        return 2
     if settings.secret_token and not SECRET_TOKEN.fullmatch(settings.secret_token):
         print("faqbot run: the webhook secret token may only use A-Z, a-z, 0-9, _ and - (1-256 characters)",
               file=sys.stderr)
         return 2
-    configure_logging(settings.token)
+    generated_secret = settings.webhook_url and not settings.secret_token
+    if generated_secret:
+        from .webhook import new_secret
+
+        settings = replace(settings, secret_token=new_secret())
+    redact = configure_logging(settings.token, logging.INFO, settings.secret_token)
+    if generated_secret:
+        log.info("no webhook secret given (--secret-token, FAQBOT_WEBHOOK_SECRET): using a random one, "
+                 "passed to setWebhook; requests without it are refused")
     try:
-        live = LiveKnowledge(args.knowledge)
+        live = LiveKnowledge(args.knowledge, remember=True)
     except KnowledgeError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -100,15 +147,24 @@ def main(args: argparse.Namespace) -> int:
 
     from .app import ALLOWED_UPDATES, build_application  # python-telegram-bot loads only for `run`
 
-    from telegram.error import InvalidToken
-
+    # Reach the Bot API first (with retries) on a loop that run_polling/run_webhook then reuse.
+    asyncio.set_event_loop(loop := asyncio.new_event_loop())
+    try:
+        username = loop.run_until_complete(reach_bot_api(settings))
+    except StartupFailure as failure:
+        loop.close()
+        print(f"faqbot run: {redact.redact(failure.message)}", file=sys.stderr)
+        return failure.code
+    log.info("connected to the Bot API as @%s", username)
     application = build_application(settings, live)
     try:
         serve(application, settings, ALLOWED_UPDATES)
-    except InvalidToken:
-        print("faqbot run: Telegram refused the token in TELEGRAM_BOT_TOKEN; check it with @BotFather (/token)",
-              file=sys.stderr)
-        return 1
+    except Exception as error:  # noqa: BLE001 - every way out is one clear line and an exit code
+        failure = classify(error, settings.api_url)
+        if failure.code == EXIT_CRASH:
+            log.error("the bot stopped on an unexpected error", exc_info=True)  # redacted by the filter
+        print(f"faqbot run: {redact.redact(failure.message)}", file=sys.stderr)
+        return failure.code
     return 0
 
 
@@ -117,8 +173,9 @@ def serve(application, settings: TelegramSettings, allowed_updates: list[str]) -
         log.info("receiving updates by webhook on %s:%s/%s", settings.listen, settings.port, settings.webhook_path)
         application.run_webhook(
             listen=settings.listen, port=settings.port, url_path=settings.webhook_path,
-            webhook_url=settings.webhook_url, secret_token=settings.secret_token or None,
+            webhook_url=settings.webhook_url, secret_token=settings.secret_token,
+            bootstrap_retries=settings.start_attempts - 1,
             allowed_updates=allowed_updates)
     else:
         log.info("receiving updates by long polling from %s", settings.api_url)
-        application.run_polling(allowed_updates=allowed_updates)
+        application.run_polling(allowed_updates=allowed_updates, bootstrap_retries=settings.start_attempts - 1)

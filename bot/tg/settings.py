@@ -62,6 +62,10 @@ class TelegramSettings:
     send_retries: int = 2  # extra attempts after a network error or a 5xx
     retry_backoff: float = 0.5  # seconds before the first network retry, doubled each time
     connect_timeout: float = 10.0
+    # `faqbot run` start-up: attempts to reach the Bot API before giving up, and the wait
+    # before the second one (doubled each time: 2 + 4 + 8 + 16 s by default)
+    start_attempts: int = 5
+    start_backoff: float = 2.0
     read_timeout: float = 15.0
     write_timeout: float = 15.0
     concurrent_updates: int = 64
@@ -100,6 +104,8 @@ class TelegramSettings:
             group_period=_number(env, "FAQBOT_GROUP_PERIOD", cls.group_period, float),
             overall_rate=_number(env, "FAQBOT_OVERALL_RATE", cls.overall_rate),
             max_retries=_number(env, "FAQBOT_MAX_RETRIES", cls.max_retries),
+            start_attempts=max(1, _number(env, "FAQBOT_START_ATTEMPTS", cls.start_attempts)),
+            start_backoff=min(60.0, max(0.0, _number(env, "FAQBOT_START_BACKOFF", cls.start_backoff, float))),
             concurrent_updates=_number(env, "FAQBOT_CONCURRENT_UPDATES", cls.concurrent_updates),
             merge_window=_number(env, "FAQBOT_MERGE_WINDOW", cls.merge_window, float),
             state_file=Path(state_file) if state_file else None,

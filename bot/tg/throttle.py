@@ -44,8 +44,10 @@ class _Posted:
 class RecentAnswers:
     """Which answers each group got recently, to post a repeated question's answer once.
 
-    The key is (chat, entry, language): in a bilingual group a Chinese answer does not
-    repeat an English one. A question is *claimed* the moment it is decided - before the
+    The key is (chat, forum topic, entry, language): in a bilingual group a Chinese answer
+    does not repeat an English one, and in a forum group an answer in one topic is not on
+    screen in another, so it is posted there too (`thread` is the topic's
+    message_thread_id; None outside forum topics). A question is *claimed* the moment it is decided - before the
     send, which may wait for the rate limiter - so two identical questions arriving
     together are merged too.
 
@@ -59,30 +61,30 @@ class RecentAnswers:
     def __init__(self, window: float = 60.0, clock: Callable[[], float] = time.monotonic):
         self.window = window
         self.clock = clock
-        self._posted: dict[tuple[int, str, str], _Posted] = {}
+        self._posted: dict[tuple[int, int | None, str, str], _Posted] = {}
 
-    def claim(self, chat_id: int, entry_id: str, lang: str) -> bool:
+    def claim(self, chat_id: int, entry_id: str, lang: str, thread: int | None = None) -> bool:
         """True if this answer may be posted now (and reserve it); False if it is a repeat."""
         now = self.clock()
         self._forget_old(now)
-        key = (chat_id, entry_id, lang)
+        key = (chat_id, thread, entry_id, lang)
         if key in self._posted:
             return False
         self._posted[key] = _Posted(now, None)
         return True
 
-    def posted(self, chat_id: int, entry_id: str, lang: str, message_id: int) -> None:
+    def posted(self, chat_id: int, entry_id: str, lang: str, message_id: int, thread: int | None = None) -> None:
         """The answer went out; the window now runs from this moment."""
-        self._posted[(chat_id, entry_id, lang)] = _Posted(self.clock(), message_id)
+        self._posted[(chat_id, thread, entry_id, lang)] = _Posted(self.clock(), message_id)
 
-    def release(self, chat_id: int, entry_id: str, lang: str) -> None:
+    def release(self, chat_id: int, entry_id: str, lang: str, thread: int | None = None) -> None:
         """The send failed: let the next asker have it."""
-        self._posted.pop((chat_id, entry_id, lang), None)
+        self._posted.pop((chat_id, thread, entry_id, lang), None)
 
-    def is_recent(self, chat_id: int, entry_id: str, lang: str) -> bool:
+    def is_recent(self, chat_id: int, entry_id: str, lang: str, thread: int | None = None) -> bool:
         """Posted within the window, or on its way."""
         self._forget_old(self.clock())
-        return (chat_id, entry_id, lang) in self._posted
+        return (chat_id, thread, entry_id, lang) in self._posted
 
     def _forget_old(self, now: float) -> None:
         # An answer still waiting for the rate limiter stays claimed however long it waits:
