@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from bot.cli import main
 
 PROJECT = Path(__file__).resolve().parent.parent
-PROBLEM_LINE = re.compile(r"^kb/[^:\s][^:]*:[1-9]\d*: \S")
+PROBLEM_LINE = re.compile(r"^(?:\S*/)?kb/[^:\s][^:]*:[1-9]\d*: \S")  # as `check` prints it: openable from here
 
 FACTS = """\
 sources:
@@ -229,19 +229,19 @@ def test_faqbot_check_process_stays_bounded(tmp_path, name, content):
     done = subprocess.run([sys.executable, "-m", "bot", "--knowledge", str(directory), "check"],
                           capture_output=True, text=True, cwd=tmp_path, timeout=120, preexec_fn=limit_memory)
     assert_reported(done.returncode, done.stdout, done.stderr)
-    assert any(line.startswith(f"kb/{name}:") for line in done.stdout.splitlines()), done.stdout
+    assert any(re.match(rf"^\S*kb/{re.escape(name)}:", line) for line in done.stdout.splitlines()), done.stdout
 
 
 @pytest.mark.parametrize("en, message", [
-    ("You can ask about: {place}.", "message 'topics' (en) uses unknown placeholder {place} (this message gets: {topics})"),
-    ("You can ask about: {topics", "message 'topics' (en) has a stray brace"),
-    ("About {topics} and {0}", "message 'topics' (en) uses unknown placeholder {0}"),
+    ("You can ask about: {place}.", "message 'topics' (en): unknown placeholder {place} (this message has: {topics})"),
+    ("You can ask about: {topics", "message 'topics' (en) has an unmatched { or }"),
+    ("About {topics} and {0}", "message 'topics' (en): unknown placeholder {0}"),
 ])
 def test_message_templates_are_checked_against_their_placeholders(tmp_path, en, message):
     directory = write_base(tmp_path)
     (directory / "messages.yaml").write_text(MESSAGES.replace("You can ask about: {topics}.", en), encoding="utf-8")
     code, out, err = run_check(directory)
-    assert code == 1 and out.startswith(f"kb/messages.yaml:2: {message}"), out
+    assert code == 1 and re.match(rf"^\S*kb/messages.yaml:2: {re.escape(message)}", out), out
 
 
 def test_literal_braces_in_a_template_are_fine(tmp_path):

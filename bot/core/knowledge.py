@@ -265,11 +265,10 @@ def _read_file(path: Path, directory: Path, problems: list[Problem], required: b
         return None, reader
     try:
         document = load_yaml(path, reader.file, limits)
-        reader.source = path.read_text(encoding="utf-8").splitlines()
-        return document, reader
     except YamlFileError as error:
         problems.append(error.problem)
         return None, reader
+    reader.source = path.read_text(encoding="utf-8", errors="replace").splitlines()
     if document is None and required:
         problems.append(Problem(reader.file, 1, "file is empty (or only comments); delete it to remove it"))
     return document, reader
@@ -612,8 +611,10 @@ def default_messages() -> Mapping[str, Text]:
 
 
 def placeholders(template: str) -> set[str]:
-    """The {names} a message template fills in."""
-    return {name for _, name, _, _ in Formatter().parse(template) if name}
+    """The {names} a message template fills in, as written: "{topics!r}" or "{topics:>9}" is not
+    "{topics}", so a conversion or format the code does not expect is an unknown placeholder."""
+    return {name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            for _, name, spec, conversion in Formatter().parse(template) if name is not None}
 
 
 # Matching thresholds come from validation data (see bench/tune.py); the lists
