@@ -49,7 +49,7 @@ def test_explain_names_the_scope_guard_and_the_decline(kb):
 
 
 def test_explain_json(kb):
-    question = "重庆对美国出口多少？"
+    question = "想知道重庆对美国的出口额"
     result = explain("--json", question)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -59,6 +59,9 @@ def test_explain_json(kb):
     assert data["settings"]["threshold"] == kb.settings["threshold"]
     assert data["settings"]["margin"] == kb.settings["margin"]
     assert [c["id"] for c in data["candidates"]] == [c.entry_id for c in reply.match.candidates[:5]]
-    assert set(data["candidates"][0]) == {"id", "title", "score", "posterior", "similarity", "coverage"}
+    assert set(data["candidates"][0]) == {"id", "title", "score", "posterior", "similarity", "coverage", "figures"}
+    assert data["asked"]["measures"] == ["exports"] and (data["asked"]["from"], data["asked"]["to"]) == ("chongqing", "usa")
+    assert {"fact": "us_exports_2013", "agrees": True, "differs_in": []} in data["candidates"][0]["figures"]
+    assert data["decision"]["fact"] == "us_exports_2013"
     assert data["decision"]["status"] == reply.match.status and data["decision"]["why"]
     assert data["answer"] == reply.text

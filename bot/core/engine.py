@@ -335,6 +335,8 @@ def resolve_meaning(kb: KnowledgeBase, asked: Asked, ranking: Ranking, common: d
     closest one. None when the meaning cannot decide (the topic decides then)."""
     meaning = kb.meaning
     best = ranking.best
+    if not meaning.described:
+        return None  # a knowledge base whose facts say nothing of what they measure (CLINC150)
     if best.entry_id in ranking.exact:
         return None  # one of the entry's own questions, word for word: the maintainers' answer
     own = _described_facts(kb, best.entry_id)
