@@ -27,7 +27,7 @@ GUARD_FLOOR = 0.5  # share of the threshold from which a scope guard names its r
 
 ANSWERED, AMBIGUOUS, DECLINED = "answered", "ambiguous", "declined"
 # Why a question naming a figure is declined, by the first way the closest figure disagrees.
-DECLINE_REASONS = {"party": "other-place", "year": "other-year", "unit": "other-unit", "stock": "other-period",
+DECLINE_REASONS = {"detail": "other-detail", "party": "other-place", "year": "other-year", "unit": "other-unit", "stock": "other-period",
                    "flow": "other-period", "partners": "other-scope", "measure": "other-figure",
                    "direction": "other-figure", "operation": "other-figure"}
 
@@ -160,8 +160,9 @@ def match(kb: KnowledgeBase, question: str) -> Match:
     return decide(kb, question or "", rank(kb, question))
 
 
+NEGATION_LEAD = 6  # characters before a clause's "not" ("我问的不是 ...", "but not ...")
 _ASIDE = re.compile(r"\([^()]*\)|（[^（）]*）")  # "(if you also have the number, great)"
-_CLAUSE_BREAK = re.compile(r"[—–;:?!()（）。；：？！]|\.(?=\s|$)|(?<!\d)[,，、](?!\d)")
+_CLAUSE_BREAK = re.compile(r"[—–;:?!()（）。；：？！，]|\.(?=\s|$)|(?<!\d),|,(?!\d)")
 
 
 def _corrected(analysis) -> str:
@@ -180,7 +181,7 @@ def _asking_clause(kb: KnowledgeBase, cleaned: str) -> tuple[str, str] | None:
         return None
     lexicon = kb.lexicon
     read = [(_corrected(kb.index.analyse(clause)), clause) for clause in clauses]
-    read = [(n, c) for n, c in read if not any(start == 0 for start, _, _ in lexicon.negations.find(n))]
+    read = [(n, c) for n, c in read if not any(start <= NEGATION_LEAD for start, _, _ in lexicon.negations.find(n))]
     naming = [(n, c) for n, c in read if lexicon.measure_words.search(n)]
     asking = [(n, c) for n, c in naming if lexicon.asks_for_figure(n) or lexicon.asks_for_date.search(n)
               or lexicon.asks_for_name.search(n)]
@@ -201,7 +202,7 @@ def read_asked(kb: KnowledgeBase, question: str, ranking: Ranking) -> Asked:
     # What is asked comes from the asking clause; when, from the whole question ("In 2014,
     # how much ..."). Parties named only elsewhere count if the facts know them ("the US"),
     # not when they are the asker's own story ("I'm a teacher in Ohio").
-    known = {p for d in meaning.described.values() for p in d.parties}
+    known = {p for d in meaning.described.values() for p in d.parties} | set(kb.entities)
     parties = part.parties or (frozenset() if part.all_partners else frozenset(p for p in asked.parties if p in known))
     return replace(part, years=asked.years, relative_year=asked.relative_year, now=asked.now,
                    flow_period=asked.flow_period, cumulative=asked.cumulative, as_of=asked.as_of,
@@ -236,9 +237,18 @@ def decide(kb: KnowledgeBase, question: str, ranking: Ranking,
 
 
 def _dated_events(kb: KnowledgeBase, entry_id: str) -> list:
-    """The statements of an entry's answer that the brief dates (an office opened in May 2013)."""
-    return [f for f in facts_used(kb, kb.entries[entry_id].answer.en)
-            if f.text is not None and f.period is not None and f.period.year]
+    """The periods of the events an entry's answer dates (an office opened in May 2013; the
+    brief itself, published in October 2014)."""
+    answer = kb.entries[entry_id].answer.en
+    events = [f.period for f in facts_used(kb, answer) if f.text is not None and f.period is not None
+              and f.period.year]
+    if "{source.published}" in answer:
+        events += [source.period for source in kb.sources.values()][:1]
+    return events
+
+
+def _date_holds(period, years, months) -> bool:
+    return period.year in years and (not months or period.kind != "month" or period.month in months)
 
 
 def _decide_by_dates(kb: KnowledgeBase, ranking: Ranking, best: Candidate, threshold: float,
@@ -255,7 +265,7 @@ def _decide_by_dates(kb: KnowledgeBase, ranking: Ranking, best: Candidate, thres
                      options=(best.entry_id,), **common)
     if (asked.yes_no and asked.years and events and not asked.specific
             and not asked.parties - kb.scopes[best.entry_id].places - set(kb.settings["home_places"])):
-        right = any(f.period.year in asked.years for f in events)
+        right = any(_date_holds(period, asked.years, asked.months) for period in events)
         return Match(status=ANSWERED, entry_id=best.entry_id, score=best.score, premise=right, **common)
     return None
 

@@ -61,6 +61,8 @@ class Asked:
     asks_date: bool = False  # "when was ...", "哪年"
     yes_no: bool = False  # "did ...?", "...吗"
     clause: str = ""  # the asking clause, normalised, when the question has several
+    details: frozenset[str] = frozenset()  # kinds of detail no figure measures ("tariffs", "stores")
+    months: tuple[int, ...] = ()  # months named ("in August", "8月")
     weak: bool = False  # the measure was read from hint words only ("how big", "capital")
 
     @property
@@ -255,10 +257,11 @@ def _direction(mentions: list[_Mention], measure, measure_at: int, home: str, la
     agent = next((m for m in mentions if m.role == "agent"), None)
     before = [m for m in mentions if m.role in ("attr", None) and m.start < measure_at]
     adjacent = [m for m in before if m.role == "attr"]
+    pair = len(before) > 1 and before[1].start - before[0].end <= 1  # "cq us exports"
     if agent is not None:  # "goods purchased by Chongqing": the agent is the subject
         subject = agent
         before.append(agent)
-    elif len(before) > 1 and (latin_pairs or not adjacent):
+    elif len(before) > 1 and ((latin_pairs and pair) or not adjacent):
         subject = before[0]  # "cq us exports": the first is the subject, the next the other end
     elif before:
         subject = adjacent[0] if adjacent else before[0]  # "重庆美资企业": the US is the investor
@@ -356,6 +359,9 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
         origin, destination = _direction(mentions, directed, measure_at, home, not _HAN.search(text))
     parties = frozenset(m.party for m in mentions)
     asks_name = lexicon.asks_for_name.search(normalised)
+    if asks_name:  # "which four companies ...": a number that describes, not a claim
+        claims = tuple(c for c in claims if c.scaled and not c.text.isalpha())
+    details = lexicon.details_in(_mask(text, list(spans) + [(m.start, m.end, "") for m in mentions]), ("topics",))
     return Asked(
         measures=frozenset(m.family for m in measures), named_measures=frozenset(m.id for m in measures), op=op,
         origin=origin, destination=destination, parties=parties,
@@ -368,7 +374,24 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
         explicit=explicit, weak=weak, total_words=lexicon.all_partners.search(normalised),
         as_of=lexicon.as_of.search(normalised), excluding=lexicon.excluding.search(normalised),
         leftover=_leftover(text, spans, mentions, claims, lexicon),
-        asks_date=lexicon.asks_for_date.search(normalised), yes_no=lexicon.asks_yes_no(normalised))
+        asks_date=lexicon.asks_for_date.search(normalised), yes_no=lexicon.asks_yes_no(normalised),
+        details=frozenset(details), months=_months(cleaned))
+
+
+_MONTHS_EN = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+              "november", "december")
+_MONTH = re.compile(r"\b(" + "|".join(m[:3] + f"(?:{m[3:]})?" for m in _MONTHS_EN) + r")\b|(\d{1,2}|[一二三四五六七八九十]{1,3})月")
+
+
+def _months(cleaned: str) -> tuple[int, ...]:
+    found = []
+    for match in _MONTH.finditer(cleaned):
+        if match.group(1):
+            found.append(next(i for i, m in enumerate(_MONTHS_EN, 1) if m.startswith(match.group(1)[:3])))
+        else:
+            text = match.group(2)
+            found.append(int(text) if text.isdigit() else _han_number(text))
+    return tuple(m for m in found if 1 <= m <= 12 and not (m == 5 and "may i" in cleaned))
 
 
 def _leftover(text: str, spans, mentions, claims, lexicon: Lexicon) -> bool:
@@ -387,8 +410,8 @@ def _leftover(text: str, spans, mentions, claims, lexicon: Lexicon) -> bool:
 
 # --- checking a fact against a question -------------------------------------------------------
 
-MEASURE, DIRECTION, PARTY, PARTNERS, YEAR, STOCK, FLOW, UNIT, OPERATION = (
-    "measure", "direction", "party", "partners", "year", "stock", "flow", "unit", "operation")
+MEASURE, DIRECTION, PARTY, PARTNERS, YEAR, STOCK, FLOW, UNIT, OPERATION, DETAIL = (
+    "measure", "direction", "party", "partners", "year", "stock", "flow", "unit", "operation", "detail")
 
 
 @dataclass(frozen=True)
@@ -492,6 +515,8 @@ def disagreements(asked: Asked, fact: Described, lexicon: Lexicon, home_places, 
         found.append(Disagreement(PARTNERS, "*"))  # "trade with countries other than the US"
     if asked.leftover and asked.weak:
         found.append(Disagreement(MEASURE, ""))
+    if asked.details:  # "the tariff on exports", "sales of the 535 firms": no figure measures that
+        found.append(Disagreement(DETAIL, sorted(asked.details)[0]))
     return found
 
 
