@@ -21,6 +21,7 @@ from .meaning import Described
 from .render import facts_used
 
 COUNT_MEASURES = ("companies", "population")
+RATIO_UNIT = Unit("times", Text("{n} times", "{n}倍"))
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ def _is_part(part: Described, whole: Described, lexicon: Lexicon) -> bool:
         return False
     spec = lexicon.measures[part.named_measure]
     if spec.part_of == whole.named_measure and part.named_measure != whole.named_measure:
+        if whole.partner == "*":  # exports to the US are part of all foreign trade
+            return whole.of in (part.origin, part.destination, None)
         if whole.partner:  # a two-way flow: the part's parties are its parties
             return whole.partner in (part.origin, part.destination) and whole.of in (part.origin, part.destination, None)
         return _directions_match(part, whole)
@@ -112,13 +115,15 @@ def _candidate_pairs(items: list[Described], lexicon: Lexicon):
                     and _same_time(a, b) and _directions_match(a, b) and (a.origin or a.destination)):
                 yield "per", a, b
             if (a.measure == b.measure and a.named_measure != b.named_measure and _same_time(a, b)
-                    and a.unit == b.unit and a.origin and a.origin == b.destination and a.destination == b.origin
-                    and a.named_measure < b.named_measure):
-                yield "difference", a, b
+                    and a.unit == b.unit and a.origin and a.origin == b.destination and a.destination == b.origin):
+                # exports and imports of one pair of places: how far apart, how many times
+                if a.named_measure < b.named_measure:
+                    yield "difference", a, b
+                yield "ratio", a, b
 
 
 def _derived_fact(kb: KnowledgeBase, op: str, a: Fact, b: Fact) -> Fact | None:
-    symbol = "/" if op in ("share", "per") else "-"
+    symbol = "/" if op in ("share", "per", "ratio") else "-"
     try:
         value = Formula(f"{a.id} {symbol} {b.id}").evaluate({a.id: a.value, b.id: b.value})
     except ValueError:
@@ -137,6 +142,8 @@ def _derived_unit(kb: KnowledgeBase, op: str, a: Fact, b: Fact) -> Unit | None:
         return a.unit
     if op == "share":
         return next((u for u in kb.units.values() if u.multiply == 100), None)
+    if op == "ratio":
+        return RATIO_UNIT
     if a.unit is None or b.unit is None or b.unit.per is None:
         return None
     template = Text(f"{a.unit.template.en} {b.unit.per.en}", f"{b.unit.per.zh}{a.unit.template.zh}")
@@ -157,6 +164,8 @@ def _derived_label(op: str, a: Fact, b: Fact) -> Text:
         return Text(f"{la[0]} as a share of {_lower_first(la[1])}", f"{lb[0]}占{lb[1]}的比重")
     if op == "difference":
         return Text(f"{la[0]} minus {_lower_first(la[1])}", f"{lb[0]}与{lb[1]}之差")
+    if op == "ratio":
+        return Text(f"{la[0]} compared with {_lower_first(la[1])}", f"{lb[0]}是{lb[1]}的")
     per = b.unit.per
     return Text(f"{la[0]} {per.en}", f"{per.zh}{lb[0]}")
 
@@ -214,10 +223,10 @@ def build_meaning(kb: KnowledgeBase, synonyms) -> MeaningIndex:
         if (op, (a.fact_id, b.fact_id)) in declared:
             continue
         fact = _derived_fact(kb, op, kb.facts[a.fact_id], kb.facts[b.fact_id])
-        if fact is None or fact.id in derived:
-            continue
+        if fact is None or fact.id in derived or (op == "ratio" and fact.value < 1):
+            continue  # "how many times larger": the larger over the smaller
         derived[fact.id] = fact
-        described[fact.id] = replace(_describe_derived(fact, {a.fact_id: a, b.fact_id: b}), op=op)
+        described[fact.id] = replace(_describe_derived(fact, {a.fact_id: a, b.fact_id: b}), op=op, on_demand=True)
     names = _party_names(kb, lexicon)
     # names as the matcher sees them: synonyms applied ("America" -> "usa")
     names.update({_norm_name(synonyms.apply(n)): pid for n, pid in list(names.items())})

@@ -182,10 +182,13 @@ def _asking_clause(kb: KnowledgeBase, cleaned: str) -> tuple[str, str] | None:
     lexicon = kb.lexicon
     read = [(_corrected(kb.index.analyse(clause)), clause) for clause in clauses]
     read = [(n, c) for n, c in read if not any(start <= NEGATION_LEAD for start, _, _ in lexicon.negations.find(n))]
+    def asks(normalised: str) -> bool:
+        return bool(lexicon.asks_for_figure(normalised) or lexicon.asks_for_date.search(normalised)
+                    or lexicon.asks_for_name.search(normalised) or lexicon.asks_yes_no(normalised))
+
     naming = [(n, c) for n, c in read if lexicon.measure_words.search(n)]
-    asking = [(n, c) for n, c in naming if lexicon.asks_for_figure(n) or lexicon.asks_for_date.search(n)
-              or lexicon.asks_for_name.search(n)]
-    return (asking or naming or [None])[-1]
+    questions = [(n, c) for n, c in read if asks(n)]
+    return ([item for item in naming if item in questions] or naming or questions or [None])[-1]
 
 
 def read_asked(kb: KnowledgeBase, question: str, ranking: Ranking) -> Asked:
@@ -204,8 +207,7 @@ def read_asked(kb: KnowledgeBase, question: str, ranking: Ranking) -> Asked:
     # not when they are the asker's own story ("I'm a teacher in Ohio").
     known = {p for d in meaning.described.values() for p in d.parties} | set(kb.entities)
     parties = part.parties or (frozenset() if part.all_partners else frozenset(p for p in asked.parties if p in known))
-    return replace(part, years=asked.years, relative_year=asked.relative_year, now=asked.now,
-                   flow_period=asked.flow_period, cumulative=asked.cumulative, as_of=asked.as_of,
+    return replace(part, years=asked.years, now=asked.now, as_of=asked.as_of,
                    unit=part.unit or asked.unit, parties=parties, clause=clause[0],
                    origin=part.origin if part.parties else None,
                    destination=part.destination if part.parties else None)
@@ -403,6 +405,8 @@ def _premise(kb: KnowledgeBase, asked: Asked, fact_id: str) -> bool | None:
     fact = kb.meaning.fact(kb, fact_id)
     if not asked.claims or fact.value is None:
         return None
+    if asked.unit and fact.unit and fact.unit.measured_in and asked.unit != fact.unit.measured_in:
+        return False  # "is GDP USD 1.2657 trillion?": the figure is in yuan
     percent = bool(fact.unit and fact.unit.multiply == 100)
     value = fact.value / fact.unit.multiply if fact.unit else fact.value
     from .figures import EN_SCALES, ZH_SCALES

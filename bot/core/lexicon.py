@@ -140,6 +140,7 @@ class Lexicon:
         self.flow_period = Phrases(_bilingual(data["flow_period"]))
         self.cumulative = Phrases(_bilingual(data["cumulative"]))
         self.all_partners = Phrases(_bilingual(data["all_partners"]))
+        self.beyond = Phrases(_bilingual(data.get("beyond")))
         self.not_measures = Phrases(_bilingual(data["not_measures"]))
         self.details = {kind: Phrases([w.replace("-", " ") for w in _bilingual(spec)])
                         for kind, spec in data["details"].items()}
@@ -206,7 +207,7 @@ def default_data() -> dict:
 
 DEFAULT_SECTIONS = frozenset(("stopwords", "question_fillers", "chat_words", "greetings", "smalltalk", "measures", "compounds",
                               "operations", "flows", "units", "scales", "comparators", "now", "relative_years",
-                              "flow_period", "cumulative", "all_partners", "not_measures", "details",
+                              "flow_period", "cumulative", "all_partners", "beyond", "not_measures", "details",
                               "asks_for_figure", "asks_for_name", "asks_for_date", "as_of", "not_figure", "excluding", "asks_yes_no", "negations", "places"))
 
 

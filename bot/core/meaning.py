@@ -89,7 +89,7 @@ class Described:
     year: int = 0
     unit: str | None = None  # currency or unit the figure is in
     stock: bool = False
-    entity: bool = False  # about a company or body rather than a place
+    on_demand: bool = False  # derived by the engine, not listed in facts.yaml
 
     @property
     def parties(self) -> frozenset[str]:
@@ -255,21 +255,20 @@ def _direction(mentions: list[_Mention], measure, measure_at: int, home: str, la
         elif mention.role == "to" and ends["destination"] is None:
             ends["destination"] = mention.party
     agent = next((m for m in mentions if m.role == "agent"), None)
-    before = [m for m in mentions if m.role in ("attr", None) and m.start < measure_at]
-    adjacent = [m for m in before if m.role == "attr"]
-    pair = len(before) > 1 and before[1].start - before[0].end <= 1  # "cq us exports"
+    attrs = [m for m in mentions if m.role == "attr"]
+    before = sorted(attrs + [m for m in mentions if m.role is None and m.start < measure_at], key=lambda m: m.start)
+    pair = next((first for first, second in zip(before, before[1:]) if second.start - first.end <= 1), None)
     if agent is not None:  # "goods purchased by Chongqing": the agent is the subject
         subject = agent
-        before.append(agent)
-    elif len(before) > 1 and ((latin_pairs and pair) or not adjacent):
-        subject = before[0]  # "cq us exports": the first is the subject, the next the other end
-    elif before:
-        subject = adjacent[0] if adjacent else before[0]  # "重庆美资企业": the US is the investor
+    elif latin_pairs and pair is not None:  # "cq us exports": the first of the pair
+        subject = pair
+    elif attrs:  # "US investment", "重庆实际使用的美资": the party qualifying the measure
+        subject = attrs[0]
     else:
         after = [m for m in mentions if m.role is None and m.start > measure_at]
-        if len(after) > 1:  # "export share of chongqing-us trade": the first is the subject
-            subject, before = after[0], after
-    for mention in before:
+        subject = before[0] if before else (after[0] if len(after) > 1 else None)
+        before = before or (after if len(after) > 1 else [])  # "export share of chongqing-us trade"
+    for mention in before + ([agent] if agent else []):
         mention.role = "attr" if mention is subject else "with"
     ordered = ([m for m in mentions if m.role == "attr"]
                + [m for m in mentions if m.role in ("with", None)])
@@ -349,6 +348,9 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
     measures = [lexicon.measures[mid] for mid in dict.fromkeys(measure_ids)]
     if op is None and any(c.percent for c in claims) and len(measures) > 1:
         op = "share"  # "is more than half of the investment in use?"
+    excluding = lexicon.excluding.search(normalised)
+    if excluding and op is None and mentions:
+        op = "difference"  # "trade with countries other than the US": all trade minus that
     origin = destination = None
     directed = next((m for m in measures if m.directed), None)
     if directed is not None:
@@ -365,14 +367,15 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
     return Asked(
         measures=frozenset(m.family for m in measures), named_measures=frozenset(m.id for m in measures), op=op,
         origin=origin, destination=destination, parties=parties,
-        all_partners=lexicon.all_partners.search(normalised) and not (parties - {home}),
+        all_partners=(lexicon.all_partners.search(normalised) and not (parties - {home})
+                      or lexicon.beyond.search(normalised)),
         years=years, relative_year=next((say for phrases, say in lexicon.relative_years
                                          if phrases.search(normalised)), None),
         now=lexicon.now.search(normalised), flow_period=lexicon.flow_period.search(normalised),
         cumulative=lexicon.cumulative.search(normalised), unit=sorted(units)[0] if len(units) == 1 else None,
         claims=claims, asks_figure=explicit or bool(spans and not weak and not asks_name), asks_name=asks_name,
         explicit=explicit, weak=weak, total_words=lexicon.all_partners.search(normalised),
-        as_of=lexicon.as_of.search(normalised), excluding=lexicon.excluding.search(normalised),
+        as_of=lexicon.as_of.search(normalised), excluding=excluding,
         leftover=_leftover(text, spans, mentions, claims, lexicon),
         asks_date=lexicon.asks_for_date.search(normalised), yes_no=lexicon.asks_yes_no(normalised),
         details=frozenset(details), months=_months(cleaned))
@@ -430,8 +433,12 @@ def _measure_agrees(asked: Asked, fact: Described, lexicon: Lexicon) -> bool:
         if not asked.measures <= own | wholes_of_inputs:
             return False
         wholes = {lexicon.measures[m].part_of for m in asked.named_measures if m in lexicon.measures}
+        # an input the question does not name may be implied ("exports' share" of the same
+        # trade), but not the total with every partner ("share of total exports" is not that)
         missing = {f.measure for f in fact.inputs if f.measure not in asked.measures
                    and lexicon.measures[f.named_measure].broader not in asked.measures}
+        if missing and any(f.partner == "*" and f.measure in missing for f in fact.inputs):
+            return False
         counted = fact.op == "per" and any(_is_count(m, lexicon) for m in asked.measures)
         return all(m in wholes or counted or fact.op == "per" and _is_count(m, lexicon) for m in missing) and (
             _named_agree(asked, fact, lexicon))
@@ -497,22 +504,25 @@ def disagreements(asked: Asked, fact: Described, lexicon: Lexicon, home_places, 
         found.append(Disagreement(MEASURE, ",".join(sorted(asked.named_measures))))
     if not _direction_agrees(asked, fact):
         found.append(Disagreement(DIRECTION, f"{asked.origin or '?'}>{asked.destination or '?'}"))
-    if asked.all_partners and any(_partner_of(f, home) not in ("*", None) for f in (fact.inputs or (fact,))):
+    if asked.all_partners and not asked.excluding and any(_partner_of(f, home) not in ("*", None)
+                                                          for f in (fact.inputs or (fact,))):
         found.append(Disagreement(PARTNERS, "*"))
     elif asked.total_words and fact.op == "share" and not any(_partner_of(f, home) == "*" for f in fact.inputs):
         found.append(Disagreement(PARTNERS, "*"))  # "share of total exports": the whole is with all partners
-    for year in asked.years:
-        if not all(_year_agrees(year, f, published) for f in (fact.inputs or (fact,))):
-            found.append(Disagreement(YEAR, str(year)))
-            break
+    elif not asked.total_words and fact.on_demand and any(_partner_of(f, home) == "*" for f in fact.inputs):
+        found.append(Disagreement(PARTNERS, ""))  # "share of US trade": not of all foreign trade
+    missing = [year for year in asked.years if not all(_year_agrees(year, f, published) for f in (fact.inputs or (fact,)))]
+    if missing and len(missing) == len(asked.years):  # "2013? and 2012?": the year it has answers
+        found.append(Disagreement(YEAR, str(missing[0])))
     if fact.stock and (asked.flow_period or (asked.years and not asked.as_of)):
         found.append(Disagreement(STOCK, ""))  # "in 2013" asks what happened that year
     if asked.cumulative and not fact.stock and fact.period_kind == "year":
         found.append(Disagreement(FLOW, ""))
-    if asked.unit and fact.unit and asked.unit != fact.unit:
-        found.append(Disagreement(UNIT, asked.unit))
-    if asked.excluding and asked.parties & fact.parties - {home}:
-        found.append(Disagreement(PARTNERS, "*"))  # "trade with countries other than the US"
+    if asked.unit and fact.unit and asked.unit != fact.unit and not asked.claims:
+        found.append(Disagreement(UNIT, asked.unit))  # with a claim ("USD 1.27 trillion?"), a false premise
+    if asked.excluding and not (fact.op == "difference" and _partner_of(fact.inputs[0], home) == "*"
+                                and asked.parties - {home} <= fact.inputs[1].parties):
+        found.append(Disagreement(PARTNERS, "*"))  # "other than the US": all partners less that one
     if asked.leftover and asked.weak:
         found.append(Disagreement(MEASURE, ""))
     if asked.details:  # "the tariff on exports", "sales of the 535 firms": no figure measures that
