@@ -49,7 +49,7 @@ PRIVATE_COMMANDS = [
     ("help", "How to use this bot", "使用说明"),
 ]
 GROUP_COMMANDS = [
-    ("ask", "Ask a question, e.g. /ask Chongqing's GDP", "提问，例如 /ask 重庆GDP"),
+    ("ask", "Ask a question: /ask followed by it", "提问：/ask 加上问题"),
     ("topics", "Browse the questions by topic", "按主题浏览问题"),
     ("facts", "Key figures", "主要数据"),
     ("source", "Where the figures come from", "数据来源"),
@@ -59,17 +59,6 @@ GROUP_COMMANDS = [
 ADMIN_COMMANDS = GROUP_COMMANDS + [
     ("autoanswer", "on/off: answer questions not addressed to me", "on/off：自动回答没有@我的问题"),
 ]
-DESCRIPTION = {
-    "en": "Questions and answers about Chongqing and its trade and investment cooperation with the "
-          "United States, in English and Chinese. Every figure comes with its date and source.",
-    "zh": "关于重庆及其与美国经贸合作的问答机器人，支持中文和英文。每个数字都注明日期和来源。",
-}
-SHORT_DESCRIPTION = {
-    "en": "Chongqing and its cooperation with the US: figures with dates and sources.",
-    "zh": "重庆及其与美国的经贸合作：附日期和来源的数据问答。",
-}
-
-
 async def set_menus(application: Application) -> None:
     """post_init: command menus per scope and language, and the bot's descriptions.
 
@@ -85,9 +74,10 @@ async def set_menus(application: Application) -> None:
         for scope, commands in scopes:
             await bot.set_my_commands([BotCommand(c, en) for c, en, _ in commands], scope=scope)
             await bot.set_my_commands([BotCommand(c, zh) for c, _, zh in commands], scope=scope, language_code="zh")
+        kb = application.bot_data["live"].kb  # the descriptions name the FAQ's subject: messages.yaml
         for language_code, lang in ((None, "en"), ("zh", "zh")):
-            await bot.set_my_description(DESCRIPTION[lang], language_code=language_code)
-            await bot.set_my_short_description(SHORT_DESCRIPTION[lang], language_code=language_code)
+            await bot.set_my_description(kb.message("bot_description", lang), language_code=language_code)
+            await bot.set_my_short_description(kb.message("bot_short_description", lang), language_code=language_code)
     except TelegramError as error:
         log.warning("could not set the command menus: %s", error)
 

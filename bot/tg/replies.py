@@ -183,8 +183,8 @@ def did_you_mean_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 def reply_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     if reply.match.status == ANSWERED and reply.answer is not None:
         return related_keyboard(reply.answer)
-    if reply.match.status == AMBIGUOUS:
-        return did_you_mean_keyboard(reply)
+    if reply.match.status == AMBIGUOUS or reply.options:
+        return did_you_mean_keyboard(reply)  # the choices, or a decline's closest answerable question
     return None
 
 
