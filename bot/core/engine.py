@@ -17,7 +17,7 @@ from types import MappingProxyType
 from .describe import build_meaning
 from .knowledge import LANGS, KnowledgeBase, KnowledgeError, read_knowledge
 from .matcher import Candidate, Index, Ranking
-from .meaning import PARTY, Asked, Disagreement, check_claim, disagreements, read_question
+from .meaning import DIRECTION, MEASURE, OPERATION, PARTY, Asked, Disagreement, check_claim, disagreements, read_question
 from .render import Answer, facts_used, figure_sentence, fill, render_answer, render_fact_answer
 from .scope import entry_scope, out_of_scope
 from .text import Synonyms, clean
@@ -305,9 +305,9 @@ def _decide_by_topic(kb: KnowledgeBase, ranking: Ranking, best: Candidate, thres
     if kb.settings["guards"] and best.score >= threshold * GUARD_FLOOR:
         guard = out_of_scope(kb.scopes[best.entry_id], common["asked"].clause or analysis.normalised,
                              analysis.years, kb.settings["home_places"], kb.lexicon)
-        if guard:
+        if guard:  # offered as a button: the closest question it can answer
             return Match(status=DECLINED, entry_id=None, score=best.score, reason=guard.reason,
-                         detail=guard.asked, **common)
+                         detail=guard.asked, options=(best.entry_id,), **common)
     if best.score < threshold:
         return Match(status=DECLINED, entry_id=None, score=best.score, reason="low-confidence", **common)
     close = tuple(c for c in ranking.candidates
@@ -338,7 +338,10 @@ def _preference(kb: KnowledgeBase, ranking: Ranking, fact_id: str) -> tuple:
 def _closest(kb: KnowledgeBase, asked: Asked, ranking: Ranking, checks: dict) -> str:
     """The figure the brief gives that comes closest to what was asked."""
     own = [f for c in ranking.candidates[:1] for f in _described_facts(kb, c.entry_id)]
-    return min(checks, key=lambda f: (len(checks[f]), f not in own, _preference(kb, ranking, f)))
+    def distance(fact_id: str) -> int:  # another measure or direction is further than another scope
+        return sum(2 if d.kind in (MEASURE, DIRECTION, OPERATION) else 1 for d in checks[fact_id])
+
+    return min(checks, key=lambda f: (distance(f), f not in own, _preference(kb, ranking, f)))
 
 
 def resolve_meaning(kb: KnowledgeBase, asked: Asked, ranking: Ranking, common: dict, threshold: float,
@@ -375,7 +378,8 @@ def resolve_meaning(kb: KnowledgeBase, asked: Asked, ranking: Ranking, common: d
         return Match(status=AMBIGUOUS, entry_id=None, score=score, options=close, **common)
     chosen = next((f for f in own if f in agreeing), None) or min(agreeing, key=lambda f: _preference(kb, ranking, f))
     # the entry about the chosen figure, unless the best one is about it too
-    entry_id = best.entry_id if own[:1] == [chosen] else (meaning.home_entry.get(chosen) or best.entry_id)
+    home = meaning.home_entry.get(chosen)
+    entry_id = best.entry_id if (own[:1] == [chosen] and home in (None, best.entry_id)) else (home or best.entry_id)
     if chosen in meaning.derived:
         entry_id = None
     if kb.settings["guards"]:
