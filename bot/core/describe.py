@@ -29,6 +29,7 @@ class MeaningIndex:
     described: dict  # fact id -> Described (given, declared-derived and derived-on-demand figures)
     derived: dict  # fact id -> Fact, for the figures derived on demand
     home_entry: dict  # fact id -> entry id whose answer is about it (None for on-demand ones)
+    entry_facts: dict  # entry id -> the described facts it is about (the inverse of home_entry)
     party_names: dict  # lower-case name -> place or entity id
     party_phrases: Phrases
     home: str
@@ -232,4 +233,9 @@ def build_meaning(kb: KnowledgeBase, synonyms) -> MeaningIndex:
     names.update({_norm_name(synonyms.apply(n)): pid for n, pid in list(names.items())})
     phrases = Phrases(list(names))
     published = next(iter(kb.sources.values())).period.year if kb.sources else 0
-    return MeaningIndex(described, derived, _home_entries(kb), names, phrases, home, published)
+    home_entry = _home_entries(kb)
+    entry_facts: dict[str, list[str]] = {}
+    for fact_id, entry_id in home_entry.items():
+        if fact_id in described:
+            entry_facts.setdefault(entry_id, []).append(fact_id)
+    return MeaningIndex(described, derived, home_entry, entry_facts, names, phrases, home, published)

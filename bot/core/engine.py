@@ -338,70 +338,107 @@ def _preference(kb: KnowledgeBase, ranking: Ranking, fact_id: str) -> tuple:
 def _closest(kb: KnowledgeBase, asked: Asked, ranking: Ranking, checks: dict) -> str:
     """The figure the brief gives that comes closest to what was asked."""
     own = [f for c in ranking.candidates[:1] for f in _described_facts(kb, c.entry_id)]
+
     def distance(fact_id: str) -> int:  # another measure or direction is further than another scope
         return sum(2 if d.kind in (MEASURE, DIRECTION, OPERATION) else 1 for d in checks[fact_id])
 
-    return min(checks, key=lambda f: (distance(f), f not in own, _preference(kb, ranking, f)))
+    every = list(kb.meaning.described)
+    return min(every, key=lambda f: (distance(f), f not in own, _preference(kb, ranking, f)))
+
+
+def _meaning_decides(kb: KnowledgeBase, asked: Asked, ranking: Ranking) -> bool:
+    """Whether the question names a figure the facts can be checked against."""
+    if not kb.meaning.described:
+        return False  # a knowledge base whose facts say nothing of what they measure (CLINC150)
+    if ranking.best.entry_id in ranking.exact:
+        return False  # one of the entry's own questions, word for word: the maintainers' answer
+    if asked.asks_name and not asked.asks_figure:
+        return False  # "which company ...": a question about the brief's text, not a figure
+    return asked.explicit or not asked.leftover  # "what is special about Chongqing for trade": a statement
+
+
+class _Checks(dict):
+    """Each fact's disagreements with the question, worked out when first needed."""
+
+    def __init__(self, kb: KnowledgeBase, asked: Asked):
+        super().__init__()
+        self.kb, self.asked = kb, asked
+
+    def __missing__(self, fact_id: str) -> list:
+        meaning = self.kb.meaning
+        found = disagreements(self.asked, meaning.described[fact_id], self.kb.lexicon,
+                              self.kb.settings["home_places"], meaning.published)
+        self[fact_id] = found
+        return found
+
+    def agreeing(self) -> list[str]:
+        return [fact_id for fact_id in self.kb.meaning.described if not self[fact_id]]
 
 
 def resolve_meaning(kb: KnowledgeBase, asked: Asked, ranking: Ranking, common: dict, threshold: float,
                     margin: float) -> Match | None:
     """Answer with a fact that agrees with what the question asks, or decline and name the
     closest one. None when the meaning cannot decide (the topic decides then)."""
-    meaning = kb.meaning
-    best = ranking.best
-    if not meaning.described:
-        return None  # a knowledge base whose facts say nothing of what they measure (CLINC150)
-    if best.entry_id in ranking.exact:
-        return None  # one of the entry's own questions, word for word: the maintainers' answer
+    if not _meaning_decides(kb, asked, ranking):
+        return None
+    best, checks = ranking.best, _Checks(kb, asked)
     own = _described_facts(kb, best.entry_id)
-    if asked.asks_name and not asked.asks_figure:
-        return None  # "which company ...": a question about the brief's text, not a figure
-    if not asked.explicit and asked.leftover:
-        return None  # "what is special about Chongqing for trade": about a statement, not a figure
-    home_places = kb.settings["home_places"]
-    checks = {fact_id: disagreements(asked, described, kb.lexicon, home_places, meaning.published)
-              for fact_id, described in meaning.described.items()}
-    agreeing = [f for f, found in checks.items() if not found]
-    score = best.score
-    if not agreeing:
-        closest = _closest(kb, asked, ranking, checks)
-        entry_id = meaning.home_entry.get(closest) or best.entry_id
-        why = checks[closest][0]
-        reason = DECLINE_REASONS.get(why.kind, "other-figure")
-        if why.kind == PARTY and why.asked in kb.entities:
-            reason = "other-entity"
-        return Match(status=DECLINED, entry_id=None, score=score, reason=reason, fact=closest,
-                     disagreement=why, options=(entry_id,), **common)
-    close = _close_agreeing(kb, ranking, agreeing, threshold, margin)
+    chosen = next((f for f in own if not checks[f]), None)
+    if chosen is None:
+        agreeing = checks.agreeing()
+        if not agreeing:
+            return _decline_by_meaning(kb, asked, ranking, checks, common)
+        chosen = min(agreeing, key=lambda f: _preference(kb, ranking, f))
+    close = _close_agreeing(kb, ranking, checks, threshold, margin)
     if len(close) > 1:
-        return Match(status=AMBIGUOUS, entry_id=None, score=score, options=close, **common)
-    chosen = next((f for f in own if f in agreeing), None) or min(agreeing, key=lambda f: _preference(kb, ranking, f))
-    # the entry about the chosen figure, unless the best one is about it too
-    home = meaning.home_entry.get(chosen)
-    entry_id = best.entry_id if (own[:1] == [chosen] and home in (None, best.entry_id)) else (home or best.entry_id)
-    if chosen in meaning.derived:
-        entry_id = None
-    if kb.settings["guards"]:
-        guard = out_of_scope(kb.scopes[entry_id or best.entry_id], asked.clause or ranking.analysis.normalised, (),
-                             home_places + list(kb.meaning.described[chosen].parties), kb.lexicon,
-                             detail_kinds=("topics",))
-        if guard is not None and guard.reason == "other-detail":
-            return Match(status=DECLINED, entry_id=None, score=score, reason=guard.reason, detail=guard.asked,
-                         **common)
-    return Match(status=ANSWERED, entry_id=entry_id, score=score, fact=chosen,
+        return Match(status=AMBIGUOUS, entry_id=None, score=best.score, options=close, **common)
+    entry_id = _entry_for(kb, chosen, best.entry_id, own)
+    guard = _detail_guard(kb, asked, ranking, chosen, entry_id)
+    if guard is not None:
+        return Match(status=DECLINED, entry_id=None, score=best.score, reason=guard.reason, detail=guard.asked,
+                     **common)
+    return Match(status=ANSWERED, entry_id=entry_id, score=best.score, fact=chosen,
                  premise=_premise(kb, asked, chosen), **common)
 
 
-def _close_agreeing(kb: KnowledgeBase, ranking: Ranking, agreeing: list[str], threshold: float,
+def _decline_by_meaning(kb: KnowledgeBase, asked: Asked, ranking: Ranking, checks: _Checks, common: dict) -> Match:
+    closest = _closest(kb, asked, ranking, checks)
+    why = checks[closest][0]
+    reason = DECLINE_REASONS.get(why.kind, "other-figure")
+    if why.kind == PARTY and why.asked in kb.entities:
+        reason = "other-entity"
+    entry_id = kb.meaning.home_entry.get(closest) or ranking.best.entry_id
+    return Match(status=DECLINED, entry_id=None, score=ranking.best.score, reason=reason, fact=closest,
+                 disagreement=why, options=(entry_id,), **common)
+
+
+def _entry_for(kb: KnowledgeBase, chosen: str, best_id: str, own: list[str]) -> str | None:
+    """The entry about the chosen figure, unless the best one is about it too; None for a
+    figure derived on demand (its answer is written from the fact)."""
+    if chosen in kb.meaning.derived:
+        return None
+    home = kb.meaning.home_entry.get(chosen)
+    return best_id if (own[:1] == [chosen] and home in (None, best_id)) else (home or best_id)
+
+
+def _detail_guard(kb: KnowledgeBase, asked: Asked, ranking: Ranking, chosen: str, entry_id: str | None):
+    """A detail no answer speaks of ("the tariff on exports") in the asking clause."""
+    if not kb.settings["guards"]:
+        return None
+    guard = out_of_scope(kb.scopes[entry_id or ranking.best.entry_id], asked.clause or ranking.analysis.normalised,
+                         (), kb.settings["home_places"] + list(kb.meaning.described[chosen].parties), kb.lexicon,
+                         detail_kinds=("topics",))
+    return guard if guard is not None and guard.reason == "other-detail" else None
+
+
+def _close_agreeing(kb: KnowledgeBase, ranking: Ranking, checks: _Checks, threshold: float,
                     margin: float) -> tuple[str, ...]:
     """Entries retrieval cannot tell apart (within the margin) that both give an agreeing figure."""
     best = ranking.best
-    agreeing = set(agreeing)
-    home = kb.meaning.home_entry
+    about = kb.meaning.entry_facts
     return tuple(c.entry_id for c in ranking.candidates
                  if c.score >= threshold and best.posterior - c.posterior < margin
-                 and any(home.get(f) == c.entry_id for f in agreeing))
+                 and any(not checks[f] for f in about.get(c.entry_id, ())))
 
 
 def _premise(kb: KnowledgeBase, asked: Asked, fact_id: str) -> bool | None:

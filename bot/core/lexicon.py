@@ -93,7 +93,6 @@ class Compound:
 class Place:
     id: str
     names: dict  # lang -> tuple of names
-    words: Phrases
 
     def name(self, lang: str) -> str:
         names = self.names.get(lang) or self.names.get("en") or (self.id,)
@@ -153,9 +152,15 @@ class Lexicon:
         yes_no = data.get("asks_yes_no") or {}
         self.yes_no_start = frozenset(_words(yes_no.get("en_start")))
         self.yes_no = Phrases(_bilingual(yes_no))
-        self.places = {pid: Place(pid, {lang: tuple(_words(spec.get(lang))) for lang in ("en", "zh")},
-                                  Phrases(_bilingual(spec)))
+        self.places = {pid: Place(pid, {lang: tuple(_words(spec.get(lang))) for lang in ("en", "zh")})
                        for pid, spec in data["places"].items()}
+        self.place_of = {name.lower(): pid for pid, spec in data["places"].items() for name in _bilingual(spec)}
+        self.place_names = Phrases(self.place_of)  # one pass over a text finds every place
+        # words that say how a figure is asked for, not which: what _leftover in meaning.py discounts
+        self.explained = Phrases([w for key in ("asks_for_figure", "now", "as_of", "all_partners", "cumulative",
+                                                "flow_period") for w in _bilingual(data.get(key))]
+                                 + [w for section in ("operations", "comparators") for spec in data[section].values()
+                                    for w in _bilingual(spec)])
         smalltalk = data.get("smalltalk") or {}
         self.smalltalk = {kind: Phrases(_bilingual(spec)) for kind, spec in smalltalk.items()}
 
@@ -170,7 +175,7 @@ class Lexicon:
         return bool(words and words[0] in self.yes_no_start) or self.yes_no.search(normalised)
 
     def places_in(self, normalised: str) -> set[str]:
-        return {pid for pid, place in self.places.items() if place.words.search(normalised)}
+        return {self.place_of[name] for _, _, name in self.place_names.find(normalised)}
 
     def place_name(self, place_id: str, lang: str) -> str:
         place = self.places.get(place_id)

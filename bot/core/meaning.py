@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 
 from .lexicon import HAN, Lexicon, Phrases
@@ -91,14 +92,14 @@ class Described:
     stock: bool = False
     on_demand: bool = False  # derived by the engine, not listed in facts.yaml
 
-    @property
+    @cached_property
     def parties(self) -> frozenset[str]:
         own = {p for p in (self.origin, self.destination, self.partner, self.of) if p and p != "*"}
         for item in self.inputs:
             own |= item.parties
         return frozenset(own)
 
-    @property
+    @cached_property
     def measures(self) -> frozenset[str]:
         if self.inputs:
             return frozenset(m for item in self.inputs for m in item.measures)
@@ -402,9 +403,7 @@ def _leftover(text: str, spans, mentions, claims, lexicon: Lexicon) -> bool:
     "what is special about Chongqing for trade" is about a statement, not the trade figure;
     "how big are the shale gas reserves" is not about the area."""
     text = _mask(text, list(spans) + [(m.start, m.end, "") for m in mentions])
-    for phrases in (lexicon._asks_for_figure, lexicon.now, lexicon.as_of, lexicon.all_partners, *lexicon.operations.values(),
-                    *lexicon.comparators.values(), lexicon.cumulative, lexicon.flow_period):
-        text = _mask(text, phrases.find(text))
+    text = _mask(text, lexicon.explained.find(text))
     words = [w for w in re.findall(r"[a-z]+", text)
              if w not in lexicon.fillers_en and w not in lexicon.scales and len(w) > 2]
     han = [c for c in "".join(re.findall(f"[{HAN}]+", text)) if c not in lexicon.fillers_zh]
