@@ -28,7 +28,8 @@ from telegram.ext import (
 
 from ..live import LiveKnowledge
 from ..store import QuestionStore
-from . import admin, handlers
+from . import admin, durable, handlers
+from .journal import Journal
 from .settings import TelegramSettings
 from .throttle import RecentAnswers, group_limiter_rates
 
@@ -96,6 +97,7 @@ async def on_start(application: Application) -> None:
     await set_menus(application)
     await admin.set_admin_menus(application, PRIVATE_COMMANDS)
     await admin.start_background(application)
+    await durable.replay_pending(application)
 
 
 def rate_limiter(settings: TelegramSettings) -> AIORateLimiter | None:
@@ -106,17 +108,20 @@ def rate_limiter(settings: TelegramSettings) -> AIORateLimiter | None:
     # Same reasoning as for groups (see group_limiter_rates): half the limit as burst,
     # the other half spread over the second, so no second holds more than the limit.
     overall = settings.overall_rate / 2
-    return AIORateLimiter(overall_max_rate=overall, overall_time_period=1,
+    return durable.MarkingRateLimiter(overall_max_rate=overall, overall_time_period=1,
                           group_max_rate=group_rate, group_time_period=group_period,
                           max_retries=settings.max_retries)
 
 
 def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Application:
+    journal = open_journal(settings)
+    lanes = durable.UpdateLanes(settings, journal)
     builder = (
-        ApplicationBuilder()
+        durable.JournaledBuilder()
+        .application_class(durable.FaqApplication)
         .token(settings.token)
         .base_url(settings.api_url)
-        .concurrent_updates(settings.concurrent_updates)
+        .concurrent_updates(lanes)
         .connect_timeout(settings.connect_timeout)
         .read_timeout(settings.read_timeout)
         .write_timeout(settings.write_timeout)
@@ -124,6 +129,7 @@ def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Applic
         .post_init(on_start)
         .post_shutdown(admin.stop_background)
     )
+    builder.journal = journal
     if settings.base_file_url:
         builder = builder.base_file_url(settings.base_file_url)
     limiter = rate_limiter(settings)
@@ -140,9 +146,21 @@ def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Applic
         except (OSError, sqlite3.Error) as error:  # answering matters more than recording
             log.error("cannot open the question database %s (%s): unanswered questions are not recorded",
                       settings.database, error)
-    application.bot_data.update(live=live, settings=settings, recent=RecentAnswers(settings.merge_window))
+    lanes.application = application
+    application.bot_data.update(live=live, settings=settings, recent=RecentAnswers(settings.merge_window),
+                                journal=journal)
     add_handlers(application)
     return application
+
+
+def open_journal(settings: TelegramSettings) -> Journal | None:
+    if settings.journal is None:
+        return None
+    try:
+        return Journal(settings.journal)
+    except (OSError, sqlite3.Error) as error:  # answering matters more than remembering
+        log.error("cannot open the update journal %s (%s): updates are not journalled", settings.journal, error)
+        return None
 
 
 def add_handlers(application: Application) -> None:

@@ -76,6 +76,14 @@ class TelegramSettings:
     reload_debounce: float = 1.0  # seconds
     database: Path | None = None
     retention_days: int = 90
+    # reliability (see bot/tg/durable.py): the update journal (None: no journal; from_env
+    # puts it in the question database's file), how long a shutdown may drain, when a
+    # reply counts as late, how many questions a group may have waiting, tries per update
+    journal: Path | None = None
+    drain_grace: float = 10.0
+    late_after: float = 120.0
+    group_backlog: int = 0  # 0: three times group_rate
+    handling_tries: int = 4
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "TelegramSettings":
@@ -88,6 +96,8 @@ class TelegramSettings:
         if admins_file:
             admins += read_admins_file(Path(admins_file))
         database, retention_days = database_settings(env)
+        journal = env.get("FAQBOT_JOURNAL", "").strip()
+        journal_path = None if journal.lower() in ("off", "none", "-") else Path(journal) if journal else database
         return cls(
             token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
             api_url=env.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL,
@@ -108,6 +118,10 @@ class TelegramSettings:
             reload_debounce=_number(env, "FAQBOT_RELOAD_DEBOUNCE", cls.reload_debounce, float),
             database=database,
             retention_days=retention_days,
+            journal=journal_path,
+            drain_grace=_number(env, "FAQBOT_DRAIN_GRACE", cls.drain_grace, float),
+            late_after=_number(env, "FAQBOT_LATE_AFTER", cls.late_after, float),
+            group_backlog=_number(env, "FAQBOT_GROUP_BACKLOG", cls.group_backlog),
         )
 
     def with_args(self, args: argparse.Namespace) -> "TelegramSettings":
