@@ -9,7 +9,6 @@ reply still waiting. Time is scaled 30x as in telegram_harness (20 messages per 
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import signal
 import sqlite3
@@ -22,32 +21,12 @@ import pytest
 from bot.core import ask, load_knowledge
 from bot.localapi import LocalBotApi
 from bot.tg.durable import LATE_NOTE
-from telegram_harness import BOT_USERNAME, IGNORE_PTB_WARNINGS, KNOWLEDGE, TOKEN, scaled_limits
+from telegram_harness import BOT_USERNAME, IGNORE_PTB_WARNINGS, KNOWLEDGE, TOKEN, bot_env, scaled_limits, start_bot
 
 pytestmark = pytest.mark.filterwarnings(IGNORE_PTB_WARNINGS)
-PROJECT = Path(__file__).resolve().parent.parent
 GROUPS, PER_GROUP, PRIVATE_USERS, PER_USER = 5, 40, 20, 5
 LATE_PLAIN = "⏱ Sorry for the wait"
 assert LATE_PLAIN in LATE_NOTE
-
-
-def bot_env(api: LocalBotApi, tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "FAQBOT_"))}
-    return {**env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.base_url,
-            "FAQBOT_DB": str(tmp_path / "faqbot.sqlite3"), "FAQBOT_WATCH": "off",
-            "FAQBOT_GROUP_RATE": "20", "FAQBOT_GROUP_PERIOD": "2", "FAQBOT_OVERALL_RATE": "900",
-            "FAQBOT_MAX_RETRIES": "30", **extra}
-
-
-async def start_bot(api: LocalBotApi, env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
-    before = len([r for r in api.requests if r["method"] == "setMyShortDescription"])
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--knowledge", str(KNOWLEDGE), env=env, cwd=PROJECT,
-        stdout=asyncio.subprocess.DEVNULL, stderr=log.open("ab"))
-    # post_init ran (menus set; the journal's leftovers are queued right after)
-    await api.wait_for(lambda: len([r for r in api.requests if r["method"] == "setMyShortDescription"]) >= before + 2,
-                       timeout=60)
-    return process
 
 
 def answered_questions(kb) -> list[str]:

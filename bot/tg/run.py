@@ -17,6 +17,7 @@ import sys
 
 from ..core import KnowledgeError
 from ..live import LiveKnowledge
+from ..logs import RepeatFilter
 from .settings import TelegramSettings
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,9 @@ def configure_logging(token: str, level: int = logging.INFO) -> None:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
     # httpx logs every request URL - with the token in it - at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    redact = RedactToken(token)
+    redact, repeats = RedactToken(token), RepeatFilter()
     for handler in logging.getLogger().handlers:
+        handler.addFilter(repeats)  # identical lines: a few per minute, then a count
         handler.addFilter(redact)
 
 
