@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import contextvars
 import logging
@@ -147,9 +148,49 @@ class JournaledBot(ExtBot):
         return result
 
 
+class SlidingWindow:
+    """At most `limit` entries in any `window` seconds, first come first served.
+
+    Telegram's overall limit is of this shape. aiolimiter's leaky bucket (AIORateLimiter's
+    default) must be set to half the rate or below to never exceed it, which is what held
+    the bot at 15 to 27 replies a second (bench/telegram_rates.py)."""
+
+    def __init__(self, limit: int, window: float = 1.0):
+        self.limit, self.window = max(1, int(limit)), window
+        self._times: collections.deque[float] = collections.deque()
+        self._lock = asyncio.Lock()
+        self.paused: asyncio.Event | None = None  # set while sending is allowed (after a 429: cleared)
+
+    async def __aenter__(self) -> None:
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            while True:
+                # A 429 pauses every send: wait it out before taking a place in the window,
+                # or everything admitted meanwhile would go out at once when it ends.
+                if self.paused is not None:
+                    await self.paused.wait()
+                now = loop.time()
+                while self._times and self._times[0] <= now - self.window:
+                    self._times.popleft()
+                if len(self._times) < self.limit:
+                    self._times.append(now)
+                    return
+                await asyncio.sleep(self._times[0] + self.window - now)
+
+    async def __aexit__(self, *exc_info) -> None:
+        return None
+
+
 class MarkingRateLimiter(AIORateLimiter):
     """AIORateLimiter that marks when a request is on the wire (between the limiter's
-    waiting and Telegram's answer), so a shutdown never cancels a send halfway."""
+    waiting and Telegram's answer), so a shutdown never cancels a send halfway; and
+    whose overall limit is a sliding window (`overall_window`, if given)."""
+
+    def __init__(self, *args, overall_window: SlidingWindow | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if overall_window is not None:
+            self._base_limiter = overall_window  # python-telegram-bot 22: `async with` it per request
+            overall_window.paused = self._retry_after_event
 
     async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
         async def marked(*a, **k):
