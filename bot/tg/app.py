@@ -187,6 +187,8 @@ def add_handlers(application: Application) -> None:
         MessageHandler(new_message & private & filters.TEXT, handlers.private_question),
         MessageHandler(new_message & groups & filters.TEXT & ~filters.COMMAND, handlers.group_message),
         MessageHandler(new_message & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.private_non_text),
+        # first: python-telegram-bot lets a button with empty data match every pattern
+        CallbackQueryHandler(handlers.unknown_button, pattern=lambda data: not data),
         CallbackQueryHandler(handlers.related_pressed, pattern=r"^a:(en|zh):(.+)$"),
         CallbackQueryHandler(handlers.choice_pressed, pattern=r"^d:(en|zh):(.+)$"),
         CallbackQueryHandler(handlers.topic_pressed, pattern=r"^t:(en|zh):(.+)$"),

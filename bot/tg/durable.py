@@ -22,6 +22,7 @@ import collections
 import contextlib
 import contextvars
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,23 @@ LATE_NOTE = "<i>⏱ Sorry for the wait: the bot was restarting. · 抱歉久等�
 FLOOD_NOTICE = ("Too many questions at once: I answer them at Telegram's pace and skipped some. "
                 "Please ask again in a few minutes, or ask me in a private chat.\n"
                 "同时提问太多：我按 Telegram 的速度回答，跳过了一部分。请过几分钟再问，或私聊我。")
+
+
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub(value):
+    """The value with every lone surrogate in its strings replaced by U+FFFD.
+
+    JSON may carry them (as \\ud800 escapes) and some clients send them; UTF-8 cannot
+    encode them, so the first library to encode the text (OpenCC, httpx, SQLite) fails."""
+    if isinstance(value, str):
+        return LONE_SURROGATE.sub("\ufffd", value) if LONE_SURROGATE.search(value) else value
+    if isinstance(value, dict):
+        return {key: scrub(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [scrub(item) for item in value]
+    return value
 
 
 @dataclass
@@ -87,7 +105,7 @@ class JournaledBot(ExtBot):
         """Journal fetched updates; hand on those to handle now. An update the journal
         already has, or one that cannot be read, is handed on as a bare placeholder (just
         its id), so the offset still moves past it and Telegram forgets it."""
-        raws = [raw for raw in raws if isinstance(raw, dict) and isinstance(raw.get("update_id"), int)]
+        raws = [scrub(raw) for raw in raws if isinstance(raw, dict) and isinstance(raw.get("update_id"), int)]
         new = self._journal.received(raws) if self._journal is not None else {raw["update_id"] for raw in raws}
         screened = []
         for raw in raws:

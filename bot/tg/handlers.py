@@ -33,7 +33,7 @@ from telegram.ext import ContextTypes
 from ..core import ANSWERED, KnowledgeBase, Reply, ask, render_answer
 from ..live import LiveKnowledge
 from . import replies
-from .durable import current_handling
+from .durable import current_handling, scrub
 from .replies import say
 from .settings import TelegramSettings
 from .throttle import RecentAnswers
@@ -216,7 +216,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     """
     message, chat = update.effective_message, update.effective_chat
     kb = knowledge(context)
-    reply = ask(kb, question, lang=user_language(update, context))
+    reply = ask(kb, scrub(question), lang=user_language(update, context))  # a webhook's text is not scrubbed yet
     if not addressed and not (reply.match.status == ANSWERED and reply.match.score >= auto_answer_threshold(kb)):
         return
     record_question(context, reply, chat.type)
@@ -555,7 +555,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.inline_query
     kb = knowledge(context)
     lang = user_language(update, context)
-    text = query.query.strip()
+    text = scrub(query.query).strip()
     if not text:
         ids = [str(i) for i in kb.settings.get("start_examples", ()) if str(i) in kb.entries]
         results = [inline_article(kb, entry_id, lang or "en") for entry_id in ids[:INLINE_RESULTS]]
