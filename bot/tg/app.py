@@ -105,10 +105,10 @@ def rate_limiter(settings: TelegramSettings) -> AIORateLimiter | None:
     if not settings.rate_limit:
         return None
     group_rate, group_period = group_limiter_rates(settings.group_rate, settings.group_period)
-    # Overall: a sliding window of one second, two messages short of the limit (slack for
-    # network jitter: a 429 pauses every send). The leaky bucket AIORateLimiter has by
-    # default held the bot at half the limit (see bench/telegram_rates.py).
-    window = durable.SlidingWindow(max(settings.overall_rate - 2, 1), 1.0)
+    # Overall: a sliding window of one second, counted as Telegram counts (see SlidingWindow),
+    # one message short of the limit. The leaky bucket AIORateLimiter has by default held
+    # the bot at half the limit (see bench/telegram_rates.py).
+    window = durable.SlidingWindow(max(settings.overall_rate - 1, 1), 1.0)
     return durable.MarkingRateLimiter(overall_max_rate=1, overall_time_period=1, overall_window=window,
                           group_max_rate=group_rate, group_time_period=group_period,
                           max_retries=settings.max_retries)

@@ -167,15 +167,21 @@ class JournaledBot(ExtBot):
 
 
 class SlidingWindow:
-    """At most `limit` entries in any `window` seconds, first come first served.
+    """At most `limit` requests in any `window` seconds as Telegram counts them, first come
+    first served.
 
-    Telegram's overall limit is of this shape. aiolimiter's leaky bucket (AIORateLimiter's
-    default) must be set to half the rate or below to never exceed it, which is what held
-    the bot at 15 to 27 replies a second (bench/telegram_rates.py)."""
+    Telegram counts a message when it arrives, somewhere between the moment the bot sends
+    it and the moment the answer is back; network and scheduling jitter move that moment.
+    So a request holds its place from when it is let go until `window` seconds after its
+    answer came back: however late it arrived, it is out of Telegram's window before the
+    request that takes its place can arrive. aiolimiter's leaky bucket (AIORateLimiter's
+    default) had to be set to half the rate to stay under the limit, which held the bot
+    at 15 replies a second (bench/telegram_rates.py)."""
 
     def __init__(self, limit: int, window: float = 1.0):
         self.limit, self.window = max(1, int(limit)), window
-        self._times: collections.deque[float] = collections.deque()
+        self._done: collections.deque[float] = collections.deque()  # when answers came back
+        self._on_the_wire: dict[asyncio.Task | None, int] = {}
         self._lock = asyncio.Lock()
         self.paused: asyncio.Event | None = None  # set while sending is allowed (after a 429: cleared)
 
@@ -184,19 +190,28 @@ class SlidingWindow:
             loop = asyncio.get_running_loop()
             while True:
                 # A 429 pauses every send: wait it out before taking a place in the window,
-                # or everything admitted meanwhile would go out at once when it ends.
+                # or everything let go meanwhile would arrive at once when it ends.
                 if self.paused is not None:
                     await self.paused.wait()
                 now = loop.time()
-                while self._times and self._times[0] <= now - self.window:
-                    self._times.popleft()
-                if len(self._times) < self.limit:
-                    self._times.append(now)
+                while self._done and self._done[0] <= now - self.window:
+                    self._done.popleft()
+                busy = len(self._done) + sum(self._on_the_wire.values())
+                if busy < self.limit:
+                    task = asyncio.current_task()
+                    self._on_the_wire[task] = self._on_the_wire.get(task, 0) + 1
                     return
-                await asyncio.sleep(self._times[0] + self.window - now)
+                wait = self._done[0] + self.window - now if self._done else 0.01
+                await asyncio.sleep(max(wait, 0.001))
 
     async def __aexit__(self, *exc_info) -> None:
-        return None
+        task = asyncio.current_task()
+        count = self._on_the_wire.get(task, 0)
+        if count <= 1:
+            self._on_the_wire.pop(task, None)
+        else:
+            self._on_the_wire[task] = count - 1
+        self._done.append(asyncio.get_running_loop().time())
 
 
 class MarkingRateLimiter(AIORateLimiter):
