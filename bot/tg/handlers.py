@@ -35,6 +35,7 @@ from ..live import LiveKnowledge
 from . import replies
 from .durable import current_handling, scrub
 from .replies import say
+from .retry import surely_not_delivered
 from .settings import TelegramSettings
 from .throttle import RecentAnswers
 
@@ -127,21 +128,27 @@ async def with_retries(context: ContextTypes.DEFAULT_TYPE, call: Callable[[], Aw
 
     429 "retry after" is not handled here: AIORateLimiter waits and retries those. A
     BadRequest is a NetworkError in python-telegram-bot, but sending it again cannot help.
-    A retry after a *lost response* (timeout, connection dropped after Telegram acted) can
-    post a message twice: the Bot API has no idempotency keys, and a rare duplicate is
-    better than a lost answer.
+    A call that may have reached Telegram (its answer was lost) is retried once only: the
+    Bot API has no idempotency keys, and a rare duplicate is better than a lost answer
+    (see retry.py).
     """
     settings = telegram_settings(context)
-    delay, retries = settings.retry_backoff, settings.send_retries
+    delay, retries, maybe_delivered = settings.retry_backoff, settings.send_retries, False
     while True:
         try:
             return await call()
         except BadRequest:
             raise
         except NetworkError as error:
-            if retries <= 0:
+            safe = surely_not_delivered(error)
+            if retries <= 0 or (not safe and maybe_delivered):
                 raise
-            log.warning("Bot API call failed (%s); retrying in %.1f s", error, delay)
+            if safe:
+                log.warning("Bot API call failed (%s); retrying in %.1f s", error, delay)
+            else:
+                maybe_delivered = True
+                log.warning("Bot API call may have reached Telegram (%s); retrying once in %.1f s: "
+                            "a duplicate is possible", error, delay)
             await asyncio.sleep(delay)
             delay, retries = delay * 2, retries - 1
 
@@ -162,7 +169,8 @@ async def send_messages(
     for number, text in enumerate(texts, 1):
         markup = keyboard if number == len(texts) else None
         send = partial(context.bot.send_message, chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
-                       reply_parameters=reply, message_thread_id=thread_id, link_preview_options=NO_PREVIEW)
+                       reply_parameters=reply, message_thread_id=thread_id, link_preview_options=NO_PREVIEW,
+                       read_timeout=telegram_settings(context).send_timeout)
         sent.append(await with_retries(context, send))
     return sent
 
@@ -191,7 +199,7 @@ async def edit_into(context: ContextTypes.DEFAULT_TYPE, message: MaybeInaccessib
     """
     edit = partial(context.bot.edit_message_text, texts[0], chat_id=message.chat.id, message_id=message.message_id,
                    parse_mode=ParseMode.HTML, reply_markup=keyboard if len(texts) == 1 else None,
-                   link_preview_options=NO_PREVIEW)
+                   link_preview_options=NO_PREVIEW, read_timeout=telegram_settings(context).send_timeout)
     try:
         await with_retries(context, edit)
     except BadRequest as error:

@@ -63,6 +63,7 @@ class TelegramSettings:
     retry_backoff: float = 0.5  # seconds before the first network retry, doubled each time
     connect_timeout: float = 10.0
     read_timeout: float = 15.0
+    send_timeout: float = 30.0  # read timeout of sends: a slow answer is waited for, not asked again
     write_timeout: float = 15.0
     concurrent_updates: int = 64
     # identical answers in one group within this many seconds are posted once
@@ -110,6 +111,7 @@ class TelegramSettings:
             group_period=_number(env, "FAQBOT_GROUP_PERIOD", cls.group_period, float),
             overall_rate=_number(env, "FAQBOT_OVERALL_RATE", cls.overall_rate),
             max_retries=_number(env, "FAQBOT_MAX_RETRIES", cls.max_retries),
+            send_timeout=_number(env, "FAQBOT_SEND_TIMEOUT", cls.send_timeout, float),
             concurrent_updates=_number(env, "FAQBOT_CONCURRENT_UPDATES", cls.concurrent_updates),
             merge_window=_number(env, "FAQBOT_MERGE_WINDOW", cls.merge_window, float),
             state_file=Path(state_file) if state_file else None,
