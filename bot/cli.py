@@ -163,10 +163,11 @@ def command_explain(args) -> int:
 def command_report(args) -> int:
     from .core import read_knowledge
     from .report import plain, report_lines
-    from .store import QuestionStore, database_settings
+    from .store import QuestionStore, daily_cap, database_settings
 
     try:
         path, retention_days = database_settings()
+        cap = daily_cap()
     except ValueError as error:
         print(f"faqbot report: {error}", file=sys.stderr)
         return 2
@@ -174,10 +175,10 @@ def command_report(args) -> int:
         print(f"faqbot report: no question database {path or ''} (set FAQBOT_DB to the file `faqbot run` writes)",
               file=sys.stderr)
         return 1
-    store = QuestionStore(path, retention_days)
+    store = QuestionStore(path, retention_days, cap)
     kb, _ = read_knowledge(args.knowledge)  # for synonyms and entry names; the report works without
     print(plain(report_lines(store.unanswered(args.days), store.answer_counts(args.days), kb, args.days,
-                             limit=args.limit)))
+                             limit=args.limit, dropped=store.dropped(args.days), cap=store.daily_cap)))
     return 0
 
 

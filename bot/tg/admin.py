@@ -126,7 +126,9 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     unanswered, answers = await asyncio.gather(asyncio.to_thread(live.store.unanswered, days),
                                                asyncio.to_thread(live.store.answer_counts, days))
     kb = live.kb
-    lines = await asyncio.to_thread(report_lines, unanswered, answers, kb, days, top, top)
+    dropped = await asyncio.to_thread(live.store.dropped, days)
+    lines = await asyncio.to_thread(report_lines, unanswered, answers, kb, days, top, top, dropped,
+                                    live.store.daily_cap)
     await handlers.reply_html(update, context, replies.split_lines([replies.Line(text, style) for text, style in lines]))
 
 

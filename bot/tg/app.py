@@ -143,7 +143,7 @@ def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Applic
     application = builder.build()
     if settings.database is not None and getattr(live, "store", None) is None:
         try:
-            live.store = QuestionStore(settings.database, settings.retention_days)
+            live.store = QuestionStore(settings.database, settings.retention_days, settings.unanswered_per_day)
         except (OSError, sqlite3.Error) as error:  # answering matters more than recording
             log.error("cannot open the question database %s (%s): unanswered questions are not recorded",
                       settings.database, error)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
-from ..store import database_settings
+from ..store import daily_cap, database_settings
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 
@@ -77,6 +77,7 @@ class TelegramSettings:
     reload_debounce: float = 1.0  # seconds
     database: Path | None = None
     retention_days: int = 90
+    unanswered_per_day: int = 1000  # unanswered questions recorded a day; the rest only counted
     # reliability (see bot/tg/durable.py): the update journal (None: no journal; from_env
     # puts it in the question database's file), how long a shutdown may drain, when a
     # reply counts as late, how many questions a group may have waiting, tries per update
@@ -121,6 +122,7 @@ class TelegramSettings:
             database=database,
             retention_days=retention_days,
             journal=journal_path,
+            unanswered_per_day=daily_cap(env),
             drain_grace=_number(env, "FAQBOT_DRAIN_GRACE", cls.drain_grace, float),
             late_after=_number(env, "FAQBOT_LATE_AFTER", cls.late_after, float),
             group_backlog=_number(env, "FAQBOT_GROUP_BACKLOG", cls.group_backlog),
