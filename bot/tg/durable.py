@@ -71,7 +71,7 @@ class Handling:
     update_id: int
     kind: str
     tries: int = 1
-    replayed: list = field(default_factory=list)  # results of calls recorded before
+    replayed: list = field(default_factory=list)  # (method, result) of calls recorded before
     calls: int = 0  # calls made (or replayed) so far in this try
     late: bool = False
     flagged: bool = False
@@ -93,7 +93,6 @@ class JournaledBot(ExtBot):
         super().__init__(*args, **kwargs)
         self._journal = journal
         self._placeholders: set[int] = set()
-        self._unreadable_logged = 0
 
     async def _post(self, endpoint: str, data=None, **kwargs) -> Any:
         result = await super()._post(endpoint, data, **kwargs)
@@ -139,12 +138,17 @@ class JournaledBot(ExtBot):
             return await super()._do_post(endpoint, data, **kwargs)
         seq = handling.calls
         if seq < len(handling.replayed):
-            handling.calls += 1
-            if endpoint == "sendMessage":
-                handling.flagged = True
-            log.info("update %s: %s #%d was made before the restart; not made again", handling.update_id,
-                     endpoint, seq)
-            return handling.replayed[seq]
+            method, result = handling.replayed[seq]
+            if method == endpoint:
+                handling.calls += 1
+                if endpoint == "sendMessage":
+                    handling.flagged = True
+                log.info("update %s: %s #%d was made before; not made again", handling.update_id, endpoint, seq)
+                return result
+            # this time the handling took another path (the knowledge changed, say): make the
+            # calls from here on, and record them in place of the old ones
+            log.info("update %s: handled differently than before from call #%d on", handling.update_id, seq)
+            del handling.replayed[seq:]
         if handling.late and not handling.flagged and endpoint == "sendMessage" and data.get("parse_mode") == "HTML":
             if utf16_len(data["text"]) + utf16_len(LATE_NOTE) < MAX_MESSAGE:  # markup counted too: safe side
                 data["text"] = f"{LATE_NOTE}\n{data['text']}"

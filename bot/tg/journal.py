@@ -120,12 +120,12 @@ class Journal:
 
     def begin(self, update_id: int) -> tuple[int, float, list]:
         """Handling starts (again): count the try; returns (tries so far, when it was
-        received, results of the calls already made for it, in order)."""
+        received, (method, result) of the calls already made for it, in order)."""
         with self.db:
             self.db.execute("UPDATE journal SET tries = tries + 1 WHERE update_id = ?", (update_id,))
         row = self.db.execute("SELECT tries, received_at FROM journal WHERE update_id = ?", (update_id,)).fetchone()
-        results = [json.loads(result) for (result,) in self.db.execute(
-            "SELECT result FROM journal_sends WHERE update_id = ? ORDER BY seq", (update_id,))]
+        results = [(method, json.loads(result)) for method, result in self.db.execute(
+            "SELECT method, result FROM journal_sends WHERE update_id = ? ORDER BY seq", (update_id,))]
         return (row[0], row[1], results) if row else (1, self.clock(), results)
 
     def untry(self, update_id: int) -> None:
