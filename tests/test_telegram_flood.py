@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 
 from bot.core import ask
-from bot.tg.durable import FLOOD_NOTICE
+from bot.tg.durable import flood_notice
 from telegram_harness import IGNORE_PTB_WARNINGS, assert_clean, running_bot, scaled_settings
 
 pytestmark = pytest.mark.filterwarnings(IGNORE_PTB_WARNINGS)
@@ -45,13 +45,14 @@ async def test_a_flooding_group_does_not_hold_up_private_chats(tmp_path):
         assert max(during) < idle + 1.0, (idle, during)
 
         # the group: the first questions answered at its pace, the surplus dropped with one notice
-        await api.wait_for(lambda: any(m.text == FLOOD_NOTICE for m in api.bot_messages(group)), timeout=10)
+        notice = flood_notice(kb)
+        await api.wait_for(lambda: any(m.text == notice for m in api.bot_messages(group)), timeout=10)
         backlog = bot.app.update_processor.group_backlog
         await asyncio.sleep(backlog / 10 + 3)  # 20 per 2 s: the lane drains
         await bot.settle(0.5)
         messages = api.bot_messages(group)
-        notices = [m for m in messages if m.text == FLOOD_NOTICE]
-        answers = [m for m in messages if m.text != FLOOD_NOTICE]
+        notices = [m for m in messages if m.text == notice]
+        answers = [m for m in messages if m.text != notice]
         assert len(notices) == 1
         targets = Counter(m.message["reply_to_message"]["message_id"] for m in answers)
         assert max(targets.values()) == 1  # nothing answered twice

@@ -33,7 +33,7 @@ from telegram.constants import ChatType
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ExtBot
 
 from .journal import FINISHED, Journal, update_kind
-from .replies import MAX_MESSAGE, utf16_len
+from .replies import MAX_MESSAGE, say, utf16_len
 from .settings import TelegramSettings
 
 log = logging.getLogger(__name__)
@@ -42,9 +42,7 @@ GROUP_TYPES = (ChatType.GROUP, ChatType.SUPERGROUP)
 GROUP_LANE_WIDTH = 4  # a group's updates handled at once (the rest wait in its lane)
 RETRY_BACKOFF = 0.5  # seconds before handling a failed update again, doubled each time
 LATE_NOTE = "<i>⏱ Sorry for the wait: the bot was restarting. · 抱歉久等：机器人刚才在重启。</i>"
-FLOOD_NOTICE = ("Too many questions at once: I answer them at Telegram's pace and skipped some. "
-                "Please ask again in a few minutes, or ask me in a private chat.\n"
-                "同时提问太多：我按 Telegram 的速度回答，跳过了一部分。请过几分钟再问，或私聊我。")
+
 
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -336,7 +334,8 @@ class UpdateLanes(BaseUpdateProcessor):
         message = update.effective_message
         thread = message.message_thread_id if message is not None and message.is_topic_message else None
         try:
-            await self.application.bot.send_message(chat_id, FLOOD_NOTICE, message_thread_id=thread)
+            await self.application.bot.send_message(chat_id, flood_notice(self.application.bot_data["live"].kb),
+                                                    message_thread_id=thread)
         except Exception as error:  # noqa: BLE001 - a notice is a courtesy
             log.warning("chat %s: could not post the flood notice: %s", chat_id, error)
 
@@ -424,6 +423,11 @@ class UpdateLanes(BaseUpdateProcessor):
                 if handling is None or handling.in_request == 0:
                     task.cancel()
             await asyncio.sleep(0.01)
+
+
+def flood_notice(kb) -> str:
+    """What a flooding group is told, once (in both languages: it is for everyone there)."""
+    return f"{say(kb, 'group_flood', 'en')}\n{say(kb, 'group_flood', 'zh')}"
 
 
 def _kind(update: Update) -> str:

@@ -79,6 +79,11 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "inline_nothing": {"en": "No answer found", "zh": "没有找到答案"},
     "lang_auto": {"en": "Auto", "zh": "自动"},
+    "group_flood": {
+        "en": "Too many questions at once: I answer them at Telegram's pace and skipped some. "
+              "Please ask again in a few minutes, or ask me in a private chat.",
+        "zh": "同时提问太多：我按 Telegram 的速度回答，跳过了一部分。请过几分钟再问，或私聊我。",
+    },
 }
 
 LANGUAGE_CHOICES = (("en", "English"), ("zh", "中文"), ("auto", None))  # None: TEXTS["lang_auto"]

@@ -5,7 +5,8 @@
     faqbot run --webhook-url https://bot.example.org/faqbot --port 8443 --secret-token S3cret
 
 Stops cleanly on Ctrl-C and SIGTERM (python-telegram-bot's run_* handle the signals:
-the updater stops fetching, running handlers finish, the state file is written).
+the updater stops fetching, running handlers finish - for up to FAQBOT_DRAIN_GRACE
+seconds, the rest stays in the update journal - and the state file is written).
 """
 
 from __future__ import annotations
