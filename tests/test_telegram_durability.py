@@ -12,7 +12,6 @@ import asyncio
 import random
 import signal
 import sqlite3
-import sys
 import time
 from pathlib import Path
 

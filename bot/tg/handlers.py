@@ -8,7 +8,6 @@ base once (`live.kb` may be swapped by a reload while it runs) and passes it alo
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
