@@ -46,19 +46,62 @@ def _one_line(text: str) -> str:
     return " | ".join(line for line in text.splitlines() if line.strip())
 
 
+# JSON escapes the line breaks below 0x20; these three it leaves raw, yet readers that split
+# on Unicode line breaks (str.splitlines, JavaScript) break a record at them.
+_JSON_LINE_BREAKS = str.maketrans({"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_line(data: dict) -> str:
+    """One strict JSON Lines record: no raw character any reader takes for a line break."""
+    return json.dumps(data, ensure_ascii=False).translate(_JSON_LINE_BREAKS)
+
+
+def _stdin_questions():
+    """(question, error) per line of stdin, read as bytes: a line that is not UTF-8 gets an
+    error and the lines after it are still read. Lines end at \\n only (\\r\\n too)."""
+    for number, raw in enumerate(sys.stdin.buffer, 1):
+        raw = raw.rstrip(b"\n").removesuffix(b"\r")
+        try:
+            yield raw.decode("utf-8"), None
+        except UnicodeDecodeError as error:
+            yield None, f"line {number} is not valid UTF-8 (byte {error.start + 1})"
+
+
+def _argument_question(words: list[str]):
+    """The question given as arguments; bytes that were not UTF-8 arrive as lone surrogates."""
+    question = " ".join(words)
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError:
+        return None, "the question is not valid UTF-8"
+    return question, None
+
+
 def command_ask(args) -> int:
     kb = _load_or_exit(args.knowledge)
     if args.question is not None:
-        questions, batch = [" ".join(args.question)], False
+        items, batch = [_argument_question(args.question)], False
     else:
-        questions, batch = (line.rstrip("\r\n") for line in sys.stdin), True
-    for question in questions:
-        reply = ask(kb, question, lang=args.lang)
-        if args.json:
-            print(json.dumps(reply.to_json(), ensure_ascii=False), flush=batch)
+        items, batch = _stdin_questions(), True
+    failed = False
+    for question, error in items:
+        reply = None
+        if error is None:
+            try:
+                reply = ask(kb, question, lang=args.lang)
+            except Exception as exc:  # noqa: BLE001 - one bad question must not cost the batch
+                error = f"cannot answer this question ({type(exc).__name__})"
+        if error is not None:
+            failed = failed or not batch
+            if args.json:
+                print(json_line({"error": error}), flush=batch)
+            else:
+                print(f"error: {error}", flush=batch, file=sys.stdout if batch else sys.stderr)
+        elif args.json:
+            print(json_line(reply.to_json()), flush=batch)
         else:
             print(_one_line(reply.text) if batch else reply.text, flush=batch)
-    return 0
+    return 1 if failed else 0
 
 
 # --- chat --------------------------------------------------------------------------------
@@ -179,10 +222,11 @@ def command_explain(args) -> int:
 def command_report(args) -> int:
     from .core import read_knowledge
     from .report import plain, report_lines
-    from .store import QuestionStore, database_settings
+    from .store import QuestionStore, daily_cap, database_settings
 
     try:
         path, retention_days = database_settings()
+        cap = daily_cap()
     except ValueError as error:
         print(f"faqbot report: {error}", file=sys.stderr)
         return 2
@@ -193,12 +237,14 @@ def command_report(args) -> int:
         return 1
     kb, _ = read_knowledge(args.knowledge)  # for synonyms and entry names; the report works without
     try:
-        store = QuestionStore(path, retention_days)
+        store = QuestionStore(path, retention_days, cap)
         unanswered, answers = store.unanswered(args.days), store.answer_counts(args.days)
+        dropped = store.dropped(args.days)
     except sqlite3.Error as error:  # not a database, damaged, locked for too long
         print(f"faqbot report: cannot read the question database {path}: {error}", file=sys.stderr)
         return 1
-    print(plain(report_lines(unanswered, answers, kb, args.days, limit=args.limit)))
+    print(plain(report_lines(unanswered, answers, kb, args.days, limit=args.limit, dropped=dropped,
+                             cap=store.daily_cap)))
     return 0
 
 

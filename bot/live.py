@@ -81,12 +81,14 @@ class LiveKnowledge:
         with self._reloading:
             try:
                 fresh = load_knowledge(self.directory)
-            except KnowledgeError as error:
+            except Exception as error:  # noqa: BLE001 - any failure keeps the last good base serving
+                problems = error.problems if isinstance(error, KnowledgeError) else [
+                    Problem(str(self.directory), 0, f"cannot load the knowledge: {type(error).__name__}: {error}")]
                 log.error("knowledge in %s not reloaded: %d problem(s); the previous version is still served",
-                          self.directory, len(error.problems))
-                for problem in error.problems:
+                          self.directory, len(problems))
+                for problem in problems:
                     log.error("%s", problem)
-                return error.problems
+                return problems
             refused, loss = removals.guard(self.directory, self.kb, fresh)
             if refused:
                 log.error("knowledge in %s not reloaded: it would remove %s", self.directory, loss.summary())

@@ -92,12 +92,31 @@ class QuestionGroup:
         return max(row.asked_at for row in self.rows)
 
 
+MAX_WORDINGS = 1000  # distinct wordings grouped; the rarer rest is counted, not grouped
+
+
+class Grouped(list):
+    """The groups, most frequent first, and what was left out of the grouping."""
+
+    ungrouped_rows = 0
+    ungrouped_wordings = 0
+
+
 def group_questions(rows: Iterable[Unanswered], normalise: Callable[[str], str],
-                    similar: float = SIMILAR) -> list[QuestionGroup]:
-    """Similar questions together, the most frequent groups first."""
-    by_key: dict[str, list[Unanswered]] = {}
+                    similar: float = SIMILAR, max_wordings: int = MAX_WORDINGS) -> Grouped:
+    """Similar questions together, the most frequent groups first.
+
+    Only the `max_wordings` most frequent distinct wordings (the most recent first among
+    equals) are grouped: comparing every pair of a flood of distinct nonsense would take
+    minutes, and such one-offs are not what the report is for. The rest is counted."""
+    by_text: dict[str, list[Unanswered]] = {}
     for row in rows:
-        by_key.setdefault(normalise(row.text), []).append(row)
+        by_text.setdefault(row.text, []).append(row)
+    texts = sorted(by_text, key=lambda t: (len(by_text[t]), max(r.asked_at for r in by_text[t])), reverse=True)
+    kept, left = texts[:max_wordings], texts[max_wordings:]
+    by_key: dict[str, list[Unanswered]] = {}
+    for text in kept:
+        by_key.setdefault(normalise(text), []).extend(by_text[text])
     keys = sorted(by_key, key=lambda key: -len(by_key[key]))  # a group is named by its most frequent wording
     representatives: list[str] = []
     groups: list[QuestionGroup] = []
@@ -115,7 +134,10 @@ def group_questions(rows: Iterable[Unanswered], normalise: Callable[[str], str],
             groups.append(QuestionGroup(list(by_key[key])))
         else:
             groups[found[1]].rows.extend(by_key[key])
-    return sorted(groups, key=lambda g: (g.count, g.last_asked), reverse=True)  # ties: most recent first
+    result = Grouped(sorted(groups, key=lambda g: (g.count, g.last_asked), reverse=True))  # ties: most recent first
+    result.ungrouped_rows = sum(len(by_text[text]) for text in left)
+    result.ungrouped_wordings = len(left)
+    return result
 
 
 # --- answer counts -----------------------------------------------------------------------
@@ -169,12 +191,18 @@ def candidate(kb: KnowledgeBase | None, group: QuestionGroup) -> str:
 
 
 def unanswered_lines(groups: list[QuestionGroup], kb: KnowledgeBase | None, days: float | None,
-                     limit: int = LIMIT, texts_shown: int = 3) -> list[Line]:
-    total = sum(group.count for group in groups)
+                     limit: int = LIMIT, texts_shown: int = 3, dropped: int = 0, cap: int = 0) -> list[Line]:
+    ungrouped = getattr(groups, "ungrouped_rows", 0)
+    total = sum(group.count for group in groups) + ungrouped
     shown = groups[:limit]
     lines: list[Line] = [(f"Unanswered questions ({_period(days)}): {total} in {len(groups)} group"
                           + ("" if len(groups) == 1 else "s")
                           + (f", top {len(shown)} shown" if len(shown) < len(groups) else ""), "b")]
+    if ungrouped:
+        lines.append((f"({ungrouped} more, in {groups.ungrouped_wordings} rarer wordings, are counted but not "
+                      f"grouped)", "i"))
+    if dropped:
+        lines.append((f"({dropped} more were not recorded: over the cap of {cap} a day)", "i"))
     if not groups:
         lines.append(("None recorded.", ""))
     for number, group in enumerate(shown, 1):
@@ -209,9 +237,11 @@ def answer_lines(counts: list[EntryCount], kb: KnowledgeBase | None, days: float
 
 
 def report_lines(unanswered: list[Unanswered], answers: list[AnswerCount], kb: KnowledgeBase | None,
-                 days: float | None, limit: int = LIMIT, answers_limit: int | None = None) -> list[Line]:
+                 days: float | None, limit: int = LIMIT, answers_limit: int | None = None,
+                 dropped: int = 0, cap: int = 0) -> list[Line]:
+    """`dropped`: questions not recorded in the period because of the daily cap `cap`."""
     groups = group_questions(unanswered, normaliser(kb))
-    return [*unanswered_lines(groups, kb, days, limit), ("", ""),
+    return [*unanswered_lines(groups, kb, days, limit, dropped=dropped, cap=cap), ("", ""),
             *answer_lines(count_answers(answers), kb, days, answers_limit)]
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 DEFAULT_DATABASE = "faqbot.sqlite3"  # in the working directory
 DEFAULT_RETENTION_DAYS = 90
+DEFAULT_DAILY_CAP = 1000  # unanswered questions recorded per day; the rest only counted
 MAX_TEXT = 1000  # characters of a question kept (the engine matches no more either)
 
 SCHEMA = """
@@ -41,6 +42,10 @@ CREATE TABLE IF NOT EXISTS unanswered (
     best_score  REAL NOT NULL      -- that entry's confidence, 0-100
 );
 CREATE INDEX IF NOT EXISTS unanswered_asked_at ON unanswered (asked_at);
+CREATE TABLE IF NOT EXISTS unanswered_dropped (
+    day         TEXT PRIMARY KEY,  -- UTC date: questions not recorded that day, over the daily cap
+    count       INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS answer_counts (
     day         TEXT NOT NULL,     -- UTC date, YYYY-MM-DD
     entry_id    TEXT NOT NULL,
@@ -83,9 +88,11 @@ def _stamp(moment: datetime) -> str:
 class QuestionStore:
     """The SQLite file; safe to share between threads and processes."""
 
-    def __init__(self, path: Path | str, retention_days: int = DEFAULT_RETENTION_DAYS):
+    def __init__(self, path: Path | str, retention_days: int = DEFAULT_RETENTION_DAYS,
+                 daily_cap: int = DEFAULT_DAILY_CAP):
         self.path = Path(path)
         self.retention_days = retention_days
+        self.daily_cap = daily_cap  # a flood of distinct nonsense cannot grow the file without bound
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as db:
@@ -102,10 +109,18 @@ class QuestionStore:
 
     def add_unanswered(self, text: str, lang: str, chat_type: str, status: str, reason: str,
                        best_id: str | None, best_score: float, at: datetime | None = None) -> None:
+        moment = at or utc_now()
+        day = moment.astimezone(timezone.utc).date()
         with closing(self._connect()) as db, db:
+            recorded = db.execute("SELECT COUNT(*) FROM unanswered WHERE asked_at >= ? AND asked_at < ?",
+                                  (day.isoformat(), (day + timedelta(days=1)).isoformat())).fetchone()[0]
+            if recorded >= self.daily_cap:  # keep what is there; count what is not
+                db.execute("INSERT INTO unanswered_dropped (day, count) VALUES (?, 1)"
+                           " ON CONFLICT (day) DO UPDATE SET count = count + 1", (day.isoformat(),))
+                return
             db.execute("INSERT INTO unanswered (asked_at, text, lang, chat_type, status, reason, best_id, best_score)"
                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       (_stamp(at or utc_now()), text[:MAX_TEXT], lang, chat_type, status, reason, best_id,
+                       (_stamp(moment), text[:MAX_TEXT], lang, chat_type, status, reason, best_id,
                         float(best_score)))
 
     def count_answer(self, entry_id: str, lang: str, chat_type: str, at: datetime | None = None) -> None:
@@ -122,6 +137,7 @@ class QuestionStore:
             deleted = db.execute("DELETE FROM unanswered WHERE asked_at < ?", (_stamp(cutoff),)).rowcount
             deleted += db.execute("DELETE FROM answer_counts WHERE day < ?",
                                   (cutoff.astimezone(timezone.utc).date().isoformat(),)).rowcount
+            db.execute("DELETE FROM unanswered_dropped WHERE day < ?", (cutoff.astimezone(timezone.utc).date().isoformat(),))
         return deleted
 
     # --- reading -----------------------------------------------------------------------
@@ -134,6 +150,13 @@ class QuestionStore:
                               " FROM unanswered WHERE asked_at >= ? ORDER BY asked_at DESC, id DESC",
                               (since,)).fetchall()
         return [Unanswered(*row) for row in rows]
+
+    def dropped(self, days: float | None = None, now: datetime | None = None) -> int:
+        """Unanswered questions not recorded over the last `days` days (over the daily cap)."""
+        since = ((now or utc_now()) - timedelta(days=days)).date().isoformat() if days is not None else ""
+        with closing(self._connect()) as db:
+            return db.execute("SELECT COALESCE(SUM(count), 0) FROM unanswered_dropped WHERE day >= ?",
+                              (since,)).fetchone()[0]
 
     def answer_counts(self, days: float | None = None, now: datetime | None = None) -> list[AnswerCount]:
         """Answers per entry, language and chat type over the last `days` days."""
@@ -148,7 +171,20 @@ def store_from_env(environ: Mapping[str, str] | None = None) -> QuestionStore | 
     """The store `faqbot run` and `faqbot report` use: $FAQBOT_DB (default faqbot.sqlite3
     in the working directory; "off" keeps nothing), $FAQBOT_RETENTION_DAYS (default 90)."""
     path, days = database_settings(environ)
-    return QuestionStore(path, days) if path is not None else None
+    return QuestionStore(path, days, daily_cap(environ)) if path is not None else None
+
+
+def daily_cap(environ: Mapping[str, str] | None = None) -> int:
+    """$FAQBOT_UNANSWERED_PER_DAY: unanswered questions recorded per day (default 1000)."""
+    env = os.environ if environ is None else environ
+    raw = env.get("FAQBOT_UNANSWERED_PER_DAY", "").strip()
+    try:
+        cap = int(raw) if raw else DEFAULT_DAILY_CAP
+    except ValueError:
+        raise ValueError(f"FAQBOT_UNANSWERED_PER_DAY must be a whole number, not {raw!r}") from None
+    if cap < 0:
+        raise ValueError("FAQBOT_UNANSWERED_PER_DAY must not be negative")
+    return cap
 
 
 def database_settings(environ: Mapping[str, str] | None = None) -> tuple[Path | None, int]:

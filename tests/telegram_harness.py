@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -24,6 +26,7 @@ from bot.tg.settings import TelegramSettings
 TOKEN = "987654:TEST-token-never-printed"
 BOT_USERNAME = "cq_faq_bot"
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+PROJECT = Path(__file__).resolve().parent.parent
 
 # python-telegram-bot 22 warns when RetryAfter.retry_after is read as an int (inside AIORateLimiter).
 IGNORE_PTB_WARNINGS = "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
@@ -149,3 +152,27 @@ AMBIGUOUS_CANDIDATES = ["investment", "us", "share", "美国", "trade", "how muc
                         "california", "exports and imports", "chongqing us", "what share", "per company"]
 DECLINED_CANDIDATES = ["What is the weather in Paris tomorrow?", "Who won the football world cup?",
                        "巴黎明天天气怎么样？", "recipe for chocolate cake"]
+
+
+# --- `faqbot run` as a real process --------------------------------------------------------
+
+
+def bot_env(api: LocalBotApi, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of `faqbot run` against `api`, with the harness's scaled limits."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "FAQBOT_"))}
+    return {**env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.base_url,
+            "FAQBOT_DB": str(tmp_path / "faqbot.sqlite3"), "FAQBOT_WATCH": "off",
+            "FAQBOT_GROUP_RATE": "20", "FAQBOT_GROUP_PERIOD": "2", "FAQBOT_OVERALL_RATE": "900",
+            "FAQBOT_MAX_RETRIES": "30", **extra}
+
+
+async def start_bot(api: LocalBotApi, env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
+    """Start `faqbot run` (stderr appended to `log`) and wait until its post_init ran."""
+    before = len([r for r in api.requests if r["method"] == "setMyShortDescription"])
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--knowledge", str(KNOWLEDGE), env=env, cwd=PROJECT,
+        stdout=asyncio.subprocess.DEVNULL, stderr=log.open("ab"))
+    # post_init ran (menus set; the journal's leftovers are queued right after)
+    await api.wait_for(lambda: len([r for r in api.requests if r["method"] == "setMyShortDescription"]) >= before + 2,
+                       timeout=60)
+    return process

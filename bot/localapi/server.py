@@ -1043,7 +1043,7 @@ class LocalBotApi:
             {"method": method, "params": params, "status": status, "description": body.get("description")}
         )
         logger.debug("%s %s -> %s", request.method, self._redact(request.path), status)
-        return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+        return web.json_response(body, status=status, dumps=_dumps)
 
     def _drop(self, request: web.Request, method: str, params: JSONDict) -> web.Response:
         """Close the connection without an answer, like a network failure mid-request."""
@@ -1908,6 +1908,17 @@ class LocalBotApi:
 
 
 # =========================================================================== helpers
+def _dumps(value: Any) -> str:
+    """JSON as Telegram writes it: UTF-8, except that a lone surrogate (which UTF-8 cannot
+    hold; users' clients do send them) is written as a \\uXXXX escape."""
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(value)
+    return text
+
+
 def _coerce(name: str, value: Any, types: list[str]) -> Any:
     """One form value to the spec's type: ints, bools, floats, and JSON for structures."""
     if not isinstance(value, str):

@@ -26,6 +26,7 @@ from ..live import LiveKnowledge
 from ..report import report_lines
 from . import handlers, replies
 from .settings import TelegramSettings
+from .watchdog import supervise
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,9 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
         await handlers.reply_html(update, context, [html.escape(f"Cannot read the question database: {error}.")])
         return
     kb = live.kb
-    lines = await asyncio.to_thread(report_lines, unanswered, answers, kb, days, top, top)
+    dropped = await asyncio.to_thread(live.store.dropped, days)
+    lines = await asyncio.to_thread(report_lines, unanswered, answers, kb, days, top, top, dropped,
+                                    live.store.daily_cap)
     await handlers.reply_html(update, context, replies.split_lines([replies.Line(text, style) for text, style in lines]))
 
 
@@ -184,22 +187,18 @@ async def start_background(application: Application) -> None:
         async def on_reload(problems: list[Problem]) -> None:
             await reload_reported(application, problems)
 
-        tasks.append(asyncio.create_task(_logged(live.watch(on_reload, debounce=settings.reload_debounce)),
-                                         name="faqbot:watch-knowledge"))
+        async def tell(text: str) -> None:
+            await notify_admins(application, [replies.Line("Knowledge watcher", "b"), replies.Line(text)])
+
+        tasks.append(asyncio.create_task(
+            supervise("watching the knowledge directory",
+                      lambda: live.watch(on_reload, debounce=settings.reload_debounce), tell),
+            name="faqbot:watch-knowledge"))
     if getattr(live, "store", None) is not None:
         tasks.append(asyncio.create_task(prune_daily(live), name="faqbot:prune"))
     if removed_lines(live):  # the knowledge lost something since the bot last ran
         tasks.append(asyncio.create_task(notify_admins(application, [
             replies.Line("Started with less knowledge than last time.", "b"), *removed_lines(live)])))
-
-
-async def _logged(coroutine) -> None:
-    try:
-        await coroutine
-    except asyncio.CancelledError:
-        raise
-    except Exception:  # noqa: BLE001 - the bot keeps serving the last base it loaded
-        log.exception("watching the knowledge directory failed; edits now need /reload")
 
 
 async def stop_background(application: Application) -> None:

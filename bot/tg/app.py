@@ -16,7 +16,6 @@ from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
-    ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
     InlineQueryHandler,
@@ -27,7 +26,8 @@ from telegram.ext import (
 
 from ..live import LiveKnowledge
 from ..store import QuestionStore
-from . import admin, handlers
+from . import admin, durable, handlers
+from .journal import Journal
 from .settings import TelegramSettings
 from .throttle import RecentAnswers, group_limiter_rates
 from .state import SafePicklePersistence
@@ -87,6 +87,7 @@ async def on_start(application: Application) -> None:
     await set_menus(application)
     await admin.set_admin_menus(application, PRIVATE_COMMANDS)
     await admin.start_background(application)
+    await durable.replay_pending(application)
 
 
 def rate_limiter(settings: TelegramSettings) -> AIORateLimiter | None:
@@ -94,20 +95,24 @@ def rate_limiter(settings: TelegramSettings) -> AIORateLimiter | None:
     if not settings.rate_limit:
         return None
     group_rate, group_period = group_limiter_rates(settings.group_rate, settings.group_period)
-    # Same reasoning as for groups (see group_limiter_rates): half the limit as burst,
-    # the other half spread over the second, so no second holds more than the limit.
-    overall = settings.overall_rate / 2
-    return AIORateLimiter(overall_max_rate=overall, overall_time_period=1,
+    # Overall: a sliding window of one second, counted as Telegram counts (see SlidingWindow),
+    # one message short of the limit. The leaky bucket AIORateLimiter has by default held
+    # the bot at half the limit (see bench/telegram_rates.py).
+    window = durable.SlidingWindow(max(settings.overall_rate - 1, 1), 1.0)
+    return durable.MarkingRateLimiter(overall_max_rate=1, overall_time_period=1, overall_window=window,
                           group_max_rate=group_rate, group_time_period=group_period,
                           max_retries=settings.max_retries)
 
 
 def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Application:
+    journal = open_journal(settings)
+    lanes = durable.UpdateLanes(settings, journal)
     builder = (
-        ApplicationBuilder()
+        durable.JournaledBuilder()
+        .application_class(durable.FaqApplication)
         .token(settings.token)
         .base_url(settings.api_url)
-        .concurrent_updates(settings.concurrent_updates)
+        .concurrent_updates(lanes)
         .connect_timeout(settings.connect_timeout)
         .read_timeout(settings.read_timeout)
         .write_timeout(settings.write_timeout)
@@ -115,6 +120,7 @@ def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Applic
         .post_init(on_start)
         .post_shutdown(admin.stop_background)
     )
+    builder.journal = journal
     if settings.base_file_url:
         builder = builder.base_file_url(settings.base_file_url)
     limiter = rate_limiter(settings)
@@ -129,13 +135,25 @@ def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Applic
     application.updater = GuardedUpdater(bot=application.bot, update_queue=application.update_queue)
     if settings.database is not None and getattr(live, "store", None) is None:
         try:
-            live.store = QuestionStore(settings.database, settings.retention_days)
+            live.store = QuestionStore(settings.database, settings.retention_days, settings.unanswered_per_day)
         except (OSError, sqlite3.Error) as error:  # answering matters more than recording
             log.error("cannot open the question database %s (%s): unanswered questions are not recorded",
                       settings.database, error)
-    application.bot_data.update(live=live, settings=settings, recent=RecentAnswers(settings.merge_window))
+    lanes.application = application
+    application.bot_data.update(live=live, settings=settings, recent=RecentAnswers(settings.merge_window),
+                                journal=journal)
     add_handlers(application)
     return application
+
+
+def open_journal(settings: TelegramSettings) -> Journal | None:
+    if settings.journal is None:
+        return None
+    try:
+        return Journal(settings.journal)
+    except (OSError, sqlite3.Error) as error:  # answering matters more than remembering
+        log.error("cannot open the update journal %s (%s): updates are not journalled", settings.journal, error)
+        return None
 
 
 def add_handlers(application: Application) -> None:
@@ -161,6 +179,8 @@ def add_handlers(application: Application) -> None:
         MessageHandler(new_message & private & filters.TEXT, handlers.private_question),
         MessageHandler(new_message & groups & filters.TEXT & ~filters.COMMAND, handlers.group_message),
         MessageHandler(new_message & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.private_non_text),
+        # first: python-telegram-bot lets a button with empty data match every pattern
+        CallbackQueryHandler(handlers.unknown_button, pattern=lambda data: not data),
         CallbackQueryHandler(handlers.related_pressed, pattern=r"^a:(en|zh):(.+)$"),
         CallbackQueryHandler(handlers.choice_pressed, pattern=r"^d:(en|zh):(.+)$"),
         CallbackQueryHandler(handlers.topic_pressed, pattern=r"^t:(en|zh):(.+)$"),

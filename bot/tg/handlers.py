@@ -8,7 +8,6 @@ base once (`live.kb` may be swapped by a reload while it runs) and passes it alo
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -33,7 +32,9 @@ from telegram.ext import ContextTypes
 from ..core import ANSWERED, KnowledgeBase, Reply, ask, render_answer
 from ..live import LiveKnowledge
 from . import replies
+from .durable import current_handling, scrub
 from .replies import say
+from .retry import surely_not_delivered
 from .settings import TelegramSettings
 from .throttle import RecentAnswers
 
@@ -135,21 +136,27 @@ async def with_retries(context: ContextTypes.DEFAULT_TYPE, call: Callable[[], Aw
 
     429 "retry after" is not handled here: AIORateLimiter waits and retries those. A
     BadRequest is a NetworkError in python-telegram-bot, but sending it again cannot help.
-    A retry after a *lost response* (timeout, connection dropped after Telegram acted) can
-    post a message twice: the Bot API has no idempotency keys, and a rare duplicate is
-    better than a lost answer.
+    A call that may have reached Telegram (its answer was lost) is retried once only: the
+    Bot API has no idempotency keys, and a rare duplicate is better than a lost answer
+    (see retry.py).
     """
     settings = telegram_settings(context)
-    delay, retries = settings.retry_backoff, settings.send_retries
+    delay, retries, maybe_delivered = settings.retry_backoff, settings.send_retries, False
     while True:
         try:
             return await call()
         except BadRequest:
             raise
         except NetworkError as error:
-            if retries <= 0:
+            safe = surely_not_delivered(error)
+            if retries <= 0 or (not safe and maybe_delivered):
                 raise
-            log.warning("Bot API call failed (%s); retrying in %.1f s", error, delay)
+            if safe:
+                log.warning("Bot API call failed (%s); retrying in %.1f s", error, delay)
+            else:
+                maybe_delivered = True
+                log.warning("Bot API call may have reached Telegram (%s); retrying once in %.1f s: "
+                            "a duplicate is possible", error, delay)
             await asyncio.sleep(delay)
             delay, retries = delay * 2, retries - 1
 
@@ -170,7 +177,8 @@ async def send_messages(
     for number, text in enumerate(texts, 1):
         markup = keyboard if number == len(texts) else None
         send = partial(context.bot.send_message, chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
-                       reply_parameters=reply, message_thread_id=thread_id, link_preview_options=NO_PREVIEW)
+                       reply_parameters=reply, message_thread_id=thread_id, link_preview_options=NO_PREVIEW,
+                       read_timeout=telegram_settings(context).send_timeout)
         sent.append(await with_retries(context, send))
     return sent
 
@@ -199,7 +207,7 @@ async def edit_into(context: ContextTypes.DEFAULT_TYPE, message: MaybeInaccessib
     """
     edit = partial(context.bot.edit_message_text, texts[0], chat_id=message.chat.id, message_id=message.message_id,
                    parse_mode=ParseMode.HTML, reply_markup=keyboard if len(texts) == 1 else None,
-                   link_preview_options=NO_PREVIEW)
+                   link_preview_options=NO_PREVIEW, read_timeout=telegram_settings(context).send_timeout)
     try:
         await with_retries(context, edit)
     except BadRequest as error:
@@ -224,7 +232,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     """
     message, chat = update.effective_message, update.effective_chat
     kb = knowledge(context)
-    reply = ask(kb, question, lang=answer_language(context))
+    reply = ask(kb, scrub(question), lang=answer_language(context))  # a webhook's text is not scrubbed yet
     if not addressed and not (reply.match.status == ANSWERED and reply.match.score >= auto_answer_threshold(kb)):
         return
     record_question(context, reply, chat.type)
@@ -564,7 +572,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """
     query = update.inline_query
     kb = knowledge(context)
-    text = query.query.strip()
+    text = scrub(query.query).strip()
     lang = answer_language(context) if text else user_language(update, context)
     if not text:
         ids = [str(i) for i in kb.settings.get("start_examples", ()) if str(i) in kb.entries]
@@ -594,18 +602,37 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The one error handler: log the exception with the update that caused it.
+    """The one error handler: log the exception with the update's id and kind.
 
-    The token never appears: it is not in updates, and run.py's log filter removes it from
-    every record (tracebacks of failed requests can contain the URL).
+    Not the update's text: that is the user's, and a poisoned update would repeat it in
+    every line. While an update is being handled (see durable.UpdateLanes) the failure is
+    noted there, the update is tried again a few times and then skipped; the first failure
+    is logged (as a warning) with its traceback; giving up is the error. The token never
+    appears: run.py's log filter removes it from every record.
     """
     if isinstance(context.error, Forbidden):  # the user blocked the bot, or it left the group
         log.info("not allowed to answer: %s", context.error)
         return
-    if isinstance(update, Update):
-        details = json.dumps(update.to_dict(), ensure_ascii=False, default=str)
-    else:
-        details = repr(update)
-    if len(details) > 2000:
-        details = details[:2000] + "…"
-    log.error("Exception while handling an update: %s", details, exc_info=context.error)
+    handling = current_handling()
+    if handling is not None:
+        first = handling.tries <= 1 and handling.failed is None
+        handling.failed = context.error
+        if first:
+            log.warning("handling update %s (%s) failed; trying again", handling.update_id, handling.kind,
+                        exc_info=context.error)
+        else:
+            log.warning("handling update %s (%s) failed again (try %d): %s", handling.update_id, handling.kind,
+                        handling.tries, context.error)
+        return
+    what = (f"update {update.update_id} ({_update_kind(update)})" if isinstance(update, Update)
+            else type(update).__name__)
+    log.error("Exception while handling %s", what, exc_info=context.error)
+
+
+def _update_kind(update: Update) -> str:
+    for kind in ("message", "edited_message", "callback_query", "inline_query", "channel_post",
+                 "my_chat_member", "chosen_inline_result"):
+        if getattr(update, kind, None) is not None:
+            chat = update.effective_chat
+            return f"{kind} in a {chat.type} chat" if chat is not None else kind
+    return "other"

@@ -5,7 +5,8 @@
     faqbot run --webhook-url https://bot.example.org/faqbot --port 8443 --secret-token S3cret
 
 Stops cleanly on Ctrl-C and SIGTERM (python-telegram-bot's run_* handle the signals:
-the updater stops fetching, running handlers finish, the state file is written).
+the updater stops fetching, running handlers finish - for up to FAQBOT_DRAIN_GRACE
+seconds, the rest stays in the update journal - and the state file is written).
 
 A failure to start is one line on stderr and an exit code per kind (see startup.py); the
 token (and the webhook secret) are redacted from every log line and from that last line.
@@ -24,6 +25,7 @@ from dataclasses import replace
 
 from ..core import KnowledgeError
 from ..live import LiveKnowledge
+from ..logs import RepeatFilter
 from .settings import TelegramSettings
 from .startup import EXIT_CRASH, StartupFailure, classify, reach_bot_api
 
@@ -100,8 +102,9 @@ def configure_logging(token: str, level: int = logging.INFO, *others: str) -> Re
     logging.captureWarnings(True)  # warnings go through the handlers, so through the filter
     # httpx logs every request URL - with the token in it - at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    redact = RedactToken(token, *others)
+    redact, repeats = RedactToken(token, *others), RepeatFilter()
     for handler in logging.getLogger().handlers:
+        handler.addFilter(repeats)  # identical lines: a few per minute, then a count
         handler.addFilter(redact)
     # Whatever escapes anyway (a thread's exception, a bug at exit) is printed redacted too.
     sys.excepthook = lambda kind, value, tb: log.critical("uncaught exception", exc_info=(kind, value, tb))

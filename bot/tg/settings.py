@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
-from ..store import database_settings
+from ..store import daily_cap, database_settings
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 
@@ -67,6 +67,7 @@ class TelegramSettings:
     start_attempts: int = 5
     start_backoff: float = 2.0
     read_timeout: float = 15.0
+    send_timeout: float = 30.0  # read timeout of sends: a slow answer is waited for, not asked again
     write_timeout: float = 15.0
     concurrent_updates: int = 64
     # identical answers in one group within this many seconds are posted once
@@ -80,6 +81,15 @@ class TelegramSettings:
     reload_debounce: float = 1.0  # seconds
     database: Path | None = None
     retention_days: int = 90
+    unanswered_per_day: int = 1000  # unanswered questions recorded a day; the rest only counted
+    # reliability (see bot/tg/durable.py): the update journal (None: no journal; from_env
+    # puts it in the question database's file), how long a shutdown may drain, when a
+    # reply counts as late, how many questions a group may have waiting, tries per update
+    journal: Path | None = None
+    drain_grace: float = 10.0
+    late_after: float = 120.0
+    group_backlog: int = 0  # 0: three times group_rate
+    handling_tries: int = 4
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "TelegramSettings":
@@ -92,6 +102,8 @@ class TelegramSettings:
         if admins_file:
             admins += read_admins_file(Path(admins_file))
         database, retention_days = database_settings(env)
+        journal = env.get("FAQBOT_JOURNAL", "").strip()
+        journal_path = None if journal.lower() in ("off", "none", "-") else Path(journal) if journal else database
         return cls(
             token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
             api_url=env.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL,
@@ -106,6 +118,7 @@ class TelegramSettings:
             max_retries=_number(env, "FAQBOT_MAX_RETRIES", cls.max_retries),
             start_attempts=max(1, _number(env, "FAQBOT_START_ATTEMPTS", cls.start_attempts)),
             start_backoff=min(60.0, max(0.0, _number(env, "FAQBOT_START_BACKOFF", cls.start_backoff, float))),
+            send_timeout=_number(env, "FAQBOT_SEND_TIMEOUT", cls.send_timeout, float),
             concurrent_updates=_number(env, "FAQBOT_CONCURRENT_UPDATES", cls.concurrent_updates),
             merge_window=_number(env, "FAQBOT_MERGE_WINDOW", cls.merge_window, float),
             state_file=Path(state_file) if state_file else None,
@@ -114,6 +127,11 @@ class TelegramSettings:
             reload_debounce=_number(env, "FAQBOT_RELOAD_DEBOUNCE", cls.reload_debounce, float),
             database=database,
             retention_days=retention_days,
+            journal=journal_path,
+            unanswered_per_day=daily_cap(env),
+            drain_grace=_number(env, "FAQBOT_DRAIN_GRACE", cls.drain_grace, float),
+            late_after=_number(env, "FAQBOT_LATE_AFTER", cls.late_after, float),
+            group_backlog=_number(env, "FAQBOT_GROUP_BACKLOG", cls.group_backlog),
         )
 
     def with_args(self, args: argparse.Namespace) -> "TelegramSettings":

@@ -1,0 +1,497 @@
+"""Nothing lost, nothing stuck: how updates flow from Telegram through the handlers.
+
+* :class:`JournaledBot` writes each fetched update to the :class:`~.journal.Journal`
+  before getUpdates confirms it, skips an update python-telegram-bot cannot read
+  (logged once, with its id and kind, never its text), and records every Bot API call
+  made while handling an update; when an update is handled again after a restart, calls
+  already recorded are not made again.
+* :class:`UpdateLanes` decides when each update is handled. Private chats, inline
+  queries and the like share ``concurrent_updates`` slots; each group has a lane of its
+  own, so a group waiting for its pace (20 messages a minute) delays only its own
+  replies. A group with more questions waiting than ``group_backlog`` gets the surplus
+  dropped, and one notice. A handling that fails is tried again a few times, then skipped.
+* :class:`FaqApplication` drains on shutdown for at most ``drain_grace`` seconds and
+  leaves what is left in the journal; :func:`replay_pending` handles it at the next start,
+  in order, paced as usual, with a "late reply" note when it waited long.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import contextvars
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram._utils.defaultvalue import DefaultValue
+from telegram.constants import ChatType
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ExtBot
+
+from .journal import FINISHED, Journal, update_kind
+from .replies import MAX_MESSAGE, say, utf16_len
+from .settings import TelegramSettings
+
+log = logging.getLogger(__name__)
+
+GROUP_TYPES = (ChatType.GROUP, ChatType.SUPERGROUP)
+GROUP_LANE_WIDTH = 4  # a group's updates handled at once (the rest wait in its lane)
+RETRY_BACKOFF = 0.5  # seconds before handling a failed update again, doubled each time
+LATE_NOTE = "<i>⏱ Sorry for the wait: the bot was restarting. · 抱歉久等：机器人刚才在重启。</i>"
+
+
+
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub(value):
+    """The value with every lone surrogate in its strings replaced by U+FFFD.
+
+    JSON may carry them (as \\ud800 escapes) and some clients send them; UTF-8 cannot
+    encode them, so the first library to encode the text (OpenCC, httpx, SQLite) fails."""
+    if isinstance(value, str):
+        return LONE_SURROGATE.sub("\ufffd", value) if LONE_SURROGATE.search(value) else value
+    if isinstance(value, dict):
+        return {key: scrub(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [scrub(item) for item in value]
+    return value
+
+
+@dataclass
+class Handling:
+    """The update being handled in this task (a context variable: each task has its own)."""
+
+    update_id: int
+    kind: str
+    tries: int = 1
+    replayed: list = field(default_factory=list)  # (method, result) of calls recorded before
+    calls: int = 0  # calls made (or replayed) so far in this try
+    late: bool = False
+    flagged: bool = False
+    failed: BaseException | None = None
+    in_request: int = 0  # > 0 while a Bot API request is on the wire
+
+
+CURRENT: contextvars.ContextVar[Handling | None] = contextvars.ContextVar("faqbot_handling", default=None)
+
+
+def current_handling() -> Handling | None:
+    return CURRENT.get()
+
+
+class JournaledBot(ExtBot):
+    """ExtBot that journals updates as they are fetched and replays recorded calls."""
+
+    def __init__(self, *args, journal: Journal | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._journal = journal
+        self._placeholders: set[int] = set()
+
+    async def _post(self, endpoint: str, data=None, **kwargs) -> Any:
+        result = await super()._post(endpoint, data, **kwargs)
+        if endpoint == "getUpdates" and isinstance(result, list):
+            return self._screen(result)
+        return result
+
+    def _screen(self, raws: list) -> list:
+        """Journal fetched updates; hand on those to handle now. An update the journal
+        already has, or one that cannot be read, is handed on as a bare placeholder (just
+        its id), so the offset still moves past it and Telegram forgets it."""
+        raws = [scrub(raw) for raw in raws if isinstance(raw, dict) and isinstance(raw.get("update_id"), int)]
+        new = self._journal.received(raws) if self._journal is not None else {raw["update_id"] for raw in raws}
+        screened = []
+        for raw in raws:
+            update_id = raw["update_id"]
+            if update_id not in new:
+                self._placeholders.add(update_id)
+                screened.append({"update_id": update_id})
+                continue
+            try:
+                Update.de_json(raw, self)
+            except Exception as error:  # noqa: BLE001 - whatever python-telegram-bot cannot read
+                log.error("update %s (%s) cannot be read (%s: %s); skipped", update_id, update_kind(raw),
+                          type(error).__name__, str(error)[:200])
+                if self._journal is not None:
+                    self._journal.finish(update_id, "skipped", update_kind(raw))
+                self._placeholders.add(update_id)
+                screened.append({"update_id": update_id})
+                continue
+            screened.append(raw)
+        return screened
+
+    def is_placeholder(self, update: object) -> bool:
+        if isinstance(update, Update) and update.update_id in self._placeholders:
+            self._placeholders.discard(update.update_id)
+            return True
+        return False
+
+    async def _do_post(self, endpoint: str, data: dict, **kwargs) -> Any:
+        handling = CURRENT.get()
+        if handling is None or endpoint.startswith("get"):
+            return await super()._do_post(endpoint, data, **kwargs)
+        seq = handling.calls
+        if seq < len(handling.replayed):
+            method, result = handling.replayed[seq]
+            if method == endpoint:
+                handling.calls += 1
+                if endpoint == "sendMessage":
+                    handling.flagged = True
+                log.info("update %s: %s #%d was made before; not made again", handling.update_id, endpoint, seq)
+                return result
+            # this time the handling took another path (the knowledge changed, say): make the
+            # calls from here on, and record them in place of the old ones
+            log.info("update %s: handled differently than before from call #%d on", handling.update_id, seq)
+            del handling.replayed[seq:]
+        if handling.late and not handling.flagged and endpoint == "sendMessage" and data.get("parse_mode") == "HTML":
+            if utf16_len(data["text"]) + utf16_len(LATE_NOTE) < MAX_MESSAGE:  # markup counted too: safe side
+                data["text"] = f"{LATE_NOTE}\n{data['text']}"
+        if self.rate_limiter is None:
+            handling.in_request += 1
+            try:
+                result = await super()._do_post(endpoint, data, **kwargs)
+            finally:
+                handling.in_request -= 1
+        else:
+            result = await super()._do_post(endpoint, data, **kwargs)
+        # No await between Telegram's answer and this line: a cancelled task has either
+        # recorded the call or not made it.
+        if endpoint == "sendMessage":
+            handling.flagged = True
+        if self._journal is not None:
+            self._journal.sent(handling.update_id, seq, endpoint, result)
+        handling.calls += 1
+        return result
+
+
+class SlidingWindow:
+    """At most `limit` requests in any `window` seconds as Telegram counts them, first come
+    first served.
+
+    Telegram counts a message when it arrives, somewhere between the moment the bot sends
+    it and the moment the answer is back; network and scheduling jitter move that moment.
+    So a request holds its place from when it is let go until `window` seconds after its
+    answer came back: however late it arrived, it is out of Telegram's window before the
+    request that takes its place can arrive. aiolimiter's leaky bucket (AIORateLimiter's
+    default) had to be set to half the rate to stay under the limit, which held the bot
+    at 15 replies a second (bench/telegram_rates.py)."""
+
+    def __init__(self, limit: int, window: float = 1.0):
+        self.limit, self.window = max(1, int(limit)), window
+        self._done: collections.deque[float] = collections.deque()  # when answers came back
+        self._on_the_wire: dict[asyncio.Task | None, int] = {}
+        self._lock = asyncio.Lock()
+        self.paused: asyncio.Event | None = None  # set while sending is allowed (after a 429: cleared)
+
+    async def __aenter__(self) -> None:
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            while True:
+                # A 429 pauses every send: wait it out before taking a place in the window,
+                # or everything let go meanwhile would arrive at once when it ends.
+                if self.paused is not None:
+                    await self.paused.wait()
+                now = loop.time()
+                while self._done and self._done[0] <= now - self.window:
+                    self._done.popleft()
+                busy = len(self._done) + sum(self._on_the_wire.values())
+                if busy < self.limit:
+                    task = asyncio.current_task()
+                    self._on_the_wire[task] = self._on_the_wire.get(task, 0) + 1
+                    return
+                wait = self._done[0] + self.window - now if self._done else 0.01
+                await asyncio.sleep(max(wait, 0.001))
+
+    async def __aexit__(self, *exc_info) -> None:
+        task = asyncio.current_task()
+        count = self._on_the_wire.get(task, 0)
+        if count <= 1:
+            self._on_the_wire.pop(task, None)
+        else:
+            self._on_the_wire[task] = count - 1
+        self._done.append(asyncio.get_running_loop().time())
+
+
+class MarkingRateLimiter(AIORateLimiter):
+    """AIORateLimiter that marks when a request is on the wire (between the limiter's
+    waiting and Telegram's answer), so a shutdown never cancels a send halfway; and
+    whose overall limit is a sliding window (`overall_window`, if given)."""
+
+    def __init__(self, *args, overall_window: SlidingWindow | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if overall_window is not None:
+            self._base_limiter = overall_window  # python-telegram-bot 22: `async with` it per request
+            overall_window.paused = self._retry_after_event
+
+    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
+        async def marked(*a, **k):
+            handling = CURRENT.get()
+            if handling is None:
+                return await callback(*a, **k)
+            handling.in_request += 1
+            try:
+                return await callback(*a, **k)
+            finally:
+                handling.in_request -= 1
+
+        return await super().process_request(marked, args, kwargs, endpoint, data, rate_limit_args)
+
+
+class JournaledBuilder(ApplicationBuilder):
+    """ApplicationBuilder whose bot is a JournaledBot (set `journal` before build())."""
+
+    journal: Journal | None = None
+
+    def _build_ext_bot(self) -> ExtBot:
+        # As ApplicationBuilder._build_ext_bot (python-telegram-bot 22), with our bot class.
+        value = DefaultValue.get_value
+        if isinstance(self._token, DefaultValue):
+            raise RuntimeError("No bot token was set.")
+        return JournaledBot(
+            token=self._token, base_url=value(self._base_url), base_file_url=value(self._base_file_url),
+            private_key=value(self._private_key), private_key_password=value(self._private_key_password),
+            defaults=value(self._defaults), arbitrary_callback_data=value(self._arbitrary_callback_data),
+            request=self._build_request(get_updates=False), get_updates_request=self._build_request(get_updates=True),
+            rate_limiter=value(self._rate_limiter), local_mode=value(self._local_mode), journal=self.journal)
+
+
+@dataclass
+class _Lane:
+    slots: asyncio.Semaphore
+    load: int = 0  # updates in the lane: handled or waiting
+    noticed: bool = False  # the flood notice went out since the lane was last empty
+
+
+class UpdateLanes(BaseUpdateProcessor):
+    """Per-chat scheduling of update handling (see the module docstring)."""
+
+    def __init__(self, settings: TelegramSettings, journal: Journal | None = None):
+        super().__init__(max_concurrent_updates=1 << 30)  # the lanes do the limiting
+        self.settings = settings
+        self.journal = journal
+        self.application: Application | None = None
+        self._shared = asyncio.Semaphore(max(1, settings.concurrent_updates))
+        self._groups: dict[int, _Lane] = {}
+        self._tasks: dict[asyncio.Task, Handling | None] = {}
+        self._active: set[int] = set()
+        self.closing = False
+        self.dropped = 0
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def do_process_update(self, update: object, coroutine) -> None:
+        bot = self.application.bot if self.application is not None else None
+        if not isinstance(update, Update):
+            await coroutine
+            return
+        if self.closing or (isinstance(bot, JournaledBot) and bot.is_placeholder(update)):
+            coroutine.close()
+            return
+        chat = update.effective_chat
+        if chat is not None and chat.type in GROUP_TYPES:
+            await self._in_group_lane(update, chat.id, coroutine)
+        else:
+            async with self._shared:
+                await self._handle(update, coroutine)
+
+    async def _in_group_lane(self, update: Update, chat_id: int, coroutine) -> None:
+        lane = self._groups.get(chat_id)
+        if lane is None:
+            lane = self._groups[chat_id] = _Lane(asyncio.Semaphore(GROUP_LANE_WIDTH))
+        if lane.load >= self.group_backlog:
+            coroutine.close()
+            self.dropped += 1
+            if self.journal is not None:
+                self.journal.finish(update.update_id, "dropped", _kind(update))
+            log.warning("chat %s: more than %d questions waiting; update %s dropped", chat_id,
+                        self.group_backlog, update.update_id)
+            if not lane.noticed:
+                lane.noticed = True
+                self.application.create_task(self._flood_notice(chat_id, update))
+            return
+        lane.load += 1
+        try:
+            async with lane.slots:
+                await self._handle(update, coroutine)
+        finally:
+            lane.load -= 1
+            if lane.load == 0:
+                self._groups.pop(chat_id, None)
+
+    @property
+    def group_backlog(self) -> int:
+        return self.settings.group_backlog or max(3 * self.settings.group_rate, 20)
+
+    async def _flood_notice(self, chat_id: int, update: Update) -> None:
+        message = update.effective_message
+        thread = message.message_thread_id if message is not None and message.is_topic_message else None
+        try:
+            await self.application.bot.send_message(chat_id, flood_notice(self.application.bot_data["live"].kb),
+                                                    message_thread_id=thread)
+        except Exception as error:  # noqa: BLE001 - a notice is a courtesy
+            log.warning("chat %s: could not post the flood notice: %s", chat_id, error)
+
+    async def _handle(self, update: Update, coroutine) -> None:
+        if self.closing or update.update_id in self._active:
+            coroutine.close()
+            return
+        handling = self._begin(update)
+        if handling is None:
+            coroutine.close()
+            return
+        task = asyncio.current_task()
+        self._tasks[task] = handling
+        self._active.add(update.update_id)
+        token = CURRENT.set(handling)
+        try:
+            await self._attempts(update, coroutine, handling)
+        except asyncio.CancelledError:
+            if self.journal is not None:
+                self.journal.untry(update.update_id)
+            raise
+        finally:
+            CURRENT.reset(token)
+            self._active.discard(update.update_id)
+            self._tasks.pop(task, None)
+
+    def _begin(self, update: Update) -> Handling | None:
+        kind = _kind(update)
+        if self.journal is None:
+            return Handling(update.update_id, kind)
+        state = self.journal.state(update.update_id)
+        if state is None:  # not fetched by getUpdates: a webhook, or put in the queue directly
+            self.journal.received([update.to_dict()])
+        elif state in FINISHED:
+            return None
+        tries, received_at, replayed = self.journal.begin(update.update_id)
+        handling = Handling(update.update_id, kind, tries=tries, replayed=replayed)
+        asked = update.message.date.timestamp() if update.message is not None else received_at
+        handling.late = time.time() - asked > self.settings.late_after
+        return handling
+
+    async def _attempts(self, update: Update, coroutine, handling: Handling) -> None:
+        delay = RETRY_BACKOFF
+        while True:
+            handling.failed, handling.calls = None, 0
+            await coroutine
+            if handling.failed is None:
+                if self.journal is not None:
+                    self.journal.finish(update.update_id, "sent")
+                return
+            if handling.tries >= self.settings.handling_tries:
+                log.error("update %s (%s) failed %d times; skipped", update.update_id, handling.kind, handling.tries)
+                if self.journal is not None:
+                    self.journal.finish(update.update_id, "skipped")
+                return
+            await asyncio.sleep(delay)
+            delay *= 2
+            if self.journal is not None:
+                handling.tries, _, handling.replayed = self.journal.begin(update.update_id)
+            else:
+                handling.tries += 1
+            coroutine = self.application.process_update(update)
+
+    # --- shutdown --------------------------------------------------------------------------
+
+    def pending_tasks(self) -> int:
+        return len(self._tasks)
+
+    async def drain(self, grace: float) -> None:
+        """Let the handling in progress finish for up to `grace` seconds, then stop it where
+        it is: what is left stays in the journal. A request on the wire is let finish, so
+        its answer is recorded."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        while self._tasks and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        self.closing = True
+        left = len(self._tasks)
+        if left:
+            log.warning("shutting down: %d update(s) not finished within %.0f s stay in the journal%s", left, grace,
+                        "" if self.journal is not None else " (no journal: they are lost)")
+        hard_deadline = loop.time() + max(self.settings.read_timeout, 1.0)
+        while self._tasks and loop.time() < hard_deadline:
+            for task, handling in list(self._tasks.items()):
+                if handling is None or handling.in_request == 0:
+                    task.cancel()
+            await asyncio.sleep(0.01)
+
+
+def flood_notice(kb) -> str:
+    """What a flooding group is told, once (in both languages: it is for everyone there)."""
+    return f"{say(kb, 'group_flood', 'en')}\n{say(kb, 'group_flood', 'zh')}"
+
+
+def _kind(update: Update) -> str:
+    return update_kind(update.to_dict()) if isinstance(update, Update) else "?"
+
+
+class FaqApplication(Application):
+    """Application that drains for at most `drain_grace` seconds when it stops."""
+
+    async def stop(self) -> None:
+        processor = self.update_processor
+        drain = None
+        if isinstance(processor, UpdateLanes):
+            drain = asyncio.create_task(processor.drain(processor.settings.drain_grace))
+        try:
+            await super().stop()
+        finally:
+            if drain is not None:
+                drain.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await drain
+
+
+async def replay_pending(application: Application) -> int:
+    """post_init: put the journal's unfinished updates back in the queue, oldest first."""
+    processor = application.update_processor
+    journal: Journal | None = application.bot_data.get("journal")
+    if journal is None:
+        return 0
+    if isinstance(processor, UpdateLanes):
+        processor.application = application
+    application.bot_data.setdefault("background", []).append(
+        asyncio.create_task(prune_journal(journal), name="faqbot:prune-journal"))
+    replayed = 0
+    for pending in journal.pending():
+        if pending.raw is None:
+            journal.finish(pending.update_id, "skipped", pending.kind)
+            continue
+        settings: TelegramSettings = application.bot_data["settings"]
+        if pending.tries >= settings.handling_tries:
+            log.error("update %s (%s) was being handled %d times when the bot stopped; skipped",
+                      pending.update_id, pending.kind, pending.tries)
+            journal.finish(pending.update_id, "skipped", pending.kind)
+            continue
+        try:
+            update = Update.de_json(pending.raw, application.bot)
+        except Exception as error:  # noqa: BLE001
+            log.error("journalled update %s (%s) cannot be read (%s); skipped", pending.update_id, pending.kind,
+                      type(error).__name__)
+            journal.finish(pending.update_id, "skipped", pending.kind)
+            continue
+        await application.update_queue.put(update)
+        replayed += 1
+    if replayed:
+        log.info("%d update(s) left from before the restart are being answered", replayed)
+    return replayed
+
+
+async def prune_journal(journal: Journal, every: float = 3600.0) -> None:
+    while True:
+        try:
+            deleted = journal.prune()
+            if deleted:
+                log.info("deleted %d old journal rows", deleted)
+        except Exception:  # noqa: BLE001 - next hour is another try
+            log.exception("pruning the update journal failed")
+        await asyncio.sleep(every)

@@ -1,0 +1,174 @@
+"""The update journal: every update is written to SQLite before Telegram may forget it.
+
+Long polling confirms updates to Telegram with the next getUpdates call; a webhook
+confirms them with its HTTP answer. Either way Telegram never sends them again, while
+the bot may still be answering them (group replies wait for the group's pace). So each
+update is written here first, with the state of its reply:
+
+    received   written, not yet handled (or handling did not finish)
+    answered   handling started sending: some of its Bot API calls are recorded in
+               journal_sends, the rest not yet
+    sent       handled to the end: every reply was accepted by Telegram
+    dropped    deliberately not answered (a group flooding past its budget)
+    skipped    could not be parsed or handled after a few tries (a poisoned update)
+
+Each Bot API call an update's handling makes (a message sent, an edit, a button
+answered) is recorded with Telegram's result the moment Telegram accepts it. When the
+bot starts, updates not yet sent are handled again, in order; calls already recorded
+are not made a second time: the recorded result stands in for them. The one gap is a
+call Telegram accepted whose answer the bot had not recorded yet when it died.
+
+The raw update (which holds the user's text and id) is kept only until it is handled;
+then only its id, kind, times and state remain, and those rows are pruned after
+`keep_days`.
+
+No python-telegram-bot here: dicts in, dicts out. One connection, used from the event
+loop's thread; each write is one small transaction (WAL, synchronous=NORMAL: it
+survives the process being killed; a power cut may lose the last moments).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS journal (
+    update_id    INTEGER PRIMARY KEY,
+    kind         TEXT NOT NULL,      -- message, callback_query, inline_query, ... (or ? if unreadable)
+    received_at  REAL NOT NULL,      -- Unix time the bot wrote it
+    state        TEXT NOT NULL,      -- received, answered, sent, dropped, skipped
+    tries        INTEGER NOT NULL DEFAULT 0,
+    finished_at  REAL,
+    raw          TEXT                -- the update as Telegram sent it; NULL once finished
+);
+CREATE INDEX IF NOT EXISTS journal_state ON journal (state, update_id);
+CREATE TABLE IF NOT EXISTS journal_sends (
+    update_id    INTEGER NOT NULL,
+    seq          INTEGER NOT NULL,   -- 0, 1, 2 ...: the order of the calls while handling it
+    method       TEXT NOT NULL,
+    result       TEXT NOT NULL,      -- Telegram's result, JSON
+    PRIMARY KEY (update_id, seq)
+);
+"""
+
+PENDING = ("received", "answered")
+FINISHED = ("sent", "dropped", "skipped")
+
+
+def update_kind(raw: dict) -> str:
+    """The kind of an update ("message", "callback_query" ...), from its raw JSON."""
+    kinds = [key for key in raw if key != "update_id"]
+    return kinds[0] if kinds else "?"
+
+
+@dataclass(frozen=True)
+class Pending:
+    update_id: int
+    kind: str
+    received_at: float
+    tries: int
+    raw: dict | None
+
+
+class Journal:
+    """The journal tables, in the question database's SQLite file or a file of their own."""
+
+    def __init__(self, path: Path | str, *, keep_days: float = 2.0, clock=time.time):
+        self.path = Path(path)
+        self.keep_days = keep_days
+        self.clock = clock
+        if not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA busy_timeout=10000")
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- writing -----------------------------------------------------------------------
+
+    def received(self, raws: Iterable[dict]) -> set[int]:
+        """Write fetched updates (one transaction); returns the ids that were new.
+
+        An id already in the journal was written before (Telegram sends an update again
+        when the bot died before confirming it): it is handled from the journal, not anew.
+        """
+        now = self.clock()
+        new = set()
+        with self.db:
+            self.db.execute("BEGIN")
+            for raw in raws:
+                update_id = int(raw["update_id"])
+                cursor = self.db.execute(
+                    "INSERT OR IGNORE INTO journal (update_id, kind, received_at, state, raw) VALUES (?, ?, ?, ?, ?)",
+                    (update_id, update_kind(raw), now, "received", json.dumps(raw, ensure_ascii=False)))
+                if cursor.rowcount:
+                    new.add(update_id)
+        return new
+
+    def state(self, update_id: int) -> str | None:
+        row = self.db.execute("SELECT state FROM journal WHERE update_id = ?", (update_id,)).fetchone()
+        return row[0] if row else None
+
+    def begin(self, update_id: int) -> tuple[int, float, list]:
+        """Handling starts (again): count the try; returns (tries so far, when it was
+        received, (method, result) of the calls already made for it, in order)."""
+        with self.db:
+            self.db.execute("UPDATE journal SET tries = tries + 1 WHERE update_id = ?", (update_id,))
+        row = self.db.execute("SELECT tries, received_at FROM journal WHERE update_id = ?", (update_id,)).fetchone()
+        results = [(method, json.loads(result)) for method, result in self.db.execute(
+            "SELECT method, result FROM journal_sends WHERE update_id = ? ORDER BY seq", (update_id,))]
+        return (row[0], row[1], results) if row else (1, self.clock(), results)
+
+    def untry(self, update_id: int) -> None:
+        """A try that was interrupted by a shutdown does not count against the update."""
+        with self.db:
+            self.db.execute("UPDATE journal SET tries = MAX(tries - 1, 0) WHERE update_id = ?", (update_id,))
+
+    def sent(self, update_id: int, seq: int, method: str, result) -> None:
+        """Telegram accepted a call made while handling the update: record it first thing."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("INSERT OR REPLACE INTO journal_sends (update_id, seq, method, result) VALUES (?, ?, ?, ?)",
+                            (update_id, seq, method, json.dumps(result, ensure_ascii=False)))
+            self.db.execute("UPDATE journal SET state = 'answered' WHERE update_id = ? AND state = 'received'",
+                            (update_id,))
+
+    def finish(self, update_id: int, state: str = "sent", kind: str = "?") -> None:
+        """Handled (sent), deliberately left unanswered (dropped) or given up (skipped):
+        forget the update's content and its calls."""
+        assert state in FINISHED
+        with self.db:
+            self.db.execute("BEGIN")
+            cursor = self.db.execute("UPDATE journal SET state = ?, finished_at = ?, raw = NULL WHERE update_id = ?",
+                                     (state, self.clock(), update_id))
+            if not cursor.rowcount:  # never written (an update put in the queue by other means)
+                self.db.execute("INSERT OR IGNORE INTO journal (update_id, kind, received_at, state, finished_at)"
+                                " VALUES (?, ?, ?, ?, ?)", (update_id, kind, self.clock(), state, self.clock()))
+            self.db.execute("DELETE FROM journal_sends WHERE update_id = ?", (update_id,))
+
+    def prune(self) -> int:
+        """Delete finished rows older than keep_days; returns how many."""
+        cutoff = self.clock() - self.keep_days * 86400
+        with self.db:
+            return self.db.execute("DELETE FROM journal WHERE state IN ('sent', 'dropped', 'skipped')"
+                                   " AND finished_at < ?", (cutoff,)).rowcount
+
+    # --- reading -----------------------------------------------------------------------
+
+    def pending(self) -> list[Pending]:
+        """Updates not handled to the end, oldest first."""
+        rows = self.db.execute("SELECT update_id, kind, received_at, tries, raw FROM journal"
+                               " WHERE state IN ('received', 'answered') ORDER BY update_id").fetchall()
+        return [Pending(uid, kind, at, tries, json.loads(raw) if raw else None) for uid, kind, at, tries, raw in rows]
+
+    def counts(self) -> dict[str, int]:
+        return dict(self.db.execute("SELECT state, COUNT(*) FROM journal GROUP BY state").fetchall())
