@@ -51,7 +51,7 @@ from rapidfuzz import fuzz, process  # noqa: E402
 from rapidfuzz.utils import default_process  # noqa: E402
 
 import clinc_to_knowledge as converter  # noqa: E402
-from machine import cpu_model, pin_to_one_core  # noqa: E402
+from machine import cpu_model, percentile, pin_to_one_core  # noqa: E402
 from bot.core import ask, build, load_knowledge, read_knowledge  # noqa: E402
 from bot.core.engine import rank  # noqa: E402
 from bot.evaluation import OBJECTIVES, Labelled, Scores, load_questions, pick, score, tune  # noqa: E402
@@ -213,10 +213,6 @@ def time_ask(kb, questions: list[str]) -> list[float]:
         times.append(time.perf_counter() - start)
     return times
 
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 from pathlib import Path
@@ -25,3 +26,9 @@ def pin_to_one_core() -> str:
         return f"pinned to CPU {cpu}"
     except (AttributeError, OSError):
         return "not pinned (no sched_setaffinity)"
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which `share` of the values lie (nearest rank), e.g. 0.5 for the median."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bot.core import ask, load_knowledge  # noqa: E402
 from bot.evaluation import load_meaning_questions, score_meaning  # noqa: E402
-from machine import cpu_model, pin_to_one_core  # noqa: E402
+from machine import cpu_model, percentile, pin_to_one_core  # noqa: E402
 
 QUESTIONS = ROOT / "tests" / "questions"
 DEV_SETS = ("meaning-dev.yaml", "meaning-dev2.yaml", "meaning-dev3.yaml")
@@ -86,13 +86,11 @@ def latency(kb) -> None:
         start = time.perf_counter()
         ask(kb, question)
         timings.append((time.perf_counter() - start) * 1000)
-    timings.sort()
-    p99 = timings[int(len(timings) * 0.99) - 1]
     print(f"\n## Speed ({len(timings)} questions, {pin_to_one_core()})\n")
     print("| per question p50 | p99 | load time, fresh interpreter (median of 3) |")
     print("|---:|---:|---:|")
     load = statistics.median(load_time() for _ in range(3))
-    print(f"| {statistics.median(timings):.2f} ms | {p99:.2f} ms | {load:.2f} s |")
+    print(f"| {percentile(timings, 0.5):.2f} ms | {percentile(timings, 0.99):.2f} ms | {load:.2f} s |")
 
 
 def load_time() -> float:

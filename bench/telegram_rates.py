@@ -32,14 +32,10 @@ import telegram  # noqa: E402
 from bot.core import ask  # noqa: E402
 from bot.live import LiveKnowledge  # noqa: E402
 from bot.localapi import LocalBotApi, RateLimits  # noqa: E402
-from machine import cpu_model  # noqa: E402
+from machine import cpu_model, percentile  # noqa: E402
 
 TOKEN = "424242:BENCH-token"
 
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 async def step(api: LocalBotApi, chats: list[tuple[dict, dict]], questions: list[str], rate: float,

@@ -37,14 +37,10 @@ from bot.live import LiveKnowledge  # noqa: E402
 from bot.localapi import LocalBotApi, RateLimits  # noqa: E402
 from bot.tg.app import build_application  # noqa: E402
 from bot.tg.settings import TelegramSettings  # noqa: E402
-from machine import cpu_model  # noqa: E402
+from machine import cpu_model, percentile  # noqa: E402
 
 TOKEN = "424242:BENCH-token"
 
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def reply_time(api: LocalBotApi, chat_id: int, message_id: int) -> float | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.core import render_answer
@@ -274,4 +276,21 @@ async def test_start_and_help_work_without_messages_yaml(knowledge_copy):
         assert welcome.callback_data  # the example questions
         bot.api.user_sends(alice, chat, "/help")
         assert (await bot.new_bot_message(chat, 1)).text == default_messages()["help"].en
+        assert_clean(bot)
+
+
+async def test_small_talk_gets_a_short_reply_of_its_own_and_is_not_recorded(tmp_path):
+    from bot.store import QuestionStore
+
+    live = LiveKnowledge(Path(__file__).resolve().parent.parent / "knowledge")
+    live.store = QuestionStore(tmp_path / "faqbot.sqlite3")
+    async with running_bot(live=live) as bot:
+        alice = bot.api.add_user("Alice", language_code="en")
+        chat = bot.api.private_chat(alice)
+        for text, key, lang in (("thanks!", "smalltalk_thanks", "en"), ("谢谢", "smalltalk_thanks", "zh"),
+                                ("bye", "smalltalk_goodbye", "en"), ("再见", "smalltalk_goodbye", "zh"),
+                                ("are you a bot?", "smalltalk_who_are_you", "en")):
+            (reply,) = await bot.reply_to(bot.api.user_sends(alice, chat, text))
+            assert reply.text == bot.kb.message(key, lang), (text, reply.text)
+        assert live.store.unanswered() == []
         assert_clean(bot)
