@@ -360,6 +360,8 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
             _receiver(mentions, [start for start, _, _ in lexicon.flow_markers["receive"].find(text)])
         measure_at = next((start for start, _, mid in spans if mid == directed.id), len(text))
         origin, destination = _direction(mentions, directed, measure_at, home, not _HAN.search(text))
+        if origin == destination:  # "exports to the US than imports from the US": two flows, no one direction
+            origin = destination = None
     parties = frozenset(m.party for m in mentions)
     asks_name = lexicon.asks_for_name.search(normalised)
     if asks_name:  # "which four companies ...": a number that describes, not a claim
