@@ -208,7 +208,7 @@ def read_asked(kb: KnowledgeBase, question: str, ranking: Ranking) -> Asked:
     known = {p for d in meaning.described.values() for p in d.parties} | set(kb.entities)
     parties = part.parties or (frozenset() if part.all_partners else frozenset(p for p in asked.parties if p in known))
     return replace(part, years=asked.years, now=asked.now, as_of=asked.as_of,
-                   unit=part.unit or asked.unit, parties=parties, clause=clause[0],
+                   unit=part.unit or asked.unit, parties=parties, clause=clause[0], named=asked.named,
                    origin=part.origin if part.parties else None,
                    destination=part.destination if part.parties else None)
 
@@ -239,13 +239,13 @@ def decide(kb: KnowledgeBase, question: str, ranking: Ranking,
 
 
 def _dated_events(kb: KnowledgeBase, entry_id: str) -> list:
-    """The periods of the events an entry's answer dates (an office opened in May 2013; the
-    brief itself, published in October 2014)."""
+    """(period, parties) of the events an entry's answer dates (an office opened in May 2013;
+    the brief itself, published in October 2014)."""
     answer = kb.entries[entry_id].answer.en
-    events = [f.period for f in facts_used(kb, answer) if f.text is not None and f.period is not None
-              and f.period.year]
+    events = [(f.period, frozenset(v for k, v in f.about.items() if k != "measure"))
+              for f in facts_used(kb, answer) if f.text is not None and f.period is not None and f.period.year]
     if "{source.published}" in answer:
-        events += [source.period for source in kb.sources.values()][:1]
+        events += [(source.period, frozenset()) for source in kb.sources.values()][:1]
     return events
 
 
@@ -262,12 +262,15 @@ def _decide_by_dates(kb: KnowledgeBase, ranking: Ranking, best: Candidate, thres
     if best.score < threshold:
         return None
     events = _dated_events(kb, best.entry_id)
+    others = asked.named - set(kb.settings["home_places"])
+    if events and any(parties for _, parties in events) and others - {p for _, parties in events for p in parties}:
+        events = []  # "when did California open its Shanghai office?": not the event the brief dates
     if asked.asks_date and not events and not any(f.is_figure for f in facts_used(kb, kb.entries[best.entry_id].answer.en)):
         return Match(status=DECLINED, entry_id=None, score=best.score, reason="no-date",
                      options=(best.entry_id,), **common)
     if (asked.yes_no and asked.years and events and not asked.specific
-            and not asked.parties - kb.scopes[best.entry_id].places - set(kb.settings["home_places"])):
-        right = any(_date_holds(period, asked.years, asked.months) for period in events)
+            and not others - kb.scopes[best.entry_id].places):
+        right = any(_date_holds(period, asked.years, asked.months) for period, _ in events)
         return Match(status=ANSWERED, entry_id=best.entry_id, score=best.score, premise=right, **common)
     return None
 

@@ -819,7 +819,7 @@ def _check_descriptions(facts: dict[str, Fact], lexicon, entities, problems: lis
             if party is not None and party not in parties:
                 reader.error(fact.line_of(key), f"fact '{fact.id}': '{key}: {party}' is neither a place in the lexicon "
                                         "nor an entity in entities.yaml")
-        if fact.about and measure is None:
+        if fact.about and measure is None and fact.text is None:
             reader.error(fact.line, f"fact '{fact.id}': describes parties but no 'measure'")
         if measure is not None and fact.text is not None:
             reader.error(fact.line_of("measure"), f"fact '{fact.id}': a 'measure' describes a figure, not a text")

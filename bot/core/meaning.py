@@ -64,6 +64,7 @@ class Asked:
     clause: str = ""  # the asking clause, normalised, when the question has several
     details: frozenset[str] = frozenset()  # kinds of detail no figure measures ("tariffs", "stores")
     months: tuple[int, ...] = ()  # months named ("in August", "8月")
+    named: frozenset[str] = frozenset()  # every place or entity the whole question names
     weak: bool = False  # the measure was read from hint words only ("how big", "capital")
 
     @property
@@ -368,6 +369,7 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
         claims = tuple(c for c in claims if c.scaled and not c.text.isalpha())
     details = lexicon.details_in(_mask(text, list(spans) + [(m.start, m.end, "") for m in mentions]), ("topics",))
     return Asked(
+        named=parties,
         measures=frozenset(m.family for m in measures), named_measures=frozenset(m.id for m in measures), op=op,
         origin=origin, destination=destination, parties=parties,
         all_partners=(lexicon.all_partners.search(normalised) and not (parties - {home})
