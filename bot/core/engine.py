@@ -9,6 +9,7 @@ Everything here is pure and synchronous: no Telegram, no clocks, no network.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -265,6 +266,8 @@ def _decide_by_dates(kb: KnowledgeBase, ranking: Ranking, best: Candidate, thres
     others = asked.named - set(kb.settings["home_places"])
     if events and any(parties for _, parties in events) and others - {p for _, parties in events for p in parties}:
         events = []  # "when did California open its Shanghai office?": not the event the brief dates
+    if asked.asks_day and all(period.kind in ("year", "month", "year-end") for period, _ in events):
+        events = []  # "on what exact day?": the brief gives the month at most
     if asked.asks_date and not events and not any(f.is_figure for f in facts_used(kb, kb.entries[best.entry_id].answer.en)):
         return Match(status=DECLINED, entry_id=None, score=best.score, reason="no-date",
                      options=(best.entry_id,), **common)
@@ -318,7 +321,16 @@ def _decide_by_topic(kb: KnowledgeBase, ranking: Ranking, best: Candidate, thres
     if len(close) > 1:
         return Match(status=AMBIGUOUS, entry_id=None, score=best.score,
                      options=tuple(c.entry_id for c in close), **common)
-    return Match(status=ANSWERED, entry_id=best.entry_id, score=best.score, **common)
+    return Match(status=ANSWERED, entry_id=best.entry_id, score=best.score,
+                 premise=_entry_premise(kb, common["asked"], best.entry_id), **common)
+
+
+def _entry_premise(kb: KnowledgeBase, asked: Asked, entry_id: str) -> bool | None:
+    """"Chongqing covers 824,000 km², right?": the number checked against the entry's figure."""
+    if not asked.claims or kb.meaning is None:
+        return None
+    about = kb.meaning.entry_facts.get(entry_id) or _described_facts(kb, entry_id)
+    return _premise(kb, asked, _by_claim(kb, asked, about)) if about else None
 
 
 # --- meaning ----------------------------------------------------------------------------------
@@ -386,7 +398,7 @@ def resolve_meaning(kb: KnowledgeBase, asked: Asked, ranking: Ranking, common: d
         return None
     best, checks = ranking.best, _Checks(kb, asked)
     own = _described_facts(kb, best.entry_id)
-    chosen = next((f for f in own if not checks[f]), None)
+    chosen = _by_claim(kb, asked, [f for f in own if not checks[f]])
     if chosen is None:
         agreeing = checks.agreeing()
         if not agreeing:
@@ -402,6 +414,21 @@ def resolve_meaning(kb: KnowledgeBase, asked: Asked, ranking: Ranking, common: d
                      **common)
     return Match(status=ANSWERED, entry_id=entry_id, score=best.score, fact=chosen,
                  premise=_premise(kb, asked, chosen), **common)
+
+
+def _by_claim(kb: KnowledgeBase, asked: Asked, agreeing: list[str]) -> str | None:
+    """The first agreeing figure, or, when the question states a number ("24 companies?"),
+    the one of the same order of magnitude."""
+    if len(agreeing) < 2 or not asked.claims:
+        return agreeing[0] if agreeing else None
+    claimed = float(asked.claims[0].value) or 1.0
+
+    def distance(fact_id: str) -> float:
+        fact = kb.meaning.fact(kb, fact_id)
+        value = float(fact.value / (fact.unit.multiply if fact.unit else 1)) if fact.value else 0.0
+        return abs(math.log10(abs(value) or 1e-9) - math.log10(abs(claimed)))
+
+    return min(agreeing, key=distance)
 
 
 def _decline_by_meaning(kb: KnowledgeBase, asked: Asked, ranking: Ranking, checks: _Checks, common: dict) -> Match:
@@ -445,9 +472,16 @@ def _close_agreeing(kb: KnowledgeBase, ranking: Ranking, checks: _Checks, thresh
 
 
 def _premise(kb: KnowledgeBase, asked: Asked, fact_id: str) -> bool | None:
-    """Whether the number the question states is right for the figure (None: states none)."""
+    """Whether the number the question states is right for the figure (None: states none).
+    "Did Chongqing export more than it imported?" states that a difference is above zero."""
     fact = kb.meaning.fact(kb, fact_id)
-    if not asked.claims or fact.value is None:
+    if fact.value is None:
+        return None
+    if not asked.claims and asked.yes_no and asked.op == "difference" and fact.formula is not None:
+        first = kb.meaning.described[fact_id].inputs[:1]
+        larger_first = not first or first[0].named_measure == asked.first_measure
+        return (fact.value > 0) == larger_first
+    if not asked.claims:
         return None
     if asked.unit and fact.unit and fact.unit.measured_in and asked.unit != fact.unit.measured_in:
         return False  # "is GDP USD 1.2657 trillion?": the figure is in yuan

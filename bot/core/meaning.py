@@ -65,6 +65,8 @@ class Asked:
     details: frozenset[str] = frozenset()  # kinds of detail no figure measures ("tariffs", "stores")
     months: tuple[int, ...] = ()  # months named ("in August", "8月")
     named: frozenset[str] = frozenset()  # every place or entity the whole question names
+    asks_day: bool = False  # "on what exact day", "哪一天": finer than a month
+    first_measure: str | None = None  # the measure named first ("exported more than it imported")
     weak: bool = False  # the measure was read from hint words only ("how big", "capital")
 
     @property
@@ -125,29 +127,54 @@ def _mask(text: str, spans) -> str:
 
 
 _HAN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_HAN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_HAN_SCALES = {"万": 10**4, "亿": 10**8}
 _EN_NUMBERS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
-_SMALL_NUMBER = re.compile(r"(?<![a-z])(" + "|".join(_EN_NUMBERS) + r")(?= (?:consecutive|years|times|companies|"
-                           r"enterprises|firms|offices|cities|flights)\b)|([一二两三四五六七八九十]+)(?=[年家个次届座])")
+_EN_SCALES = {"hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+_WORD_NUMBER = re.compile(
+    r"(?<![a-z])(?:(" + "|".join(_EN_NUMBERS) + r"|a|half a) (hundred|thousand|million|billion|trillion)"
+    r"|(" + "|".join(_EN_NUMBERS) + r")(?= (?:consecutive|years|times|companies|enterprises|firms|offices|cities|"
+    r"flights)\b))"
+    r"|([一二两三四五六七八九十百千]+)(多)?([万亿]*)(?![一二两三四五六七八九十百千万亿])")
+_HAN_COUNTERS = "家个人次届座年倍位名"
 
 
 def _han_number(text: str) -> int:
-    """一 .. 九十九: what a count in Chinese is usually written with."""
-    if "十" not in text:
-        return _HAN_DIGITS.get(text, 0)
-    tens, _, units = text.partition("十")
-    return (_HAN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_HAN_DIGITS.get(units, 0) if units else 0)
+    """一 .. 九千九百九十九, with 万 and 亿: 三千 3000, 五百 500, 一万 10000, 十二 12."""
+    total, section, digit = 0, 0, 0
+    for char in text:
+        if char in _HAN_DIGITS:
+            digit = _HAN_DIGITS[char]
+        elif char in _HAN_UNITS:
+            section += (digit or 1) * _HAN_UNITS[char]
+            digit = 0
+        elif char in _HAN_SCALES:
+            total = (total + section + digit) * _HAN_SCALES[char]
+            section = digit = 0
+    return total + section + digit
 
 
 def _small_numbers(cleaned: str, lexicon: Lexicon) -> list[Claim]:
-    """"three consecutive years", "连续三年": counts written in words."""
+    """Numbers written in words: "one trillion yuan", "three consecutive years", "三千多万人",
+    "五百多家" (多: more than), "连续三年"."""
     found = []
-    for match in _SMALL_NUMBER.finditer(cleaned):
-        value = _EN_NUMBERS[match.group(1)] if match.group(1) else _han_number(match.group(2))
-        if match.group(2) and match.group(2) in ("一",) and "第" in cleaned[max(0, match.start() - 1):match.start()]:
-            continue
+    for match in _WORD_NUMBER.finditer(cleaned):
+        english, scale, count, han, more, han_scale = match.groups()
+        if english or scale:
+            value = Decimal("0.5") if english == "half a" else Decimal(_EN_NUMBERS.get(english, 1))
+            value *= _EN_SCALES[scale]
+        elif count:
+            value = Decimal(_EN_NUMBERS[count])
+        else:
+            after = cleaned[match.end():match.end() + 1]
+            if "第" in cleaned[max(0, match.start() - 1):match.start()] or not (
+                    set(han + (han_scale or "")) & set("十百千万亿") or after in _HAN_COUNTERS) or han == "一" and not han_scale:
+                continue  # 第一 is an ordinal; a lone digit counts only before a counter (三年, 五家)
+            value = Decimal(_han_number(han + (han_scale or "")))
         before = cleaned[max(0, match.start() - 24):match.start()]
-        comparator = next((kind for kind, phrases in lexicon.comparators.items() if phrases.find(before)), "equal")
-        found.append(Claim(Decimal(value), comparator, False, True, match.group()))
+        comparator = next((kind for kind, phrases in lexicon.comparators.items() if phrases.find(before)),
+                          "more" if more else "equal")
+        found.append(Claim(value, comparator, False, bool(scale or han_scale), match.group()))
     return found
 
 
@@ -383,7 +410,8 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
         as_of=lexicon.as_of.search(normalised), excluding=excluding,
         leftover=_leftover(text, spans, mentions, claims, lexicon),
         asks_date=lexicon.asks_for_date.search(normalised), yes_no=lexicon.asks_yes_no(normalised),
-        details=frozenset(details), months=_months(cleaned))
+        details=frozenset(details), months=_months(cleaned), asks_day=lexicon.asks_for_day.search(normalised),
+        first_measure=spans[0][2] if spans else None)
 
 
 _MONTHS_EN = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
