@@ -263,6 +263,9 @@ def _decide_by_dates(kb: KnowledgeBase, ranking: Ranking, best: Candidate, thres
     if best.score < threshold:
         return None
     events = _dated_events(kb, best.entry_id)
+    if asked.asks_more and not asked.specific:  # "which other offices does California have?"
+        return Match(status=DECLINED, entry_id=None, score=best.score, reason="no-more",
+                     options=(best.entry_id,), **common)
     others = asked.named - set(kb.settings["home_places"])
     if events and any(parties for _, parties in events) and others - {p for _, parties in events for p in parties}:
         events = []  # "when did California open its Shanghai office?": not the event the brief dates
@@ -501,6 +504,8 @@ def decline_text(kb: KnowledgeBase, found: Match, lang: str) -> str:
         return kb.message("empty", lang)
     if found.reason == "no-date":
         return kb.message("decline_date", lang, title=kb.entries[found.options[0]].title(lang))
+    if found.reason == "no-more":
+        return kb.message("decline_more", lang, title=kb.entries[found.options[0]].title(lang))
     topics = ("、" if lang == "zh" else ", ").join(topic.name.get(lang) for topic in kb.topics)
     if found.reason == "greeting":
         return f"{kb.message('greeting', lang)}\n{kb.message('topics', lang, topics=topics)}"

@@ -148,6 +148,7 @@ class Lexicon:
         self.asks_for_name = Phrases(_bilingual(data.get("asks_for_name")))
         self.asks_for_date = Phrases(_bilingual(data.get("asks_for_date")))
         self.asks_for_day = Phrases(_bilingual(data.get("asks_for_day")))
+        self.asks_for_more = Phrases(_bilingual(data.get("asks_for_more")))
         self.as_of = Phrases(_bilingual(data.get("as_of")))
         self.excluding = Phrases(_bilingual(data.get("excluding")))
         yes_no = data.get("asks_yes_no") or {}
@@ -214,7 +215,7 @@ def default_data() -> dict:
 DEFAULT_SECTIONS = frozenset(("stopwords", "question_fillers", "chat_words", "greetings", "smalltalk", "measures", "compounds",
                               "operations", "flows", "units", "scales", "comparators", "now", "relative_years",
                               "flow_period", "cumulative", "all_partners", "beyond", "not_measures", "details",
-                              "asks_for_figure", "asks_for_name", "asks_for_date", "as_of", "not_figure", "excluding", "asks_yes_no", "negations", "asks_for_day", "places"))
+                              "asks_for_figure", "asks_for_name", "asks_for_date", "as_of", "not_figure", "excluding", "asks_yes_no", "negations", "asks_for_day", "asks_for_more", "places"))
 
 
 def build_lexicon(extra: dict | None = None) -> Lexicon:

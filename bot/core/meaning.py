@@ -66,6 +66,7 @@ class Asked:
     months: tuple[int, ...] = ()  # months named ("in August", "8月")
     named: frozenset[str] = frozenset()  # every place or entity the whole question names
     asks_day: bool = False  # "on what exact day", "哪一天": finer than a month
+    asks_more: bool = False  # "which other offices", "还有哪些": more of a list than the brief gives
     first_measure: str | None = None  # the measure named first ("exported more than it imported")
     weak: bool = False  # the measure was read from hint words only ("how big", "capital")
 
@@ -411,6 +412,7 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
         leftover=_leftover(text, spans, mentions, claims, lexicon),
         asks_date=lexicon.asks_for_date.search(normalised), yes_no=lexicon.asks_yes_no(normalised),
         details=frozenset(details), months=_months(cleaned), asks_day=lexicon.asks_for_day.search(normalised),
+        asks_more=lexicon.asks_for_more.search(normalised),
         first_measure=spans[0][2] if spans else None)
 
 
