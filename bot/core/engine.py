@@ -208,7 +208,9 @@ def read_asked(kb: KnowledgeBase, question: str, ranking: Ranking) -> Asked:
     # not when they are the asker's own story ("I'm a teacher in Ohio").
     known = {p for d in meaning.described.values() for p in d.parties} | set(kb.entities)
     parties = part.parties or (frozenset() if part.all_partners else frozenset(p for p in asked.parties if p in known))
-    return replace(part, years=asked.years, now=asked.now, as_of=asked.as_of,
+    clause_years = tuple(int(y) for y in re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", clause[0]))
+    return replace(part, years=clause_years or asked.years, now=asked.now, as_of=asked.as_of,
+                   yes_no=asked.yes_no or part.yes_no, claims=part.claims or asked.claims,
                    unit=part.unit or asked.unit, parties=parties, clause=clause[0], named=asked.named,
                    origin=part.origin if part.parties else None,
                    destination=part.destination if part.parties else None)
