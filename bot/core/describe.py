@@ -110,17 +110,18 @@ def _candidate_pairs(items: list[Described], lexicon: Lexicon):
         for b in items:
             if _is_part(a, b, lexicon):
                 yield "share", a, b
+                yield "ratio", b, a  # "total trade is how many times the US trade?"
                 if a.measure == b.measure or not lexicon.measures[a.named_measure].reverse:
                     yield "difference", b, a  # contracted - utilised; all trade - trade with one partner
             if (b.named_measure in COUNT_MEASURES and a.named_measure not in COUNT_MEASURES and a.unit
                     and _same_time(a, b) and _directions_match(a, b) and (a.origin or a.destination)):
                 yield "per", a, b
-            if (a.measure == b.measure and a.named_measure != b.named_measure and _same_time(a, b)
-                    and a.unit == b.unit and a.origin and a.origin == b.destination and a.destination == b.origin):
-                # exports and imports of one pair of places: how far apart, how many times
+            if (a.measure == b.measure and _same_time(a, b) and a.unit == b.unit and a.origin
+                    and a.origin == b.destination and a.destination == b.origin):
+                # one flow's two directions (exports and imports; firms each way): how many times
+                yield "ratio", a, b
                 if a.named_measure < b.named_measure:
                     yield "difference", a, b
-                yield "ratio", a, b
 
 
 def _derived_fact(kb: KnowledgeBase, op: str, a: Fact, b: Fact) -> Fact | None:

@@ -262,7 +262,7 @@ def _decide_by_dates(kb: KnowledgeBase, ranking: Ranking, best: Candidate, thres
     rather than answer with an undated statement. "Did the flights start in 2012?": answer,
     saying no, rather than decline the year."""
     asked = common["asked"]
-    if best.score < threshold:
+    if best.score < threshold * GUARD_FLOOR:
         return None
     events = _dated_events(kb, best.entry_id)
     if asked.asks_more and not asked.specific:  # "which other offices does California have?"

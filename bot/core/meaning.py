@@ -249,7 +249,7 @@ def _measures(text: str, lexicon: Lexicon, hints: bool = True) -> list[tuple[int
 
 
 RECEIVER_GAP = 12  # characters between a party and a verb such as "approved" for it to be the receiver
-ATTRIBUTE_GAP = 2  # "US firms", "美国企业", "usa 投资": a party this close before the measure word
+ATTRIBUTE_GAP = 1  # "US firms", "美国企业", "美国的投资": a space or one character (的) between
 
 
 def _receiver(mentions: list[_Mention], receive_at: list[int]) -> None:
@@ -470,8 +470,8 @@ def _measure_agrees(asked: Asked, fact: Described, lexicon: Lexicon) -> bool:
         # trade), but not the total with every partner ("share of total exports" is not that)
         missing = {f.measure for f in fact.inputs if f.measure not in asked.measures
                    and lexicon.measures[f.named_measure].broader not in asked.measures}
-        if missing and any(f.partner == "*" and f.measure in missing for f in fact.inputs):
-            return False
+        if missing and (fact.op == "ratio" or any(f.partner == "*" and f.measure in missing for f in fact.inputs)):
+            return False  # a ratio names both its sides
         counted = fact.op == "per" and any(_is_count(m, lexicon) for m in asked.measures)
         return all(m in wholes or counted or fact.op == "per" and _is_count(m, lexicon) for m in missing) and (
             _named_agree(asked, fact, lexicon))
