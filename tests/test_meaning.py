@@ -104,7 +104,7 @@ def test_the_meaning_question_sets_are_big_bilingual_and_apart(kb):
         return re.sub(r"\W+", "", clean(text).lower())
 
     test = load_meaning_questions(QUESTIONS / "meaning-test.yaml")
-    dev = [item for name in ("meaning-dev.yaml", "meaning-dev2.yaml", "meaning-dev3.yaml")
+    dev = [item for name in ("meaning-dev.yaml", "meaning-dev2.yaml", "meaning-dev3.yaml", "meaning-dev4.yaml")
            for item in load_meaning_questions(QUESTIONS / name)]
     assert len(test) + len(load_meaning_questions(QUESTIONS / "meaning-dev.yaml")) >= 300
     chinese = [item for item in test if re.search(r"[\u4e00-\u9fff]", item.question)]
@@ -123,7 +123,7 @@ def test_held_out_questions_get_the_right_figure_or_a_decline(kb):
                        for item, verdict, reply in result.misses)
     print(f"right {result.accuracy:.1%} of {result.answerable}, wrong figure {result.wrong_rate_answerable:.1%}, "
           f"declined {result.decline_recall:.1%} of {result.unanswerable}, confidently wrong {result.wrong_rate:.1%}")
-    assert result.accuracy >= 0.85, misses
-    assert result.wrong_rate_answerable <= 0.07, misses
-    assert result.decline_recall >= 0.92, misses
-    assert result.wrong_rate <= 0.07, misses
+    assert result.accuracy >= 0.89, misses  # measured 91.6%
+    assert result.wrong_rate_answerable <= 0.05, misses  # measured 3.7%
+    assert result.decline_recall >= 0.92, misses  # measured 93.2%
+    assert result.wrong_rate <= 0.06, misses  # measured 5.0%
