@@ -151,12 +151,7 @@ def _expected_value(kb: KnowledgeBase, expect: str):
     from .core.figures import Formula
 
     formula = Formula(expect)
-    return formula.evaluate({name: kb.facts[name].value / (kb.facts[name].unit.multiply if kb.facts[name].unit
-                                                             else 1) for name in formula.names})
-
-
-def _plain_value(fact):
-    return fact.value / fact.unit.multiply if fact.unit and fact.value is not None else fact.value
+    return formula.evaluate({name: kb.facts[name].plain_value for name in formula.names})
 
 
 def judge(kb: KnowledgeBase, item: MeaningItem, reply) -> str:
@@ -175,7 +170,7 @@ def judge(kb: KnowledgeBase, item: MeaningItem, reply) -> str:
         ok = any(f.id == item.expect for f in facts)
     else:
         target = _expected_value(kb, item.expect)
-        ok = any(f.value is not None and abs(_plain_value(f) - target) <= abs(target) * Decimal("0.005")
+        ok = any(f.value is not None and abs(f.plain_value - target) <= abs(target) * Decimal("0.005")
                  for f in facts)
     if ok and item.premise is not None and reply.match.premise != item.premise:
         # a claim about a figure needs the verdict; a claim about a statement ("the first

@@ -19,13 +19,14 @@ from pathlib import Path
 
 from .core import ANSWERED, DECLINED, KnowledgeBase, KnowledgeError, Problem, Reply, load_knowledge
 from .core import loss as removals
+from .core.engine import SMALL_TALK
 from .store import QuestionStore
 
 log = logging.getLogger(__name__)
 
 DEBOUNCE = 1.0  # seconds: an editor's save (temp file, rename, chmod) is one change
 KNOWLEDGE_SUFFIXES = (".yaml", ".yml")
-NOT_RECORDED = ("greeting", "thanks", "goodbye", "who-are-you", "empty")  # not questions: nothing to learn
+NOT_RECORDED = (*SMALL_TALK, "empty")  # not questions: nothing to learn from them
 SURE_MARGIN = 20.0  # answers scoring below threshold + this count as low-confidence
 
 

@@ -9,7 +9,6 @@ of being answered with the exports' share. Nothing is combined across dates or s
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -18,7 +17,7 @@ from .figures import Formula
 from .knowledge import PLACEHOLDER, Fact, KnowledgeBase, Text, Unit
 from .lexicon import HAN, Lexicon, Phrases
 from .meaning import Described
-from .render import facts_used
+from .render import fact_label, facts_used
 
 COUNT_MEASURES = ("companies", "population")
 RATIO_UNIT = Unit("times", Text("{n} times", "{n}倍"))
@@ -31,6 +30,7 @@ class MeaningIndex:
     home_entry: dict  # fact id -> entry id whose answer is about it (None for on-demand ones)
     entry_facts: dict  # entry id -> the described facts it is about (the inverse of home_entry)
     party_names: dict  # lower-case name -> place or entity id
+    known_parties: frozenset  # the parties some fact names, and every entity
     party_phrases: Phrases
     home: str
     published: int  # the publication year of the (first) source
@@ -55,21 +55,13 @@ def _describe(fact: Fact, lexicon: Lexicon, home: str) -> Described | None:
                      unit=unit, stock=stock)
 
 
-def _formula_parts(formula: Formula):
-    """(op symbol, left name, right name) for a formula of two fact ids, else None."""
-    tree = formula._tree
-    if isinstance(tree, ast.BinOp) and isinstance(tree.left, ast.Name) and isinstance(tree.right, ast.Name):
-        return type(tree.op).__name__, tree.left.id, tree.right.id
-    return None
-
-
 def _describe_derived(fact: Fact, described: dict) -> Described | None:
-    parts = _formula_parts(fact.formula)
+    parts = fact.formula.binary()
     if parts is None or parts[1] not in described or parts[2] not in described:
         return None
     symbol, left, right = parts
     percent = bool(fact.unit and fact.unit.multiply == 100)
-    op = {"Div": "share" if percent else "per", "Sub": "difference"}.get(symbol)
+    op = {"/": "share" if percent else "per", "-": "difference"}.get(symbol)
     if op is None:
         return None
     inputs = (described[left], described[right])
@@ -152,16 +144,12 @@ def _derived_unit(kb: KnowledgeBase, op: str, a: Fact, b: Fact) -> Unit | None:
     return Unit(f"{a.unit.id}_per_{b.unit.id}", template, Decimal(1), a.unit.measured_in)
 
 
-def _label(fact: Fact, lang: str) -> str:
-    return fact.label.get(lang) if fact.label else fact.id.replace("_", " ")
-
-
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
 def _derived_label(op: str, a: Fact, b: Fact) -> Text:
-    la, lb = (_label(a, "en"), _label(b, "en")), (_label(a, "zh"), _label(b, "zh"))
+    la, lb = (fact_label(a, "en"), fact_label(b, "en")), (fact_label(a, "zh"), fact_label(b, "zh"))
     if op == "share":
         return Text(f"{la[0]} as a share of {_lower_first(la[1])}", f"{lb[0]}占{lb[1]}的比重")
     if op == "difference":
@@ -239,4 +227,5 @@ def build_meaning(kb: KnowledgeBase, synonyms) -> MeaningIndex:
     for fact_id, entry_id in home_entry.items():
         if fact_id in described:
             entry_facts.setdefault(entry_id, []).append(fact_id)
-    return MeaningIndex(described, derived, home_entry, entry_facts, names, phrases, home, published)
+    known = frozenset(p for d in described.values() for p in d.parties) | frozenset(kb.entities)
+    return MeaningIndex(described, derived, home_entry, entry_facts, names, known, phrases, home, published)

@@ -16,11 +16,12 @@ from pathlib import Path
 from types import MappingProxyType
 
 from .describe import build_meaning
+from .figures import EN_SCALES, ZH_SCALES
 from .knowledge import LANGS, KnowledgeBase, KnowledgeError, read_knowledge
 from .matcher import Candidate, Index, Ranking
 from .meaning import DIRECTION, MEASURE, OPERATION, PARTY, Asked, Disagreement, check_claim, disagreements, read_question
 from .render import Answer, facts_used, figure_sentence, fill, render_answer, render_fact_answer
-from .scope import entry_scope, out_of_scope
+from .scope import YEAR, entry_scope, out_of_scope
 from .text import Synonyms, clean
 
 MAX_QUESTION_CHARS = 1000  # longer messages are matched on their start only
@@ -206,9 +207,8 @@ def read_asked(kb: KnowledgeBase, question: str, ranking: Ranking) -> Asked:
     # What is asked comes from the asking clause; when, from the whole question ("In 2014,
     # how much ..."). Parties named only elsewhere count if the facts know them ("the US"),
     # not when they are the asker's own story ("I'm a teacher in Ohio").
-    known = {p for d in meaning.described.values() for p in d.parties} | set(kb.entities)
-    parties = part.parties or (frozenset() if part.all_partners else frozenset(p for p in asked.parties if p in known))
-    clause_years = tuple(int(y) for y in re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", clause[0]))
+    parties = part.parties or (frozenset() if part.all_partners else asked.parties & meaning.known_parties)
+    clause_years = tuple(int(y) for y in YEAR.findall(clause[0]))
     return replace(part, years=clause_years or asked.years, now=asked.now, as_of=asked.as_of,
                    yes_no=asked.yes_no or part.yes_no, claims=part.claims or asked.claims,
                    unit=part.unit or asked.unit, parties=parties, clause=clause[0], named=asked.named,
@@ -429,8 +429,7 @@ def _by_claim(kb: KnowledgeBase, asked: Asked, agreeing: list[str]) -> str | Non
     claimed = float(asked.claims[0].value) or 1.0
 
     def distance(fact_id: str) -> float:
-        fact = kb.meaning.fact(kb, fact_id)
-        value = float(fact.value / (fact.unit.multiply if fact.unit else 1)) if fact.value else 0.0
+        value = float(kb.meaning.fact(kb, fact_id).plain_value or 0)
         return abs(math.log10(abs(value) or 1e-9) - math.log10(abs(claimed)))
 
     return min(agreeing, key=distance)
@@ -491,11 +490,9 @@ def _premise(kb: KnowledgeBase, asked: Asked, fact_id: str) -> bool | None:
     if asked.unit and fact.unit and fact.unit.measured_in and asked.unit != fact.unit.measured_in:
         return False  # "is GDP USD 1.2657 trillion?": the figure is in yuan
     percent = bool(fact.unit and fact.unit.multiply == 100)
-    value = fact.value / fact.unit.multiply if fact.unit else fact.value
-    from .figures import EN_SCALES, ZH_SCALES
     scales = [EN_SCALES.get(fact.scale.get("en", ""), None), ZH_SCALES.get(fact.scale.get("zh", ""), None)]
     scales = [s for s in scales if s] + [10**9, 10**6, 10**8, 10**4]
-    return check_claim(asked.claims[0], value, percent, scales)
+    return check_claim(asked.claims[0], fact.plain_value, percent, scales)
 
 
 # --- replying ----------------------------------------------------------------------------
@@ -511,7 +508,7 @@ def decline_text(kb: KnowledgeBase, found: Match, lang: str) -> str:
     topics = ("、" if lang == "zh" else ", ").join(topic.name.get(lang) for topic in kb.topics)
     if found.reason == "greeting":
         return f"{kb.message('greeting', lang)}\n{kb.message('topics', lang, topics=topics)}"
-    if found.reason in ("thanks", "goodbye", "who-are-you"):
+    if found.reason in SMALL_TALK[1:]:  # thanks, goodbye, who are you
         return kb.message(f"smalltalk_{found.reason.replace('-', '_')}", lang)
     asked = found.detail[1 if lang == "zh" else 0] if found.detail else ""
     if found.reason == "other-year":
@@ -561,12 +558,10 @@ def ask(kb: KnowledgeBase, question: str, lang: str | None = None) -> Reply:
             verdict = kb.message("premise_right" if found.premise else "premise_wrong", lang)
             answer = replace(answer, body=f"{verdict} {answer.body}")
         return Reply(found, lang, answer.plain, answer=answer)
+    options = tuple((entry_id, kb.entries[entry_id].title(lang)) for entry_id in found.options)
     if found.disagreement is not None:
-        options = tuple((entry_id, kb.entries[entry_id].title(lang)) for entry_id in found.options)
         return Reply(found, lang, _meaning_decline(kb, found, lang), options=options)
     if found.status == AMBIGUOUS:
-        options = tuple((entry_id, kb.entries[entry_id].title(lang)) for entry_id in found.options)
         lines = [kb.message("did_you_mean", lang), *(f"• {title}" for _, title in options)]
         return Reply(found, lang, "\n".join(lines), options=options)
-    options = tuple((entry_id, kb.entries[entry_id].title(lang)) for entry_id in found.options)
     return Reply(found, lang, decline_text(kb, found, lang), options=options)

@@ -181,6 +181,13 @@ class Formula:
         else:
             raise ValueError(f"formula may only use fact ids, numbers and + - * /, not {ast.unparse(node)!r}")
 
+    def binary(self) -> tuple[str, str, str] | None:
+        """(operator, left fact id, right fact id) for a formula of two fact ids ("a / b"), else None."""
+        tree = self._tree
+        if isinstance(tree, ast.BinOp) and isinstance(tree.left, ast.Name) and isinstance(tree.right, ast.Name):
+            return {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}[type(tree.op)], tree.left.id, tree.right.id
+        return None
+
     @property
     def names(self) -> list[str]:
         return [node.id for node in ast.walk(self._tree) if isinstance(node, ast.Name)]

@@ -95,6 +95,13 @@ class Fact:
     def is_figure(self) -> bool:
         return self.text is None
 
+    @property
+    def plain_value(self) -> Decimal | None:
+        """The value before the unit's multiplier: a percentage as the ratio it is (0.148)."""
+        if self.value is None:
+            return None
+        return self.value / self.unit.multiply if self.unit else self.value
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -763,14 +770,14 @@ ENTITY_ID = re.compile(r"^[a-z][a-z0-9-]*$")
 
 def _read_lexicon(directory: Path, problems: list[Problem]):
     """The package's lexicon, extended by the directory's lexicon.yaml when there is one."""
-    from .lexicon import DEFAULT_SECTIONS, build_lexicon
+    from .lexicon import build_lexicon, default_sections
 
     document, reader = _read_file(directory / "lexicon.yaml", directory, problems, required=False)
     extra = reader.mapping(document, 1, "lexicon.yaml") if document is not None else None
     for key in extra or {}:
-        if key not in DEFAULT_SECTIONS:
+        if key not in default_sections():
             reader.error(extra.line_of(key), f"lexicon.yaml: unknown section '{key}' "
-                                             f"(allowed: {', '.join(sorted(DEFAULT_SECTIONS))})")
+                                             f"(allowed: {', '.join(sorted(default_sections()))})")
     try:
         return build_lexicon(dict(extra or {}))
     except (KeyError, TypeError, ValueError, AttributeError) as error:

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 
 import yaml
 
@@ -212,10 +211,9 @@ def default_data() -> dict:
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
-DEFAULT_SECTIONS = frozenset(("stopwords", "question_fillers", "chat_words", "greetings", "smalltalk", "measures", "compounds",
-                              "operations", "flows", "units", "scales", "comparators", "now", "relative_years",
-                              "flow_period", "cumulative", "all_partners", "beyond", "not_measures", "details",
-                              "asks_for_figure", "asks_for_name", "asks_for_date", "as_of", "not_figure", "excluding", "asks_yes_no", "negations", "asks_for_day", "asks_for_more", "places"))
+def default_sections() -> frozenset[str]:
+    """The sections a knowledge directory's lexicon.yaml may extend: those of the packaged one."""
+    return frozenset(default_data())
 
 
 def build_lexicon(extra: dict | None = None) -> Lexicon:
@@ -225,7 +223,3 @@ def build_lexicon(extra: dict | None = None) -> Lexicon:
 @lru_cache(maxsize=1)
 def default_lexicon() -> Lexicon:
     return build_lexicon()
-
-
-def default_path() -> Path:
-    return Path(str(resources.files("bot.core").joinpath("lexicon.yaml")))

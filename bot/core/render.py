@@ -100,9 +100,14 @@ def render_answer(kb: KnowledgeBase, entry_id: str, lang: str) -> Answer:
     )
 
 
+def fact_label(fact: Fact, lang: str) -> str:
+    """What a figure is ("Imports from the US"); a fact without a label is named by its id."""
+    return fact.label.get(lang) if fact.label else fact.id.replace("_", " ")
+
+
 def figure_sentence(kb: KnowledgeBase, fact: Fact, lang: str) -> str:
     """'exports to the US in 2013: USD 9.07 billion' / '2013年对美出口：90.7亿美元'."""
-    label = fact.label.get(lang) if fact.label else fact.id.replace("_", " ")
+    label = fact_label(fact, lang)
     when = fact_when(fact, lang)
     if lang == "zh":
         return f"{when}{label}：{fact_value(fact, lang)}"

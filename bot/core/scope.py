@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Scope:
 def entry_scope(normalised_texts: list[str], fact_years: set[int], has_figures: bool, lexicon) -> Scope:
     """`normalised_texts`: the entry's texts as the matcher normalises them."""
     text = "\n".join(normalised_texts)
-    years = {int(y) for y in _YEAR.findall(text)} | fact_years
+    years = {int(y) for y in YEAR.findall(text)} | fact_years
     return Scope(frozenset(years), frozenset(lexicon.places_in(text)), frozenset(lexicon.details_in(text)),
                  has_figures)
 
