@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bot.core import ask, load_knowledge  # noqa: E402
 from bot.localapi import LocalBotApi, RateLimits  # noqa: E402
+from botprocess import bot_process  # noqa: E402
 from machine import cpu_model  # noqa: E402
 
 TOKEN = "515151:SOAK-token"
@@ -51,15 +52,8 @@ async def main(total: int, rate: float) -> None:
         async with LocalBotApi(token=TOKEN, bot_username="cq_faq_bot", limits=RateLimits(enabled=False)) as api:
             admin = api.add_user("Admin", user_id=ADMIN, language_code="en")
             admin_chat = api.private_chat(admin)
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "FAQBOT_"))}
-            env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.base_url, FAQBOT_WATCH="off",
-                       FAQBOT_DB=str(db), FAQBOT_RATE_LIMIT="off", FAQBOT_ADMINS=str(ADMIN), FAQBOT_MERGE_WINDOW="0")
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", env=env, cwd=ROOT, stdout=asyncio.subprocess.DEVNULL,
-                stderr=open(Path(tmp) / "bot.log", "wb"))
-            try:
-                await api.wait_for(lambda: sum(r["method"] == "setMyShortDescription" for r in api.requests) >= 2,
-                                   timeout=60)
+            async with bot_process(api, Path(tmp), TOKEN, FAQBOT_DB=str(db), FAQBOT_RATE_LIMIT="off",
+                                   FAQBOT_ADMINS=str(ADMIN), FAQBOT_MERGE_WINDOW="0") as process:
                 users = [api.add_user(f"V{n}", language_code=rng.choice(["en", "zh", None])) for n in range(1000)]
                 groups = [api.add_group(f"Hall {n}", members=users[n * 50:(n + 1) * 50]) for n in range(20)]
                 started, warm, sent, checkpoints = time.monotonic(), None, 0, []
@@ -105,9 +99,6 @@ async def main(total: int, rate: float) -> None:
                     api.user_sends(admin, admin_chat, "/unanswered")
                     await api.wait_for(lambda: len(api.bot_messages(admin_chat)) > before, timeout=120)
                     unanswered_s.append(time.monotonic() - asked)
-            finally:
-                process.terminate()
-                await process.wait()
         started = time.monotonic()
         subprocess.run([sys.executable, "-m", "bot", "report"], env={**os.environ, "FAQBOT_DB": str(db)}, cwd=ROOT,
                        capture_output=True, check=True)

@@ -32,6 +32,7 @@ import telegram  # noqa: E402
 from bot.core import ask  # noqa: E402
 from bot.live import LiveKnowledge  # noqa: E402
 from bot.localapi import LocalBotApi, RateLimits  # noqa: E402
+from botprocess import bot_process  # noqa: E402
 from machine import cpu_model, percentile  # noqa: E402
 
 TOKEN = "424242:BENCH-token"
@@ -76,15 +77,7 @@ async def main(rates: list[float], seconds: float, chat_count: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         async with LocalBotApi(token=TOKEN, bot_username="cq_faq_bot", limits=RateLimits()) as api:
             # the bot as deployed: `faqbot run` in a process of its own, default settings
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "FAQBOT_"))}
-            env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.base_url, FAQBOT_WATCH="off",
-                       FAQBOT_DB=str(Path(tmp) / "faqbot.sqlite3"))
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", env=env, cwd=ROOT, stdout=asyncio.subprocess.DEVNULL,
-                stderr=open(Path(tmp) / "bot.log", "wb"))
-            try:
-                await api.wait_for(lambda: sum(r["method"] == "setMyShortDescription" for r in api.requests) >= 2,
-                                   timeout=60)
+            async with bot_process(api, Path(tmp), TOKEN, FAQBOT_DB=str(Path(tmp) / "faqbot.sqlite3")):
                 users = [api.add_user(f"Visitor {n}", language_code="en") for n in range(chat_count)]
                 chats = [(user, api.private_chat(user)) for user in users]
                 first = 0
@@ -92,9 +85,6 @@ async def main(rates: list[float], seconds: float, chat_count: int) -> None:
                     rows.append(await step(api, chats, questions, rate, seconds, first))
                     first += int(rate * seconds)
                     await asyncio.sleep(2)
-            finally:
-                process.terminate()
-                await process.wait()
             hits = dict(api.rate_limit_hits)
     print(f"Machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"python-telegram-bot {telegram.__version__}")

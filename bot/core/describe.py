@@ -17,7 +17,7 @@ from .figures import Formula
 from .knowledge import PLACEHOLDER, Fact, KnowledgeBase, Text, Unit
 from .lexicon import HAN, Lexicon, Phrases
 from .meaning import Described
-from .render import fact_label, facts_used
+from .render import fact_label
 
 COUNT_MEASURES = ("companies", "population")
 RATIO_UNIT = Unit("times", Text("{n} times", "{n}倍"))
