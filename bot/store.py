@@ -177,25 +177,26 @@ def store_from_env(environ: Mapping[str, str] | None = None) -> QuestionStore | 
 def daily_cap(environ: Mapping[str, str] | None = None) -> int:
     """$FAQBOT_UNANSWERED_PER_DAY: unanswered questions recorded per day (default 1000)."""
     env = os.environ if environ is None else environ
-    raw = env.get("FAQBOT_UNANSWERED_PER_DAY", "").strip()
-    try:
-        cap = int(raw) if raw else DEFAULT_DAILY_CAP
-    except ValueError:
-        raise ValueError(f"FAQBOT_UNANSWERED_PER_DAY must be a whole number, not {raw!r}") from None
-    if cap < 0:
-        raise ValueError("FAQBOT_UNANSWERED_PER_DAY must not be negative")
-    return cap
+    return _whole_number(env, "FAQBOT_UNANSWERED_PER_DAY", DEFAULT_DAILY_CAP, minimum=0)
 
 
 def database_settings(environ: Mapping[str, str] | None = None) -> tuple[Path | None, int]:
     env = os.environ if environ is None else environ
     raw = env.get("FAQBOT_DB", "").strip()
     path = None if raw.lower() in ("off", "none", "-") else Path(raw or DEFAULT_DATABASE)
-    days_raw = env.get("FAQBOT_RETENTION_DAYS", "").strip()
-    try:
-        days = int(days_raw) if days_raw else DEFAULT_RETENTION_DAYS
-    except ValueError:
-        raise ValueError(f"FAQBOT_RETENTION_DAYS must be a whole number of days, not {days_raw!r}") from None
-    if days < 1:
-        raise ValueError("FAQBOT_RETENTION_DAYS must be at least 1")
+    days = _whole_number(env, "FAQBOT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, minimum=1,
+                         what="a whole number of days")
     return path, days
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int, minimum: int, what: str = "a whole number") -> int:
+    """An environment variable holding a whole number, or `default` when unset; ValueError
+    saying which variable is wrong otherwise."""
+    raw = env.get(name, "").strip()
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        raise ValueError(f"{name} must be {what}, not {raw!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must not be negative" if minimum == 0 else f"{name} must be at least {minimum}")
+    return value
