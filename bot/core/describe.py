@@ -188,7 +188,7 @@ def _party_names(kb: KnowledgeBase, lexicon: Lexicon) -> dict:
         for lang_names in place.names.values():
             names.update({_norm_name(name): place.id for name in lang_names})
     for entity in kb.entities.values():
-        for lang_names in entity.names.values():
+        for lang_names in (*entity.names.values(), *entity.known_as.values()):
             names.update({_norm_name(name): entity.id for name in lang_names})
     return names
 

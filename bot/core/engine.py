@@ -22,7 +22,7 @@ from .matcher import Candidate, Index, Ranking
 from .meaning import DIRECTION, MEASURE, OPERATION, PARTY, Asked, Disagreement, check_claim, disagreements, read_question
 from .render import Answer, facts_used, figure_sentence, fill, render_answer, render_fact_answer
 from .scope import YEAR, entry_scope, out_of_scope
-from .text import Synonyms, clean
+from .text import HAN, Synonyms, clean
 
 MAX_QUESTION_CHARS = 1000  # longer messages are matched on their start only
 GUARD_FLOOR = 0.5  # share of the threshold from which a scope guard names its reason
@@ -126,7 +126,12 @@ def build(kb: KnowledgeBase) -> KnowledgeBase:
             published = next(iter(kb.sources.values())).period.year
             years |= {published - 1, published}
         has_figures = any(f.is_figure for f in used)
-        scopes[entry.id] = entry_scope(texts, years, has_figures, kb.lexicon)
+        # details ("airline", "fees") are what the entry's questions and answers speak of,
+        # not what its keywords let people find it by
+        said = [*(q for lang in LANGS for q in entry.questions[lang]),
+                *(fill(kb, entry.answer.get(lang), lang) for lang in LANGS)]
+        scopes[entry.id] = entry_scope(texts, years, has_figures, kb.lexicon,
+                                       [index.analyse(text).normalised for text in said])
     kb = replace(kb, index=index, scopes=MappingProxyType(scopes))
     return replace(kb, meaning=build_meaning(kb, index.synonyms))
 
@@ -190,7 +195,20 @@ def _asking_clause(kb: KnowledgeBase, cleaned: str) -> tuple[str, str] | None:
 
     naming = [(n, c) for n, c in read if lexicon.measure_words.search(n)]
     questions = [(n, c) for n, c in read if asks(n)]
-    return ([item for item in naming if item in questions] or naming or questions or [None])[-1]
+    # "I run an import business … What fees apply …?": a clause that asks for something
+    # outranks one that only names a measure in the asker's story; a yes/no clause ("is
+    # that figure right?", "could you help?") may only refer to the one naming the measure.
+    asking = [(n, c) for n, c in questions if not lexicon.asks_yes_no(n) and _content_words(kb, n)]
+    both = [item for item in naming if item in questions]
+    return (both or asking or naming or questions or [None])[-1]
+
+
+def _content_words(kb: KnowledgeBase, normalised: str) -> bool:
+    """Whether a clause says anything beyond fillers ("could you help me?" does not)."""
+    lexicon = kb.lexicon
+    words = [w for w in re.findall(r"[a-z]+", normalised) if w not in lexicon.fillers_en and len(w) > 2]
+    han = [c for c in re.findall(f"[{HAN}]", normalised) if c not in lexicon.fillers_zh]
+    return bool(words) or len(han) > 1
 
 
 def read_asked(kb: KnowledgeBase, question: str, ranking: Ranking) -> Asked:

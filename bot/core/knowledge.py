@@ -135,6 +135,8 @@ class Entity:
     names: Mapping[str, tuple[str, ...]]
     about: Text
     line: int = 0
+    # phrases that point at this one entity without naming it ("the Detroit carmaker")
+    known_as: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def name(self, lang: str) -> str:
         return (self.names.get(lang) or self.names.get("en") or (self.id,))[0]
@@ -764,7 +766,7 @@ def _check_answer_text(reader: _Reader, entry: Entry, text: str, lang: str, fact
 
 # --- lexicon.yaml, entities.yaml and what facts measure -------------------------------------
 
-ENTITY_KEYS = {"id", "kind", "names", "about"}
+ENTITY_KEYS = {"id", "kind", "names", "about", "known_as"}
 ENTITY_ID = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
@@ -806,9 +808,10 @@ def _read_entities(directory: Path, problems: list[Problem], languages) -> dict[
             continue
         names = _read_lang_lists(reader, spec, "names", what, required=True)
         about = reader.text(spec, "about", what)
+        known_as = _read_lang_lists(reader, spec, "known_as", what, required=False)
         if about is not None:
             entities[entity_id] = Entity(entity_id, str(spec.get("kind", "company")), MappingProxyType(names),
-                                         about, line)
+                                         about, line, MappingProxyType(known_as))
     return entities
 
 

@@ -133,7 +133,9 @@ class Lexicon:
         self.scales = {word: int(spec["value"]) for spec in data["scales"].values() for word in _bilingual(spec)}
         self.comparators = {kind: Phrases(_bilingual(spec)) for kind, spec in data["comparators"].items()}
         self.now = Phrases(_bilingual(data["now"]))
-        self.relative_years = [(Phrases(_bilingual(item)), (item["say"]["en"], item["say"]["zh"]))
+        # (phrases, what to call it, whether only figure questions are about that year)
+        self.relative_years = [(Phrases(_bilingual(item)), (item["say"]["en"], item["say"]["zh"]),
+                                bool(item.get("figures_only")))
                                for item in data["relative_years"]]
         self.flow_period = Phrases(_bilingual(data["flow_period"]))
         self.cumulative = Phrases(_bilingual(data["cumulative"]))

@@ -402,7 +402,7 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
         origin=origin, destination=destination, parties=parties,
         all_partners=(lexicon.all_partners.search(normalised) and not (parties - {home})
                       or lexicon.beyond.search(normalised)),
-        years=years, relative_year=next((say for phrases, say in lexicon.relative_years
+        years=years, relative_year=next((say for phrases, say, _ in lexicon.relative_years
                                          if phrases.search(normalised)), None),
         now=lexicon.now.search(normalised), flow_period=lexicon.flow_period.search(normalised),
         cumulative=lexicon.cumulative.search(normalised), unit=sorted(units)[0] if len(units) == 1 else None,

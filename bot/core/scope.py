@@ -24,12 +24,14 @@ class Scope:
     has_figures: bool = True  # whether its answer states any number
 
 
-def entry_scope(normalised_texts: list[str], fact_years: set[int], has_figures: bool, lexicon) -> Scope:
-    """`normalised_texts`: the entry's texts as the matcher normalises them."""
+def entry_scope(normalised_texts: list[str], fact_years: set[int], has_figures: bool, lexicon,
+                said: list[str]) -> Scope:
+    """`normalised_texts`: the entry's texts as the matcher normalises them; `said`: its
+    questions and answers alone, normalised the same way (the details it covers)."""
     text = "\n".join(normalised_texts)
     years = {int(y) for y in YEAR.findall(text)} | fact_years
-    return Scope(frozenset(years), frozenset(lexicon.places_in(text)), frozenset(lexicon.details_in(text)),
-                 has_figures)
+    return Scope(frozenset(years), frozenset(lexicon.places_in(text)),
+                 frozenset(lexicon.details_in("\n".join(said))), has_figures)
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,8 @@ def out_of_scope(scope: Scope, normalised: str, years, home_places, lexicon,
     for year in years:
         if year not in scope.years:
             return OutOfScope("other-year", (str(year), f"{year}年"))
-    relative = next((say for phrases, say in lexicon.relative_years if phrases.search(normalised)), None)
+    relative = next((say for phrases, say, figures_only in lexicon.relative_years
+                     if phrases.search(normalised) and (scope.has_figures or not figures_only)), None)
     if relative:
         return OutOfScope("other-year", relative)
     for place in sorted(lexicon.places_in(normalised) - scope.places - set(home_places)):
