@@ -32,7 +32,7 @@ from bot.evaluation import load_meaning_questions, score_meaning  # noqa: E402
 from machine import cpu_model, percentile, pin_to_one_core  # noqa: E402
 
 QUESTIONS = ROOT / "tests" / "questions"
-DEV_SETS = ("meaning-dev.yaml", "meaning-dev2.yaml", "meaning-dev3.yaml", "meaning-dev4.yaml")
+DEV_SETS = ("meaning-dev.yaml", "meaning-dev2.yaml", "meaning-dev3.yaml", "meaning-dev4.yaml", "meaning-dev5.yaml")
 TEST_SET = "meaning-test.yaml"
 MEANING_THRESHOLDS = (0, 5, 10, 15, 20, 25, 30)
 
