@@ -179,28 +179,28 @@ def _corrected(analysis) -> str:
 
 
 def _asking_clause(kb: KnowledgeBase, cleaned: str) -> tuple[str, str] | None:
-    """(normalised, cleaned) of the clause that asks, when the question has several: the last
-    one with a question word ("how much", "多少", "when"), else the last naming a measure. A
-    preamble ("I'm a teacher in Ohio …") or an aside ("the amount would help too") must not
-    decide what is asked."""
+    """(normalised, cleaned) of the clause that asks, when the question has several. A
+    preamble ("I run an import business in Oakland …") or an aside ("the amount would help
+    too") must not decide what is asked: each clause scores for asking (a question word
+    more than a yes/no form: "is that figure right?" refers back), for naming a measure and
+    for naming a party; the best scoring one wins, the later on a tie."""
     clauses = [c for c in _CLAUSE_BREAK.split(_ASIDE.sub(" ", cleaned)) if c.strip()]
     if len(clauses) < 2:
         return None
     lexicon = kb.lexicon
     read = [(_corrected(kb.index.analyse(clause)), clause) for clause in clauses]
     read = [(n, c) for n, c in read if not any(start <= NEGATION_LEAD for start, _, _ in lexicon.negations.find(n))]
-    def asks(normalised: str) -> bool:
-        return bool(lexicon.asks_for_figure(normalised) or lexicon.asks_for_date.search(normalised)
-                    or lexicon.asks_for_name.search(normalised) or lexicon.asks_yes_no(normalised))
 
-    naming = [(n, c) for n, c in read if lexicon.measure_words.search(n)]
-    questions = [(n, c) for n, c in read if asks(n)]
-    # "I run an import business … What fees apply …?": a clause that asks for something
-    # outranks one that only names a measure in the asker's story; a yes/no clause ("is
-    # that figure right?", "could you help?") may only refer to the one naming the measure.
-    asking = [(n, c) for n, c in questions if not lexicon.asks_yes_no(n) and _content_words(kb, n)]
-    both = [item for item in naming if item in questions]
-    return (both or asking or naming or questions or [None])[-1]
+    def weight(normalised: str) -> int:
+        asks = (lexicon.asks_for_figure(normalised) or lexicon.asks_for_date.search(normalised)
+                or lexicon.asks_for_name.search(normalised) or lexicon.question_words.search(normalised))
+        asking = 2 if asks and _content_words(kb, normalised) else 1 if asks or lexicon.asks_yes_no(normalised) else 0
+        return (asking + bool(lexicon.measure_words.search(normalised))
+                + bool(kb.meaning.party_phrases.search(normalised)))
+
+    scored = [(weight(n), position, (n, c)) for position, (n, c) in enumerate(read)]
+    best = max(scored, default=None)
+    return best[2] if best is not None and best[0] > 0 else None
 
 
 def _content_words(kb: KnowledgeBase, normalised: str) -> bool:

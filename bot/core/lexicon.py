@@ -152,6 +152,7 @@ class Lexicon:
         self.asks_for_more = Phrases(_bilingual(data.get("asks_for_more")))
         self.as_of = Phrases(_bilingual(data.get("as_of")))
         self.excluding = Phrases(_bilingual(data.get("excluding")))
+        self.question_words = Phrases(_bilingual(data.get("question_words")))
         yes_no = data.get("asks_yes_no") or {}
         self.yes_no_start = frozenset(_words(yes_no.get("en_start")))
         self.yes_no = Phrases(_bilingual(yes_no))
