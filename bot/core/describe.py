@@ -10,14 +10,14 @@ of being answered with the exports' share. Nothing is combined across dates or s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from .figures import Formula
 from .knowledge import PLACEHOLDER, Fact, KnowledgeBase, Text, Unit
 from .lexicon import HAN, Lexicon, Phrases
 from .meaning import Described
-from .render import fact_label
+from .render import fact_label, fill
 
 COUNT_MEASURES = ("companies", "population")
 RATIO_UNIT = Unit("times", Text("{n} times", "{n}倍"))
@@ -34,6 +34,7 @@ class MeaningIndex:
     party_phrases: Phrases
     home: str
     published: int  # the publication year of the (first) source
+    entity_entries: dict = field(default_factory=dict)  # entity id -> the entries whose answers name it
 
     def fact(self, kb: KnowledgeBase, fact_id: str) -> Fact:
         return kb.facts.get(fact_id) or self.derived[fact_id]
@@ -228,4 +229,13 @@ def build_meaning(kb: KnowledgeBase, synonyms) -> MeaningIndex:
         if fact_id in described:
             entry_facts.setdefault(entry_id, []).append(fact_id)
     known = frozenset(p for d in described.values() for p in d.parties) | frozenset(kb.entities)
-    return MeaningIndex(described, derived, home_entry, entry_facts, names, known, phrases, home, published)
+    return MeaningIndex(described, derived, home_entry, entry_facts, names, known, phrases, home, published,
+                        _entity_entries(kb))
+
+
+def _entity_entries(kb: KnowledgeBase) -> dict:
+    answers = {entry.id: " ".join(fill(kb, entry.answer.get(lang), lang) for lang in ("en", "zh")).lower()
+               for entry in kb.entries.values()}
+    return {entity.id: frozenset(entry_id for entry_id, text in answers.items()
+                                 if any(name.lower() in text for names in entity.names.values() for name in names))
+            for entity in kb.entities.values()}

@@ -326,6 +326,7 @@ def _decide_by_topic(kb: KnowledgeBase, ranking: Ranking, best: Candidate, thres
     """The decision when the question names no figure the facts describe: the best topic,
     guarded against other years, places and details."""
     analysis = ranking.analysis
+    best = _naming_entry(kb, ranking, best, common["asked"])
     by_dates = _decide_by_dates(kb, ranking, best, threshold, common)
     if by_dates is not None:
         return by_dates
@@ -346,6 +347,23 @@ def _decide_by_topic(kb: KnowledgeBase, ranking: Ranking, best: Candidate, thres
                      options=tuple(c.entry_id for c in close), **common)
     return Match(status=ANSWERED, entry_id=best.entry_id, score=best.score,
                  premise=_entry_premise(kb, common["asked"], best.entry_id), **common)
+
+
+ENTITY_SIMILARITY = 0.5  # share of the best candidate's similarity an entry naming the entity needs
+
+
+def _naming_entry(kb: KnowledgeBase, ranking: Ranking, best: Candidate, asked: Asked) -> Candidate:
+    """"Does the US computer maker have a subsidiary there?": the question points at an
+    entity, so an entry whose answer names it answers better than a closer topic that does
+    not (US investment in general). Keeps the best candidate's score: the topic's confidence."""
+    entries = kb.meaning.entity_entries if kb.meaning is not None else {}
+    named = [entity for entity in asked.named if entity in entries]
+    if not named or any(best.entry_id in entries[entity] for entity in named):
+        return best
+    naming = next((c for c in ranking.candidates[1:]
+                   if all(c.entry_id in entries[entity] for entity in named)
+                   and c.similarity >= best.similarity * ENTITY_SIMILARITY), None)
+    return best if naming is None else replace(naming, score=best.score, posterior=best.posterior)
 
 
 def _entry_premise(kb: KnowledgeBase, asked: Asked, entry_id: str) -> bool | None:

@@ -370,6 +370,9 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
     if op == "per" and any(lexicon.measures[mid].average for mid in measure_ids):
         # "average income", "income per person": the income figure is itself an average
         op, measure_ids = None, [mid for mid in measure_ids if lexicon.measures[mid].average]
+    asks_name = lexicon.asks_for_name.search(normalised)
+    if asks_name:  # "which four companies ...": a number that describes, not a claim
+        claims = tuple(c for c in claims if c.scaled and not c.text.isalpha())
     explicit = bool(lexicon.asks_for_figure(normalised) or claims or op or units
                     or lexicon.all_partners.search(normalised))  # "total trade", "全部出口": a figure
     if not explicit:  # "Sacramento and Chongqing companies": a company named, no count asked
@@ -392,9 +395,6 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
         if origin == destination:  # "exports to the US than imports from the US": two flows, no one direction
             origin = destination = None
     parties = frozenset(m.party for m in mentions)
-    asks_name = lexicon.asks_for_name.search(normalised)
-    if asks_name:  # "which four companies ...": a number that describes, not a claim
-        claims = tuple(c for c in claims if c.scaled and not c.text.isalpha())
     details = lexicon.details_in(_mask(text, list(spans) + [(m.start, m.end, "") for m in mentions]), ("topics",))
     return Asked(
         named=parties,
