@@ -387,9 +387,12 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
     origin = destination = None
     directed = next((m for m in measures if m.directed), None)
     if directed is not None:
-        _attributes(mentions, spans, {m.id for m in measures if m.directed})
+        receive_at = [start for start, _, _ in lexicon.flow_markers["receive"].find(text)]
+        # "重庆实际使用美资": a measure word that is also a receiving verb (使用) takes a receiver
+        _attributes(mentions, [span for span in spans if span[0] not in receive_at],
+                    {m.id for m in measures if m.directed})
         if not directed.reverse:  # "Chongqing approved US firms"; an importer already receives
-            _receiver(mentions, [start for start, _, _ in lexicon.flow_markers["receive"].find(text)])
+            _receiver(mentions, receive_at)
         measure_at = next((start for start, _, mid in spans if mid == directed.id), len(text))
         origin, destination = _direction(mentions, directed, measure_at, home, not _HAN.search(text))
         if origin == destination:  # "exports to the US than imports from the US": two flows, no one direction
