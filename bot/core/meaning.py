@@ -545,7 +545,8 @@ def disagreements(asked: Asked, fact: Described, lexicon: Lexicon, home_places, 
         found.append(Disagreement(PARTNERS, "*"))
     elif asked.total_words and fact.op == "share" and not any(_partner_of(f, home) == "*" for f in fact.inputs):
         found.append(Disagreement(PARTNERS, "*"))  # "share of total exports": the whole is with all partners
-    elif not asked.total_words and fact.on_demand and any(_partner_of(f, home) == "*" for f in fact.inputs):
+    elif (not asked.total_words and not asked.excluding and fact.on_demand
+          and any(_partner_of(f, home) == "*" for f in fact.inputs)):
         found.append(Disagreement(PARTNERS, ""))  # "share of US trade": not of all foreign trade
     missing = [year for year in asked.years if not all(_year_agrees(year, f, published) for f in (fact.inputs or (fact,)))]
     if missing and len(missing) == len(asked.years):  # "2013? and 2012?": the year it has answers
