@@ -338,7 +338,7 @@ def _decide_by_topic(kb: KnowledgeBase, ranking: Ranking, best: Candidate, thres
         if guard:  # offered as a button: the closest question it can answer
             return Match(status=DECLINED, entry_id=None, score=best.score, reason=guard.reason,
                          detail=guard.asked, options=(best.entry_id,), **common)
-    if best.score < threshold:
+    if best.score < threshold * (GUARD_FLOOR if _names_entity_of(kb, common["asked"], best) else 1):
         return Match(status=DECLINED, entry_id=None, score=best.score, reason="low-confidence", **common)
     close = tuple(c for c in ranking.candidates
                   if c.score >= threshold and best.posterior - c.posterior < margin)
@@ -364,6 +364,14 @@ def _naming_entry(kb: KnowledgeBase, ranking: Ranking, best: Candidate, asked: A
                    if all(c.entry_id in entries[entity] for entity in named)
                    and c.similarity >= best.similarity * ENTITY_SIMILARITY), None)
     return best if naming is None else replace(naming, score=best.score, posterior=best.posterior)
+
+
+def _names_entity_of(kb: KnowledgeBase, asked: Asked, candidate: Candidate) -> bool:
+    """"Which Detroit automaker builds cars there?": the question points at an entity the
+    entry's answer names, which says more than its words' overlap with the entry (unless it
+    asks for a figure: "Ford's investment" is no statement about Ford)."""
+    entries = kb.meaning.entity_entries if kb.meaning is not None else {}
+    return not asked.measures and any(candidate.entry_id in entries.get(entity, ()) for entity in asked.named)
 
 
 def _entry_premise(kb: KnowledgeBase, asked: Asked, entry_id: str) -> bool | None:
