@@ -291,7 +291,9 @@ def _decide_by_dates(kb: KnowledgeBase, ranking: Ranking, best: Candidate, thres
         events = []  # "when did California open its Shanghai office?": not the event the brief dates
     if asked.asks_day and all(period.kind in ("year", "month", "year-end") for period, _ in events):
         events = []  # "on what exact day?": the brief gives the month at most
-    if asked.asks_date and not events and not any(f.is_figure for f in facts_used(kb, kb.entries[best.entry_id].answer.en)):
+    dated_figures = [f for f in facts_used(kb, kb.entries[best.entry_id].answer.en)
+                     if f.is_figure and f.period is not None and f.period.year]  # "in 2013" answers "when"
+    if asked.asks_date and not events and not dated_figures:
         return Match(status=DECLINED, entry_id=None, score=best.score, reason="no-date",
                      options=(best.entry_id,), **common)
     if (asked.yes_no and asked.years and events and not asked.specific

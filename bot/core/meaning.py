@@ -413,7 +413,7 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
         explicit=explicit, weak=weak, total_words=lexicon.all_partners.search(normalised),
         as_of=lexicon.as_of.search(normalised), excluding=excluding,
         leftover=_leftover(text, spans, mentions, claims, lexicon),
-        asks_date=lexicon.asks_for_date.search(normalised), yes_no=lexicon.asks_yes_no(normalised),
+        asks_date=bool(lexicon.asks_for_date.search(normalised) or lexicon.asks_for_day.search(normalised)), yes_no=lexicon.asks_yes_no(normalised),
         details=frozenset(details), months=_months(cleaned), asks_day=lexicon.asks_for_day.search(normalised),
         asks_more=lexicon.asks_for_more.search(normalised),
         first_measure=spans[0][2] if spans else None)
