@@ -113,8 +113,7 @@ def _candidate_pairs(items: list[Described], lexicon: Lexicon):
                     and a.origin == b.destination and a.destination == b.origin):
                 # one flow's two directions (exports and imports; firms each way): how many times
                 yield "ratio", a, b
-                if a.named_measure < b.named_measure:
-                    yield "difference", a, b
+                yield "difference", a, b  # the larger less the smaller: build_meaning drops the other
 
 
 def _derived_fact(kb: KnowledgeBase, op: str, a: Fact, b: Fact) -> Fact | None:
@@ -214,8 +213,9 @@ def build_meaning(kb: KnowledgeBase, synonyms) -> MeaningIndex:
         if (op, (a.fact_id, b.fact_id)) in declared:
             continue
         fact = _derived_fact(kb, op, kb.facts[a.fact_id], kb.facts[b.fact_id])
-        if fact is None or fact.id in derived or (op == "ratio" and fact.value < 1):
-            continue  # "how many times larger": the larger over the smaller
+        if fact is None or fact.id in derived or (op == "ratio" and fact.value < 1) or (
+                op == "difference" and fact.value < 0):
+            continue  # "how many times larger", "how much more": the larger over or less the smaller
         derived[fact.id] = fact
         described[fact.id] = replace(_describe_derived(fact, {a.fact_id: a, b.fact_id: b}), op=op, on_demand=True)
     names = _party_names(kb, lexicon)

@@ -58,6 +58,7 @@ class Asked:
     total_words: bool = False  # "total", "全市": with all partners, even when one is named
     as_of: bool = False  # "as of end-2013", "截至": a running total at a date
     excluding: bool = False  # "other than the US": leaves a party out
+    two_way: bool = False  # "US investment in Chongqing ... Chongqing's in the US": both directions of a flow
     leftover: bool = False  # words that neither a weak measure, a party nor a figure word explain
     asks_date: bool = False  # "when was ...", "哪年"
     yes_no: bool = False  # "did ...?", "...吗"
@@ -385,6 +386,7 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
     if excluding and op is None and mentions:
         op = "difference"  # "trade with countries other than the US": all trade minus that
     origin = destination = None
+    two_way = False
     directed = next((m for m in measures if m.directed), None)
     if directed is not None:
         receive_at = [start for start, _, _ in lexicon.flow_markers["receive"].find(text)]
@@ -396,13 +398,13 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
         measure_at = next((start for start, _, mid in spans if mid == directed.id), len(text))
         origin, destination = _direction(mentions, directed, measure_at, home, not _HAN.search(text))
         if origin == destination:  # "exports to the US than imports from the US": two flows, no one direction
-            origin = destination = None
+            two_way, origin, destination = origin is not None, None, None
     parties = frozenset(m.party for m in mentions)
     details = lexicon.details_in(_mask(text, list(spans) + [(m.start, m.end, "") for m in mentions]), ("topics",))
     return Asked(
         named=parties,
         measures=frozenset(m.family for m in measures), named_measures=frozenset(m.id for m in measures), op=op,
-        origin=origin, destination=destination, parties=parties,
+        origin=origin, destination=destination, two_way=two_way, parties=parties,
         all_partners=(lexicon.all_partners.search(normalised) and not (parties - {home})
                       or lexicon.beyond.search(normalised)),
         years=years, relative_year=next((say for phrases, say, _ in lexicon.relative_years
@@ -510,6 +512,13 @@ def _direction_agrees(asked: Asked, fact: Described) -> bool:
                (not asked.destination or asked.destination in (f.destination, "*")) for f in directed)
 
 
+def _one_direction(fact: Described) -> bool:
+    """A figure derived from two flows the same way (contracted and utilised US investment),
+    which cannot answer a question comparing a flow's two directions."""
+    ends = {(f.origin, f.destination) for f in fact.inputs if f.origin or f.destination}
+    return len(fact.inputs) == 2 and len(ends) == 1
+
+
 def _partner_of(fact: Described, home: str) -> str | None:
     """The other party of a flow: its partner, or the end that is not the home place."""
     if fact.partner:
@@ -538,7 +547,7 @@ def disagreements(asked: Asked, fact: Described, lexicon: Lexicon, home_places, 
         found.append(Disagreement(OPERATION, ""))
     if not _measure_agrees(asked, fact, lexicon):
         found.append(Disagreement(MEASURE, ",".join(sorted(asked.named_measures))))
-    if not _direction_agrees(asked, fact):
+    if not _direction_agrees(asked, fact) or (asked.two_way and _one_direction(fact)):
         found.append(Disagreement(DIRECTION, f"{asked.origin or '?'}>{asked.destination or '?'}"))
     if asked.all_partners and not asked.excluding and any(_partner_of(f, home) not in ("*", None)
                                                           for f in (fact.inputs or (fact,))):
