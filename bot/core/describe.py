@@ -35,6 +35,8 @@ class MeaningIndex:
     home: str
     published: int  # the publication year of the (first) source
     entity_entries: dict = field(default_factory=dict)  # entity id -> the entries whose answers name it
+    kinds_named: dict = field(default_factory=dict)  # entry id -> kinds of entity (and "place") its answer names
+    asks_for_kind: dict = field(default_factory=dict)  # kind -> Phrases asking for such a name, synonyms applied
 
     def fact(self, kb: KnowledgeBase, fact_id: str) -> Fact:
         return kb.facts.get(fact_id) or self.derived[fact_id]
@@ -229,13 +231,20 @@ def build_meaning(kb: KnowledgeBase, synonyms) -> MeaningIndex:
         if fact_id in described:
             entry_facts.setdefault(entry_id, []).append(fact_id)
     known = frozenset(p for d in described.values() for p in d.parties) | frozenset(kb.entities)
-    return MeaningIndex(described, derived, home_entry, entry_facts, names, known, phrases, home, published,
-                        _entity_entries(kb))
-
-
-def _entity_entries(kb: KnowledgeBase) -> dict:
     answers = {entry.id: " ".join(fill(kb, entry.answer.get(lang), lang) for lang in ("en", "zh")).lower()
                for entry in kb.entries.values()}
+    entity_entries = _entity_entries(kb, answers)
+    kinds_named = {entry_id: frozenset({kb.entities[e].kind for e, entries in entity_entries.items() if entry_id in entries}
+                                       | ({"place"} if lexicon.places_in(text) else set()))
+                   for entry_id, text in answers.items()}
+    # as the matcher sees them: "哪些公司" is "哪些 company" once synonyms are applied
+    asks_for_kind = {kind: Phrases([w for word in phrases.words for w in (word, _norm_name(synonyms.apply(word)))])
+                     for kind, phrases in lexicon.asks_for_kind.items()}
+    return MeaningIndex(described, derived, home_entry, entry_facts, names, known, phrases, home, published,
+                        entity_entries, kinds_named, asks_for_kind)
+
+
+def _entity_entries(kb: KnowledgeBase, answers: dict) -> dict:
     return {entity.id: frozenset(entry_id for entry_id, text in answers.items()
                                  if any(name.lower() in text for names in entity.names.values() for name in names))
             for entity in kb.entities.values()}

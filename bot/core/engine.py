@@ -340,6 +340,10 @@ def _decide_by_topic(kb: KnowledgeBase, ranking: Ranking, best: Candidate, thres
         if guard:  # offered as a button: the closest question it can answer
             return Match(status=DECLINED, entry_id=None, score=best.score, reason=guard.reason,
                          detail=guard.asked, options=(best.entry_id,), **common)
+    unnamed = _kind_unnamed(kb, common["asked"].clause or analysis.normalised, best)
+    if unnamed is not None and best.score >= threshold * GUARD_FLOOR:
+        return Match(status=DECLINED, entry_id=None, score=best.score, reason="other-detail",
+                     detail=unnamed, options=(best.entry_id,), **common)
     if best.score < threshold * (GUARD_FLOOR if _names_entity_of(kb, common["asked"], best) else 1):
         return Match(status=DECLINED, entry_id=None, score=best.score, reason="low-confidence", **common)
     close = tuple(c for c in ranking.candidates
@@ -366,6 +370,19 @@ def _naming_entry(kb: KnowledgeBase, ranking: Ranking, best: Candidate, asked: A
                    if all(c.entry_id in entries[entity] for entity in named)
                    and c.similarity >= best.similarity * ENTITY_SIMILARITY), None)
     return best if naming is None else replace(naming, score=best.score, posterior=best.posterior)
+
+
+def _kind_unnamed(kb: KnowledgeBase, normalised: str, candidate: Candidate) -> tuple[str, str] | None:
+    """"Which companies provide the clean-energy technology?": what was asked for (en, zh),
+    when it is a name of a kind the candidate's answer names nothing of (no company)."""
+    if kb.meaning is None or not kb.entities:
+        return None
+    named = kb.meaning.kinds_named.get(candidate.entry_id, frozenset())
+    for kind, phrases in kb.meaning.asks_for_kind.items():
+        found = phrases.find(normalised)
+        if found and kind not in named:
+            return kb.lexicon.kind_said[kind]
+    return None
 
 
 def _names_entity_of(kb: KnowledgeBase, asked: Asked, candidate: Candidate) -> bool:

@@ -26,6 +26,7 @@ class Phrases:
 
     def __init__(self, words):
         words = sorted({str(w).lower().strip() for w in words if str(w).strip()}, key=len, reverse=True)
+        self.words = tuple(words)
         latin = [re.escape(w) for w in words if not _HAN_ONLY.search(w)]
         han = [re.escape(w) for w in words if _HAN_ONLY.search(w)]
         parts = []
@@ -147,6 +148,10 @@ class Lexicon:
         self._asks_for_figure = Phrases(_bilingual(data["asks_for_figure"]))
         self.not_figure = Phrases(_bilingual(data.get("not_figure")))
         self.asks_for_name = Phrases(_bilingual(data.get("asks_for_name")))
+        kinds = data.get("asks_for_kind") or {}
+        self.asks_for_kind = {kind: Phrases(_bilingual(spec)) for kind, spec in kinds.items()}
+        self.kind_said = {kind: ((spec.get("say") or {}).get("en", kind), (spec.get("say") or {}).get("zh", kind))
+                          for kind, spec in kinds.items()}
         self.asks_for_date = Phrases(_bilingual(data.get("asks_for_date")))
         self.asks_for_day = Phrases(_bilingual(data.get("asks_for_day")))
         self.asks_for_more = Phrases(_bilingual(data.get("asks_for_more")))
