@@ -41,11 +41,13 @@ class StoredMessage:
 
     @property
     def text(self) -> str:
-        return self.message.get("text", "")
+        text: str = self.message.get("text", "")
+        return text
 
     @property
     def entities(self) -> list[JSONDict]:
-        return self.message.get("entities", [])
+        entities: list[JSONDict] = self.message.get("entities", [])
+        return entities
 
     @property
     def reply_markup(self) -> JSONDict | None:
@@ -80,11 +82,13 @@ class ChatState:
 
     @property
     def id(self) -> int:
-        return self.chat["id"]
+        chat_id: int = self.chat["id"]
+        return chat_id
 
     @property
     def type(self) -> str:
-        return self.chat["type"]
+        chat_type: str = self.chat["type"]
+        return chat_type
 
     @property
     def is_group(self) -> bool:

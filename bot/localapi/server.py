@@ -102,6 +102,17 @@ def _method(part: str, method: Callable[Concatenate[Any, P], R]) -> Callable[Con
     return forward
 
 
+def _bot_user(token: str, username: str, first_name: str) -> JSONDict:
+    """The bot's User object; its id is the token's numeric prefix, as on Telegram."""
+    prefix = token.split(":", 1)[0]
+    return {
+        "id": int(prefix) if prefix.isdigit() else 1,
+        "is_bot": True,
+        "first_name": first_name,
+        "username": username,
+    }
+
+
 class LocalBotApi:
     """Fake Telegram Bot API server plus the simulated world behind it.
 
@@ -139,13 +150,7 @@ class LocalBotApi:
         self.host = host
         self.port = port
         self.spec: Spec = load_spec()
-        prefix = token.split(":", 1)[0]
-        bot_user: JSONDict = {
-            "id": int(prefix) if prefix.isdigit() else 1,
-            "is_bot": True,
-            "first_name": bot_name,
-            "username": bot_username,
-        }
+        bot_user = _bot_user(token, bot_username, bot_name)
         self.signal = Signal()
         self.check = SpecCheck(self.spec)
         self.event_log = events = EventLog(self.signal)
