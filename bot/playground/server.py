@@ -205,8 +205,7 @@ class Playground:
             await report(self.application, list(problems))
 
     def _emit(self, kind: str, data: dict) -> None:
-        # LocalBotApi has no public way to add an event to its stream; _emit is it.
-        self.api._emit(kind, **data)
+        self.api.control.emit(kind, **data)
 
     def _knowledge_summary(self) -> dict[str, Any]:
         kb = self.live.kb
