@@ -297,7 +297,7 @@ def _decide_by_dates(kb: KnowledgeBase, ranking: Ranking, best: Candidate, thres
         return Match(status=DECLINED, entry_id=None, score=best.score, reason="no-date",
                      options=(best.entry_id,), **common)
     if (asked.yes_no and asked.years and events and not asked.specific
-            and not others - kb.scopes[best.entry_id].places):
+            and not others - kb.scopes[best.entry_id].places - _entities_named(kb, best.entry_id)):
         right = any(_date_holds(period, asked.years, asked.months) for period, _ in events)
         return Match(status=ANSWERED, entry_id=best.entry_id, score=best.score, premise=right, **common)
     return None
@@ -383,6 +383,11 @@ def _kind_unnamed(kb: KnowledgeBase, normalised: str, candidate: Candidate) -> t
         if found and kind not in named:
             return kb.lexicon.kind_said[kind]
     return None
+
+
+def _entities_named(kb: KnowledgeBase, entry_id: str) -> set[str]:
+    entries = kb.meaning.entity_entries if kb.meaning is not None else {}
+    return {entity for entity, named_by in entries.items() if entry_id in named_by}
 
 
 def _names_entity_of(kb: KnowledgeBase, asked: Asked, candidate: Candidate) -> bool:
