@@ -248,6 +248,42 @@ def command_report(args) -> int:
     return 0
 
 
+# --- export and import: the FAQ as a spreadsheet -----------------------------------------------
+
+
+def command_export(args) -> int:
+    from .maintain.spreadsheet import export
+
+    try:
+        written = export(Path(args.knowledge), Path(args.file))
+    except OSError as error:
+        print(f"faqbot export: {error}", file=sys.stderr)
+        return 1
+    print(f"Wrote {', '.join(str(path) for path in written)}: edit, then `faqbot import {args.file}`.")
+    return 0
+
+
+def command_import(args) -> int:
+    from .maintain.spreadsheet import import_spreadsheet
+
+    result = import_spreadsheet(Path(args.knowledge), Path(args.file), by=terminal_user())
+    for line in result.lines:
+        print(line, file=sys.stdout if result.ok else sys.stderr)
+    if not result.ok:
+        print(f"faqbot import: nothing was written; fix {args.file} and import it again", file=sys.stderr)
+    return 0 if result.ok else 1
+
+
+def terminal_user() -> str:
+    """Who made a change from the command line, for the knowledge history."""
+    import getpass
+
+    try:
+        return f"terminal:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no user name known (a container): still a change
+        return "terminal"
+
+
 # --- run ---------------------------------------------------------------------------------
 
 
@@ -339,6 +375,16 @@ def build_parser() -> argparse.ArgumentParser:
     report_parser.add_argument("--db", metavar="FILE", help="the question database (default: $FAQBOT_DB)")
     report_parser.add_argument("--limit", type=counted(1), default=20, metavar="N", help="groups shown (default 20)")
     report_parser.set_defaults(handler=command_report)
+
+    spreadsheet_help = "FILE.xlsx, or FILE.csv (entries; facts in FILE.facts.csv)"
+    export_parser = commands.add_parser("export", parents=[common], help="write the FAQ as a spreadsheet")
+    export_parser.add_argument("file", metavar="FILE", help=spreadsheet_help)
+    export_parser.set_defaults(handler=command_export)
+
+    import_parser = commands.add_parser("import", parents=[common],
+                                        help="write a spreadsheet's changes back into the knowledge YAML")
+    import_parser.add_argument("file", metavar="FILE", help=spreadsheet_help)
+    import_parser.set_defaults(handler=command_import)
 
     run_parser = commands.add_parser("run", parents=[common], help="run the Telegram bot ($TELEGRAM_BOT_TOKEN)")
     add_run_arguments(run_parser)
