@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap
 
 from . import history, yamledit
 
@@ -53,29 +53,6 @@ class SpreadsheetError(Exception):
 # --- reading the knowledge -------------------------------------------------------------------
 
 
-@dataclass
-class YamlFile:
-    relative: str  # "faq/40-us-trade.yaml"
-    text: str
-    document: CommentedMap
-
-    @property
-    def items(self) -> CommentedSeq:
-        key = "facts" if self.relative == "facts.yaml" else "entries"
-        return self.document.setdefault(key, CommentedSeq())
-
-
-def read_files(directory: Path) -> list[YamlFile]:
-    """facts.yaml and faq/*.yaml, loaded for a round trip."""
-    paths = [directory / "facts.yaml", *sorted((directory / "faq").glob("*.yaml"))]
-    files = []
-    for path in paths:
-        text = yamledit.read_text(path)
-        if text is not None:
-            files.append(YamlFile(path.relative_to(directory).as_posix(), text, yamledit.load(text)))
-    return files
-
-
 def _get(mapping, path: tuple[str, ...]):
     for key in path:
         mapping = mapping.get(key) if isinstance(mapping, dict) else None
@@ -91,13 +68,13 @@ def cell_text(value) -> str:
     return str(value)
 
 
-def _topic_of(file: YamlFile) -> str:
+def _topic_of(file: yamledit.YamlFile) -> str:
     return str(_get(file.document, ("topic", "id")) or "")
 
 
 def sheets_of(directory: Path) -> dict[str, list[list[str]]]:
     """The spreadsheet's content: sheet name -> rows of cell texts, the header first."""
-    files = read_files(directory)
+    files = yamledit.read_files(directory)
     entries = [list(ENTRY_COLUMNS)]
     facts = [list(FACT_COLUMNS)]
     for file in files:
@@ -280,10 +257,10 @@ class Plan:
 
 def plan_import(directory: Path, sheets: dict[str, Sheet]) -> tuple[Plan, list[str]]:
     """The new text of every file the spreadsheet changes, and the problems found in it."""
-    files = read_files(directory)
+    files = yamledit.read_files(directory)
     plan, problems = Plan(), []
     topics = {_topic_of(file): file for file in files if file.relative != "facts.yaml"}
-    where: dict[tuple[str, str], tuple[YamlFile, CommentedMap]] = {}
+    where: dict[tuple[str, str], tuple[yamledit.YamlFile, CommentedMap]] = {}
     for file in files:
         kind = FACTS if file.relative == "facts.yaml" else ENTRIES
         for item in file.items:

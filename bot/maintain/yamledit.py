@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from ruamel.yaml import YAML
@@ -130,6 +131,30 @@ def trial_copy(directory: Path, changed: dict[str, str]) -> Iterator[Path]:
             (copy / relative).parent.mkdir(parents=True, exist_ok=True)
             (copy / relative).write_text(text, encoding="utf-8")
         yield copy
+
+
+@dataclass
+class YamlFile:
+    relative: str  # "faq/40-us-trade.yaml"
+    text: str
+    document: CommentedMap
+
+    @property
+    def items(self) -> CommentedSeq:
+        key = "facts" if self.relative == "facts.yaml" else "entries"
+        return self.document.setdefault(key, CommentedSeq())
+
+
+def read_files(directory: Path) -> list[YamlFile]:
+    """facts.yaml and faq/*.yaml, loaded for a round trip."""
+    paths = [directory / "facts.yaml", *sorted((directory / "faq").glob("*.yaml"))]
+    files = []
+    for path in paths:
+        text = read_text(path)
+        if text is not None:
+            files.append(YamlFile(path.relative_to(directory).as_posix(), text, load(text)))
+    return files
+
 
 
 def check_errors(directory: Path) -> list[Problem]:
