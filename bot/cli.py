@@ -256,9 +256,7 @@ def review_command(args, store, kb) -> int:
     """`faqbot report --review`: accept or ignore the unanswered questions one by one."""
     from .maintain.learn import review
 
-    if kb is None:
-        print(f"faqbot report: the knowledge in {args.knowledge} has errors; run `faqbot check`", file=sys.stderr)
-        return 1
+    kb = _load_or_exit(args.knowledge)  # indexed: each wording is tried on it
     enable_line_editing()
     review(store, Path(args.knowledge), kb, by=terminal_user(), days=args.days, limit=args.limit)
     return 0

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from ..core import ANSWERED, KnowledgeBase, KnowledgeError, load_knowledge, match
+from ..core import ANSWERED, DECLINED, KnowledgeBase, KnowledgeError, load_knowledge, match
 from ..core.checks import check_examples
+from ..core.explain import GUARD_REASONS
 from ..core.knowledge import LANGS
 from ..report import group_questions, normaliser
 from ..store import QuestionStore
@@ -78,10 +79,20 @@ def _already_asked(files: list[yamledit.YamlFile], text: str) -> str | None:
     return None
 
 
-def add_question(directory: Path, entry_id: str, text: str, lang: str, *, by: str) -> Outcome:
-    """Add `text` as a question of `entry_id`, if it then gets that entry and breaks no example."""
+def add_question(directory: Path, entry_id: str, text: str, lang: str, *, by: str,
+                 kb: KnowledgeBase | None = None) -> Outcome:
+    """Add `text` as a question of `entry_id`, if it then gets that entry and breaks no example.
+
+    With `kb` (the base being served), a question it declines because it asks beyond the
+    source (another year, place, detail) is refused: as a variant it would be answered,
+    wrongly, with the source's figure."""
     text = " ".join(text.split())
     directory = Path(directory)
+    if kb is not None:
+        found = match(kb, text)
+        if found.status == DECLINED and found.reason in GUARD_REASONS:
+            return Outcome(False, f"Not added: “{text}” asks beyond the source ({found.reason}); declining it is "
+                                  "right unless the source covers it.")
     with yamledit.edit_lock(directory):
         files = yamledit.read_files(directory)  # as they are now, after any other admin's edit
         owner = _already_asked(files, text)
@@ -164,7 +175,7 @@ def review(store: QuestionStore, directory: Path, kb: KnowledgeBase, *, by: str,
             if choice == "o" else None
         if entry_id is None:
             continue
-        outcome = add_question(directory, entry_id, suggestion.example, suggestion.lang, by=by)
+        outcome = add_question(directory, entry_id, suggestion.example, suggestion.lang, by=by, kb=kb)
         print(f"   {outcome.message}", file=write)
         if outcome.ok:
             accepted(store, suggestion, entry_id)
