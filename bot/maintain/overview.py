@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from ..core import KnowledgeBase
 from ..report import QuestionGroup, count_answers, group_questions, normaliser
-from ..store import AnswerCount, QuestionStore, Unanswered
+from ..store import AnswerCount, QuestionStore, Unanswered, utc_now
 
 OUTCOMES = ("answered", "did you mean", "declined")
 STATUS_OUTCOME = {"ambiguous": "did you mean", "declined": "declined"}  # "answered" rows are counted already
@@ -75,8 +75,11 @@ def overview(unanswered: list[Unanswered], answers: list[AnswerCount], daily: li
 
 
 def from_store(store: QuestionStore, kb: KnowledgeBase | None, days: float | None,
-               today: date | None = None) -> Overview:
-    return overview(store.unanswered(days), store.answer_counts(days), store.answers_per_day(days), kb, days, today)
+               now: datetime | None = None) -> Overview:
+    """The figures of the `days` days up to `now` (default: now)."""
+    now = now or utc_now()
+    return overview(store.unanswered(days, now), store.answer_counts(days, now), store.answers_per_day(days, now),
+                    kb, days, now.date())
 
 
 def _top(counter: Counter) -> str:

@@ -29,7 +29,6 @@ from telegram.ext import ContextTypes
 from ..live import LiveKnowledge
 from ..maintain import learn
 from ..maintain.overview import from_store, headline
-from ..store import utc_now
 from . import handlers, replies
 
 log = logging.getLogger(__name__)
@@ -195,7 +194,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if live.store is None:
         await handlers.reply_html(update, context, ["Questions are not being recorded (FAQBOT_DB is off)."])
         return
-    view = await asyncio.to_thread(from_store, live.store, live.kb, STATS_DAYS, utc_now().date())
+    view = await asyncio.to_thread(from_store, live.store, live.kb, STATS_DAYS)
     lines = headline(view)
     await handlers.reply_html(update, context, replies.split_lines(
         [replies.Line(lines[0], "b"), *(replies.Line(line) for line in lines[1:])]))
