@@ -182,3 +182,13 @@ def test_review_in_the_terminal(knowledge, store):
                             "--db", str(store.path)], input="q\n", capture_output=True, text=True, cwd=ROOT,
                            timeout=300)
     assert TO_CLOSEST not in again.stdout and TO_IGNORE not in again.stdout and TO_ANOTHER in again.stdout
+
+
+def test_undo_refuses_when_the_file_changed_since(knowledge):
+    assert learn.add_question(knowledge, CLOSEST, TO_CLOSEST, "en", by="1").ok
+    path = knowledge / "faq" / "50-investment.yaml"
+    edited = path.read_text(encoding="utf-8") + "# a maintainer's note, saved by hand\n"
+    path.write_text(edited, encoding="utf-8")
+    undone = learn.undo_last(knowledge, by="1")
+    assert not undone.ok and "changed after" in undone.message
+    assert path.read_text(encoding="utf-8") == edited  # the later edit is not thrown away

@@ -86,6 +86,11 @@ def test_an_edited_xlsx_changes_only_what_was_edited_and_keeps_comments(knowledg
     assert change["via"] == "import" and change["by"].startswith("terminal")
     assert "added who-made-this" in change["what"] and change["files"] == ["faq/10-about.yaml"]
 
+    undone = faqbot("undo", "--knowledge", str(knowledge), cwd=tmp_path)  # the whole import, taken back
+    assert undone.returncode == 0 and undone.stdout.startswith("Undone: import faq.xlsx")
+    assert (knowledge / "faq" / "10-about.yaml").read_text(encoding="utf-8") == before
+    assert [change["via"] for change in history.read_changelog(knowledge)] == ["import", "undo"]
+
 
 def test_a_bad_import_names_the_cells_and_writes_nothing(knowledge, tmp_path):
     faqbot("export", "faq.csv", "--knowledge", str(knowledge), cwd=tmp_path)
