@@ -15,6 +15,7 @@ from ..report import QuestionGroup, count_answers, group_questions, normaliser
 from ..store import AnswerCount, QuestionStore, Unanswered, utc_now
 
 OUTCOMES = ("answered", "did you mean", "declined")
+FILLED_DAYS = 92  # periods up to this long are charted day by day from their first day
 STATUS_OUTCOME = {"ambiguous": "did you mean", "declined": "declined"}  # "answered" rows are counted already
 
 
@@ -65,7 +66,9 @@ def overview(unanswered: list[Unanswered], answers: list[AnswerCount], daily: li
         result.languages[row.lang] += row.count
         result.chats[_chat(row.chat_type)] += row.count
     if today is not None and days is not None and result.per_day:  # days with no question show as empty
-        first = min(date.fromisoformat(min(result.per_day)), today - timedelta(days=int(days) - 1))
+        first = date.fromisoformat(min(result.per_day))
+        if days <= FILLED_DAYS:  # the whole period; a longer one from its first day with questions
+            first = min(first, today - timedelta(days=int(days) - 1))
         for offset in range((today - first).days + 1):
             result.per_day.setdefault((first + timedelta(days=offset)).isoformat(), Counter())
     result.per_day = dict(sorted(result.per_day.items()))

@@ -216,8 +216,8 @@ def _set(item: CommentedMap, path: tuple[str, ...], text: str) -> None:
             if not text.strip():
                 return
             parent[key] = CommentedMap()
-            if path in FLOW_LISTS or path[0] == "label":
-                parent[key].fa.set_flow_style()
+            if path[0] == "label":
+                parent[key].fa.set_flow_style()  # label: {en: Area, zh: 面积}, as facts.yaml writes it
         parent = parent[key]
     key = path[-1]
     if path in LISTS:
@@ -386,12 +386,15 @@ def point_at_cells(problems, trial: Path, plan: Plan, shown: str) -> list[str]:
             continue
         sheet, row = place
         columns = ENTRY_COLUMNS if sheet.name == ENTRIES else FACT_COLUMNS
-        path = found[2]
-        header = next((h for h, known in columns.items() if known and known == path[:len(known)]
-                       and len(known) == len(path)), None) \
-            or next((h for h, known in columns.items() if known and known[0] == (path[:1] or ("id",))[0]), "id")
-        lines.append(f"{sheet.where(row.number, header)}: {message}")
+        lines.append(f"{sheet.where(row.number, _column_of(columns, found[2]))}: {message}")
     return lines
+
+
+def _column_of(columns: dict[str, tuple[str, ...]], path: tuple[str, ...]) -> str:
+    """The column of a field: exactly ("answer", "en"), else the first of its kind
+    ("answer" -> "answer (en)"), else the id."""
+    exact = next((header for header, known in columns.items() if known and known == path), None)
+    return exact or next((header for header, known in columns.items() if known and path and known[0] == path[0]), "id")
 
 
 # --- the commands --------------------------------------------------------------------------------

@@ -63,7 +63,8 @@ def _remember(context: ContextTypes.DEFAULT_TYPE, suggestion: learn.Suggestion) 
 
 
 def _button(text: str, data: str) -> list[InlineKeyboardButton]:
-    assert len(data.encode("utf-8")) <= replies.MAX_CALLBACK_DATA, data
+    if len(data.encode("utf-8")) > replies.MAX_CALLBACK_DATA:  # ids are short (knowledge.ENTRY_ID)
+        raise ValueError(f"callback data too long: {data!r}")
     return [InlineKeyboardButton(text[:60], callback_data=data)]
 
 
