@@ -243,9 +243,81 @@ def command_report(args) -> int:
     except sqlite3.Error as error:  # not a database, damaged, locked for too long
         print(f"faqbot report: cannot read the question database {path}: {error}", file=sys.stderr)
         return 1
+    if args.review:
+        return review_command(args, store, kb)
+    if args.html:
+        return html_command(args, store, kb)
     print(plain(report_lines(unanswered, answers, kb, args.days, limit=args.limit, dropped=dropped,
                              cap=store.daily_cap)))
     return 0
+
+
+def review_command(args, store, kb) -> int:
+    """`faqbot report --review`: accept or ignore the unanswered questions one by one."""
+    from .maintain.learn import review
+
+    kb = _load_or_exit(args.knowledge)  # indexed: each wording is tried on it
+    enable_line_editing()
+    review(store, Path(args.knowledge), kb, by=terminal_user(), days=args.days, limit=args.limit)
+    return 0
+
+
+def html_command(args, store, kb) -> int:
+    """`faqbot report --html FILE`: the report as one self-contained page with charts."""
+    from .maintain.htmlreport import write_report
+
+    try:
+        write_report(Path(args.html), store, kb, args.days)
+    except OSError as error:
+        print(f"faqbot report: cannot write {args.html}: {error}", file=sys.stderr)
+        return 1
+    print(f"Wrote {args.html}.")
+    return 0
+
+
+def command_undo(args) -> int:
+    """Take back the last change made by import, learning or undo's siblings."""
+    from .maintain.learn import undo_last
+
+    undone = undo_last(Path(args.knowledge), by=terminal_user())
+    print(undone.message, file=sys.stdout if undone.ok else sys.stderr)
+    return 0 if undone.ok else 1
+
+
+# --- export and import: the FAQ as a spreadsheet -----------------------------------------------
+
+
+def command_export(args) -> int:
+    from .maintain.spreadsheet import export
+
+    try:
+        written = export(Path(args.knowledge), Path(args.file))
+    except OSError as error:
+        print(f"faqbot export: {error}", file=sys.stderr)
+        return 1
+    print(f"Wrote {', '.join(str(path) for path in written)}: edit, then `faqbot import {args.file}`.")
+    return 0
+
+
+def command_import(args) -> int:
+    from .maintain.spreadsheet import import_spreadsheet
+
+    result = import_spreadsheet(Path(args.knowledge), Path(args.file), by=terminal_user())
+    for line in result.lines:
+        print(line, file=sys.stdout if result.ok else sys.stderr)
+    if not result.ok:
+        print(f"faqbot import: nothing was written; fix {args.file} and import it again", file=sys.stderr)
+    return 0 if result.ok else 1
+
+
+def terminal_user() -> str:
+    """Who made a change from the command line, for the knowledge history."""
+    import getpass
+
+    try:
+        return f"terminal:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no user name known (a container): still a change
+        return "terminal"
 
 
 # --- run ---------------------------------------------------------------------------------
@@ -338,7 +410,24 @@ def build_parser() -> argparse.ArgumentParser:
                                help=f"look back N days (default 30, at most {MAX_DAYS})")
     report_parser.add_argument("--db", metavar="FILE", help="the question database (default: $FAQBOT_DB)")
     report_parser.add_argument("--limit", type=counted(1), default=20, metavar="N", help="groups shown (default 20)")
+    report_parser.add_argument("--html", metavar="FILE", help="write the report as a web page with charts")
+    report_parser.add_argument("--review", action="store_true",
+                               help="go through the unanswered questions: add each to an entry, or ignore it")
     report_parser.set_defaults(handler=command_report)
+
+    undo_parser = commands.add_parser("undo", parents=[common],
+                                      help="take back the last change made by import or learning")
+    undo_parser.set_defaults(handler=command_undo)
+
+    spreadsheet_help = "FILE.xlsx, or FILE.csv (entries; facts in FILE.facts.csv)"
+    export_parser = commands.add_parser("export", parents=[common], help="write the FAQ as a spreadsheet")
+    export_parser.add_argument("file", metavar="FILE", help=spreadsheet_help)
+    export_parser.set_defaults(handler=command_export)
+
+    import_parser = commands.add_parser("import", parents=[common],
+                                        help="write a spreadsheet's changes back into the knowledge YAML")
+    import_parser.add_argument("file", metavar="FILE", help=spreadsheet_help)
+    import_parser.set_defaults(handler=command_import)
 
     run_parser = commands.add_parser("run", parents=[common], help="run the Telegram bot ($TELEGRAM_BOT_TOKEN)")
     add_run_arguments(run_parser)

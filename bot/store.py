@@ -46,6 +46,11 @@ CREATE TABLE IF NOT EXISTS unanswered_dropped (
     day         TEXT PRIMARY KEY,  -- UTC date: questions not recorded that day, over the daily cap
     count       INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS reviewed (
+    text        TEXT PRIMARY KEY,  -- an unanswered wording a maintainer dealt with: not suggested again
+    outcome     TEXT NOT NULL,     -- "added to ENTRY" or "ignored"
+    at          TEXT NOT NULL      -- UTC, ISO 8601 to the second
+);
 CREATE TABLE IF NOT EXISTS answer_counts (
     day         TEXT NOT NULL,     -- UTC date, YYYY-MM-DD
     entry_id    TEXT NOT NULL,
@@ -129,6 +134,24 @@ class QuestionStore:
             db.execute("INSERT INTO answer_counts (day, entry_id, lang, chat_type, count) VALUES (?, ?, ?, ?, 1)"
                        " ON CONFLICT (day, entry_id, lang, chat_type) DO UPDATE SET count = count + 1",
                        (day, entry_id, lang, chat_type))
+
+    def mark_reviewed(self, texts, outcome: str, at: datetime | None = None) -> None:
+        """Wordings a maintainer added to an entry or chose to ignore: never suggested again."""
+        with closing(self._connect()) as db, db:
+            db.executemany("INSERT OR REPLACE INTO reviewed (text, outcome, at) VALUES (?, ?, ?)",
+                           [(text, outcome, _stamp(at or utc_now())) for text in texts])
+
+    def reviewed(self) -> dict[str, str]:
+        """Wording -> what a maintainer did with it."""
+        with closing(self._connect()) as db:
+            return dict(db.execute("SELECT text, outcome FROM reviewed").fetchall())
+
+    def answers_per_day(self, days: float | None = None, now: datetime | None = None) -> list[tuple[str, int]]:
+        """(UTC day, answers) over the last `days` days, oldest first."""
+        since = ((now or utc_now()) - timedelta(days=days)).date().isoformat() if days is not None else ""
+        with closing(self._connect()) as db:
+            return db.execute("SELECT day, SUM(count) FROM answer_counts WHERE day >= ? GROUP BY day ORDER BY day",
+                              (since,)).fetchall()
 
     def prune(self, now: datetime | None = None) -> int:
         """Delete what is older than the retention period; returns the rows deleted."""

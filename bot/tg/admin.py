@@ -24,7 +24,7 @@ from ..bounds import unanswered_arguments
 from ..core import Problem
 from ..live import LiveKnowledge
 from ..report import report_lines
-from . import handlers, replies
+from . import handlers, learning, replies
 from .settings import TelegramSettings
 from .watchdog import supervise
 
@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 ADMIN_COMMANDS = [
     ("reload", "Reload the knowledge files now", "立即重新加载知识库"),
     ("unanswered", "Questions I could not answer well", "未能很好回答的问题"),
+    ("undo", "Take back the last change to the knowledge", "撤销对知识库的上一次修改"),
+    ("stats", "Headline figures of the last week", "最近一周的主要数字"),
 ]
 PROBLEMS_SHOWN = 10  # a notice lists this many problems; `faqbot check` lists them all
 UNANSWERED_TOP = 10
@@ -143,6 +145,7 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     lines = await asyncio.to_thread(report_lines, unanswered, answers, kb, days, top, top, dropped,
                                     live.store.daily_cap)
     await handlers.reply_html(update, context, replies.split_lines([replies.Line(text, style) for text, style in lines]))
+    await learning.send_suggestions(update, context, days, top)  # each group with buttons to act on it
 
 
 # --- menus ---------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from telegram.ext import (
 
 from ..live import LiveKnowledge
 from ..store import QuestionStore
-from . import admin, durable, handlers
+from . import admin, durable, handlers, learning
 from .journal import Journal
 from .settings import TelegramSettings
 from .throttle import RecentAnswers, group_limiter_rates
@@ -175,6 +175,8 @@ def add_handlers(application: Application) -> None:
         # before unknown_command: for anyone but an admin these are unknown commands
         CommandHandler("reload", admin.reload_command, filters=new_message & admins),
         CommandHandler("unanswered", admin.unanswered_command, filters=new_message & admins),
+        CommandHandler("undo", learning.undo_command, filters=new_message & admins),
+        CommandHandler("stats", learning.stats_command, filters=new_message & admins),
         MessageHandler(new_message & private & filters.COMMAND, handlers.unknown_command),
         MessageHandler(new_message & private & filters.TEXT, handlers.private_question),
         MessageHandler(new_message & groups & filters.TEXT & ~filters.COMMAND, handlers.group_message),
@@ -187,6 +189,7 @@ def add_handlers(application: Application) -> None:
         CallbackQueryHandler(handlers.topic_list_pressed, pattern=r"^T:(en|zh):$"),
         CallbackQueryHandler(handlers.browsed_entry_pressed, pattern=r"^e:(en|zh):(.+)$"),
         CallbackQueryHandler(handlers.language_pressed, pattern=r"^l:(en|zh):(en|zh|auto)$"),
+        CallbackQueryHandler(learning.suggestion_pressed, pattern=learning.PATTERN),  # admins only (it checks)
         CallbackQueryHandler(handlers.unknown_button),
         InlineQueryHandler(handlers.inline_query),
     ])

@@ -1,0 +1,201 @@
+"""Admins teaching the bot from Telegram: the buttons under each group of unanswered
+questions (/unanswered), /undo, and /stats.
+
+Each suggestion gets a short token; what it stands for stays here, in `bot_data`, since a
+button carries at most 64 bytes (Telegram's limit). Buttons:
+
+    u:TOKEN:a          add the wording to the entry it came closest to
+    u:TOKEN:o          add it to another entry: pick a topic ...
+    u:TOKEN:t:TOPIC    ... then an entry
+    u:TOKEN:e:ENTRY    add it to that entry
+    u:TOKEN:i          ignore it: never suggested again
+
+The work is bot.maintain.learn's (checked, locked, atomic, in the history); after an
+addition or an undo the knowledge is reloaded at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from ..live import LiveKnowledge
+from ..maintain import learn
+from ..maintain.overview import from_store, headline
+from . import handlers, replies
+
+log = logging.getLogger(__name__)
+
+SUGGESTIONS_SHOWN = 5  # messages with buttons after /unanswered (about one a second in a private chat)
+PENDING_KEPT = 500  # suggestions whose buttons still work; older ones are refused as out of date
+STATS_DAYS = 7
+PATTERN = r"^u:([A-Za-z0-9_-]{8}):([aoite])(?::(.+))?$"
+
+
+@dataclass
+class Pending:
+    suggestion: learn.Suggestion
+    done: str | None = None  # what became of it, once dealt with
+
+
+def _live(context: ContextTypes.DEFAULT_TYPE) -> LiveKnowledge:
+    return context.bot_data["live"]
+
+
+def _pending(context: ContextTypes.DEFAULT_TYPE) -> OrderedDict:
+    return context.bot_data.setdefault("suggestions", OrderedDict())
+
+
+def _remember(context: ContextTypes.DEFAULT_TYPE, suggestion: learn.Suggestion) -> str:
+    table = _pending(context)
+    token = secrets.token_urlsafe(6)  # 8 characters
+    table[token] = Pending(suggestion)
+    while len(table) > PENDING_KEPT:
+        table.popitem(last=False)
+    return token
+
+
+def _button(text: str, data: str) -> list[InlineKeyboardButton]:
+    if len(data.encode("utf-8")) > replies.MAX_CALLBACK_DATA:  # ids are short (knowledge.ENTRY_ID)
+        raise ValueError(f"callback data too long: {data!r}")
+    return [InlineKeyboardButton(text[:60], callback_data=data)]
+
+
+def suggestion_keyboard(live: LiveKnowledge, token: str, suggestion: learn.Suggestion) -> InlineKeyboardMarkup:
+    rows = []
+    if suggestion.closest in live.kb.entries:
+        title = live.kb.entries[suggestion.closest].title(suggestion.lang)
+        rows.append(_button(f"Add as a question of “{title}”", f"u:{token}:a"))
+    rows.append(_button("Add to another entry…", f"u:{token}:o"))
+    rows.append(_button("Ignore", f"u:{token}:i"))
+    return InlineKeyboardMarkup(rows)
+
+
+def topics_keyboard(live: LiveKnowledge, token: str, lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([_button(topic.name.get(lang), f"u:{token}:t:{topic.id}") for topic in live.kb.topics])
+
+
+def entries_keyboard(live: LiveKnowledge, token: str, topic_id: str, lang: str) -> InlineKeyboardMarkup | None:
+    topic = next((t for t in live.kb.topics if t.id == topic_id), None)
+    if topic is None:
+        return None
+    rows = [_button(live.kb.entries[entry_id].title(lang), f"u:{token}:e:{entry_id}") for entry_id in topic.entry_ids]
+    return InlineKeyboardMarkup([*rows, _button("« Topics", f"u:{token}:o")])
+
+
+def suggestion_text(live: LiveKnowledge, suggestion: learn.Suggestion, note: str = "") -> str:
+    lines = [replies.Line(f"{suggestion.count}× “{suggestion.example}” ({suggestion.lang})", "b")]
+    if len(suggestion.texts) > 1:
+        lines.append(replies.Line("also: " + ", ".join(f"“{t}”" for t in suggestion.texts[1:4])))
+    if suggestion.closest in live.kb.entries:
+        lines.append(replies.Line(f"closest: {suggestion.closest}"))
+    if note:
+        lines.append(replies.Line(note, "i"))
+    return replies.split_lines(lines)[0]
+
+
+async def send_suggestions(update: Update, context: ContextTypes.DEFAULT_TYPE, days: float, top: int) -> None:
+    """After the /unanswered report: one message with buttons per group of questions."""
+    live = _live(context)
+    found = await asyncio.to_thread(learn.suggestions, live.store, live.kb, days, min(top, SUGGESTIONS_SHOWN))
+    for suggestion in found:
+        token = _remember(context, suggestion)
+        await handlers.reply_html(update, context, [suggestion_text(live, suggestion)],
+                                  suggestion_keyboard(live, token, suggestion))
+
+
+def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    settings = context.bot_data["settings"]
+    chat = update.effective_chat
+    return update.effective_user is not None and update.effective_user.id in settings.admins \
+        and chat is not None and chat.type == "private"
+
+
+async def suggestion_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button under a suggestion."""
+    if not _is_admin(update, context) or update.callback_query.message is None:
+        await handlers.unknown_button(update, context)  # to anyone else, an unknown button
+        return
+    token, action, ident = context.match.group(1), context.match.group(2), context.match.group(3)
+    live, message = _live(context), update.callback_query.message
+    pending = _pending(context).get(token)
+    if pending is None:
+        await handlers.answer_button(update, context, "This suggestion is out of date: send /unanswered again.")
+        return
+    suggestion = pending.suggestion
+    dealt = pending.done or (await asyncio.to_thread(live.store.reviewed)).get(suggestion.example)
+    if dealt:  # by this admin before, or by another one meanwhile
+        await handlers.answer_button(update, context, f"Already dealt with: {dealt}.")
+        await handlers.edit_into(context, message, [suggestion_text(live, suggestion, f"Already dealt with: {dealt}.")],
+                                 None)
+        return
+    if action == "o":
+        await handlers.answer_button(update, context)
+        await handlers.edit_into(context, message, [suggestion_text(live, suggestion, "Add it to which topic?")],
+                                 topics_keyboard(live, token, suggestion.lang))
+    elif action == "t":
+        keyboard = entries_keyboard(live, token, ident or "", suggestion.lang)
+        await handlers.answer_button(update, context, None if keyboard else "That topic no longer exists.")
+        if keyboard is not None:
+            await handlers.edit_into(context, message, [suggestion_text(live, suggestion, "Add it to which entry?")],
+                                     keyboard)
+    elif action == "i":
+        await asyncio.to_thread(learn.ignore, live.store, suggestion)
+        pending.done = "ignored"
+        await handlers.answer_button(update, context, "Ignored.")
+        await handlers.edit_into(context, message, [suggestion_text(live, suggestion, "Ignored: not suggested again.")],
+                                 None)
+    else:
+        await add_pressed(update, context, token, pending, suggestion.closest if action == "a" else ident)
+
+
+async def add_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, token: str, pending: Pending,
+                      entry_id: str | None) -> None:
+    live, message, suggestion = _live(context), update.callback_query.message, pending.suggestion
+    if not entry_id:
+        await handlers.answer_button(update, context, "No entry to add it to.")
+        return
+    await handlers.answer_button(update, context, "Checking…")
+    by = str(update.effective_user.id)
+    outcome = await asyncio.to_thread(learn.add_question, live.directory, entry_id, suggestion.example,
+                                      suggestion.lang, by=by, kb=live.kb)
+    if not outcome.ok:
+        await handlers.edit_into(context, message, [suggestion_text(live, suggestion, outcome.message)],
+                                 suggestion_keyboard(live, token, suggestion))
+        return
+    pending.done = f"added to {entry_id}"
+    await asyncio.to_thread(learn.accepted, live.store, suggestion, entry_id)
+    problems = await live.reload_async()
+    note = outcome.message + (" Reloaded: the bot answers it now. /undo takes it back." if not problems else
+                              f" The reload failed: {problems[0]}")
+    await handlers.edit_into(context, message, [suggestion_text(live, suggestion, note)], None)
+
+
+async def undo_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/undo: take back the last change made by learning, import or undo."""
+    live = _live(context)
+    undone = await asyncio.to_thread(learn.undo_last, Path(live.directory), by=str(update.effective_user.id))
+    lines = [replies.Line(undone.message, "b" if undone.ok else "")]
+    if undone.ok:
+        problems = await live.reload_async()
+        lines.append(replies.Line("Reloaded." if not problems else f"The reload failed: {problems[0]}"))
+    await handlers.reply_html(update, context, replies.split_lines(lines))
+
+
+async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stats: the headline figures of the last week, as `faqbot report --html` charts them."""
+    live = _live(context)
+    if live.store is None:
+        await handlers.reply_html(update, context, ["Questions are not being recorded (FAQBOT_DB is off)."])
+        return
+    view = await asyncio.to_thread(from_store, live.store, live.kb, STATS_DAYS)
+    lines = headline(view)
+    await handlers.reply_html(update, context, replies.split_lines(
+        [replies.Line(lines[0], "b"), *(replies.Line(line) for line in lines[1:])]))
