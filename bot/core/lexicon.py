@@ -164,6 +164,7 @@ class Lexicon:
         self.places = {pid: Place(pid, {lang: tuple(_words(spec.get(lang))) for lang in ("en", "zh")})
                        for pid, spec in data["places"].items()}
         self.place_of = {name.lower(): pid for pid, spec in data["places"].items() for name in _bilingual(spec)}
+        self.place_within = {pid: spec["within"] for pid, spec in data["places"].items() if spec.get("within")}
         self.place_names = Phrases(self.place_of)  # one pass over a text finds every place
         # words that say how a figure is asked for, not which: what _leftover in meaning.py discounts
         self.explained = Phrases([w for key in ("asks_for_figure", "now", "as_of", "all_partners", "cumulative",
@@ -185,6 +186,16 @@ class Lexicon:
 
     def places_in(self, normalised: str) -> set[str]:
         return {self.place_of[name] for _, _, name in self.place_names.find(normalised)}
+
+    def contains(self, outer: str, inner: str) -> bool:
+        """Whether `inner` lies in `outer` (Los Angeles in California in the USA)."""
+        seen = set()
+        while inner in self.place_within and inner not in seen:
+            seen.add(inner)
+            inner = self.place_within[inner]
+            if inner == outer:
+                return True
+        return False
 
     def place_name(self, place_id: str, lang: str) -> str:
         place = self.places.get(place_id)

@@ -54,6 +54,8 @@ def out_of_scope(scope: Scope, normalised: str, years, home_places, lexicon,
     if relative:
         return OutOfScope("other-year", relative)
     for place in sorted(lexicon.places_in(normalised) - scope.places - set(home_places)):
+        if any(lexicon.contains(place, inner) for inner in scope.places):
+            continue  # "which US state …?" about California
         return OutOfScope("other-place", (lexicon.place_name(place, "en"), lexicon.place_name(place, "zh")))
     for detail in sorted(lexicon.details_in(normalised, detail_kinds) - scope.details):
         return OutOfScope("other-detail", (detail, detail))
