@@ -169,7 +169,7 @@ def match(kb: KnowledgeBase, question: str) -> Match:
 
 NEGATION_LEAD = 6  # characters before a clause's "not" ("我问的不是 ...", "but not ...")
 _ASIDE = re.compile(r"\([^()]*\)|（[^（）]*）")  # "(if you also have the number, great)"
-_CLAUSE_BREAK = re.compile(r"[—–;:?!()（）。；：？！，]|\.(?=\s|$)|(?<!\d),|,(?!\d)")
+_CLAUSE_BREAK = re.compile(r"[—–;:?!()（）。；：？！，]|\.(?=\s|$)|(?<!\d),|,(?!\d)|\s-+\s")  # " - " as a dash
 
 
 def _corrected(analysis) -> str:
