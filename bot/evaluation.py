@@ -7,7 +7,7 @@ code scores the team's question sets in tests and CLINC150 in bench/.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -241,3 +241,73 @@ def format_meaning(result: MeaningScores) -> str:
     for kind, (good, total, wrong) in sorted(result.by_kind.items()):
         lines.append(f"| {kind} | {good / total:.0%} | {wrong} | {total} |")
     return "\n".join(lines)
+
+
+# --- follow-ups: dialogues of two or three turns -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    id: str
+    lang: str
+    kind: str
+    turns: tuple[MeaningItem, ...]  # the first is a full question, the others follow it up
+    asks: tuple[str | None, ...]  # per turn: date | source | why for a refer-back, else None
+
+
+def load_dialogues(path: Path | str) -> list[Dialogue]:
+    """A dialogue file (tests/questions/dialogues-*.yaml): see its header for the format."""
+    items = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    return [Dialogue(str(d["id"]), str(d.get("lang", "")), str(d.get("kind", "")),
+                     tuple(MeaningItem(str(t["q"]), str(d.get("kind", "")), t.get("expect")) for t in d["turns"]),
+                     tuple(t.get("asks") for t in d["turns"])) for d in items]
+
+
+def judge_turn(kb: KnowledgeBase, item: MeaningItem, asks: str | None, reply) -> str:
+    """`judge` for one turn; a refer-back asking for the date or source of a figure is right
+    when the reply gives that figure's (an undated one's date is the brief's)."""
+    if asks in ("date", "source") and item.expect is not None and reply.match.status == ANSWERED:
+        fact = reply.match.fact
+        if item.expect == PUBLISHED:
+            period = kb.facts[fact].period if fact in kb.facts else None
+            return RIGHT if fact is not None and (period is None or not period.year
+                                                 or period.kind == "as-published") else WRONG
+        return RIGHT if fact == item.expect else judge(kb, item, reply)
+    return judge(kb, item, reply)
+
+
+@dataclass
+class DialogueScores:
+    first: MeaningScores = field(default_factory=MeaningScores)  # the opening questions
+    follow_ups: MeaningScores = field(default_factory=MeaningScores)  # every later turn
+
+
+def _count(result: MeaningScores, item: MeaningItem, verdict: str, reply, dialogue_id: str) -> None:
+    if item.expect is None:
+        result.unanswerable += 1
+    else:
+        result.answerable += 1
+    result.right += verdict == RIGHT
+    result.wrong += verdict == WRONG
+    result.declined_rightly += verdict == DECLINED_RIGHTLY
+    row = result.by_kind.setdefault(item.kind, [0, 0, 0])
+    row[0] += verdict in (RIGHT, DECLINED_RIGHTLY)
+    row[1] += 1
+    row[2] += verdict == WRONG
+    if verdict not in (RIGHT, DECLINED_RIGHTLY):
+        result.misses.append((replace(item, kind=f"{dialogue_id}:{item.kind}"), verdict, reply))
+
+
+def score_dialogues(kb: KnowledgeBase, dialogues: list[Dialogue]) -> DialogueScores:
+    """Each dialogue asked turn by turn in one conversation, each turn judged like a single
+    question (`judge`)."""
+    from .core.followup import ask_in_context
+
+    result = DialogueScores()
+    for dialogue in dialogues:
+        turn = None
+        for number, (item, asks) in enumerate(zip(dialogue.turns, dialogue.asks)):
+            reply, turn = ask_in_context(kb, item.question, turn)
+            verdict = judge_turn(kb, item, asks, reply)
+            _count(result.follow_ups if number else result.first, item, verdict, reply, dialogue.id)
+    return result
