@@ -212,6 +212,7 @@ def _understood_reply(kb: KnowledgeBase, found: Match, lang: str) -> Reply:
         return reply_to(kb, found, lang)
     related = kb.meaning.home_entry.get(found.fact) or (found.candidates[0].entry_id if found.candidates else None)
     answer = render_fact_answer(kb, kb.meaning.fact(kb, found.fact), lang, related)
+    found = replace(found, entry_id=None)  # written from the figure, not the entry's answer (not merged with it)
     if found.premise is not None:
         verdict = kb.message("premise_right" if found.premise else "premise_wrong", lang)
         answer = replace(answer, body=f"{verdict} {answer.body}")
