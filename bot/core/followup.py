@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .engine import ANSWERED, DECLINED, Match, Reply, decide, rank, reply_to, resolve_meaning
+from .engine import ANSWERED, DECLINED, Match, Reply, decide, rank, read_asked, reply_to, resolve_meaning
 from .knowledge import KnowledgeBase
 from .lexicon import HAN
 from .meaning import FLOW, STOCK, Asked
@@ -179,8 +179,8 @@ def _resolve(kb: KnowledgeBase, asked: Asked, question: str, ranking_text: str) 
     if asked.relative_year:  # "去年呢？": a year relative to today, which the brief cannot place
         return Match(status=DECLINED, entry_id=None, score=ranking.best.score, reason="other-year",
                      detail=asked.relative_year, **common)
-    threshold, margin = float(kb.settings["threshold"]), float(kb.settings["margin"])
-    return resolve_meaning(kb, asked, ranking, common, threshold, margin)
+    # the meaning is complete, and the ranking is of several messages' words: no "did you mean"
+    return resolve_meaning(kb, asked, ranking, common, float(kb.settings["threshold"]), margin=0.0)
 
 
 def _completed_match(kb: KnowledgeBase, previous: Turn, new: Asked, question: str, reverse: bool
@@ -235,19 +235,20 @@ def _refer_back_reply(kb: KnowledgeBase, previous: Turn, kind: str, question: st
     fact = _referred_fact(kb, previous) if (previous.fact or previous.entry_id) else None
     common = dict(question=question, normalised=found.normalised, lang=lang, candidates=found.candidates,
                   asked=previous.asked)
-    if fact is None or kind == "why":  # the brief states figures, not their reasons
-        key = "follow_up_nothing" if fact is None else "follow_up_why"
+    if fact is None:
         declined = Match(status=DECLINED, entry_id=None, score=0.0, reason=f"refer-back-{kind}", **common)
-        text = kb.message(key, lang, figure=figure_sentence(kb, fact, lang) if fact else "")
-        return Reply(declined, lang, text)
+        return Reply(declined, lang, kb.message("follow_up_nothing", lang))
     title = kb.entries[previous.entry_id].title(lang) if previous.entry_id in kb.entries else fact.id
     figure = figure_sentence(kb, fact, lang) if fact.is_figure else f"“{title}”"
+    if kind == "why":  # the brief states figures, not their reasons
+        declined = Match(status=DECLINED, entry_id=None, score=0.0, reason="refer-back-why", **common)
+        return Reply(declined, lang, kb.message("follow_up_why", lang, figure=figure))
     if kind == "date":
         when = fact_when(fact, lang) or kb.message("follow_up_undated", lang)
         body = kb.message("follow_up_date", lang, figure=figure, when=when)
     else:
         body = kb.message("follow_up_source", lang, figure=figure)
-    answered = Match(status=ANSWERED, entry_id=None, score=100.0, fact=fact.id, **common)
+    answered = Match(status=ANSWERED, entry_id=previous.entry_id, score=100.0, fact=fact.id, **common)
     answer = Answer(entry_id=previous.entry_id or "", lang=lang, title=body, body=body, derived=(),
                     source=source_line(kb, [fact.source], lang), related=())
     return Reply(answered, lang, answer.plain, answer=answer)
@@ -276,10 +277,11 @@ def ask_in_context(kb: KnowledgeBase, question: str, previous: Turn | None,
     kind = refers_back(kb, cleaned)
     if kind is not None:
         return _refer_back_reply(kb, previous, kind, question, found, lang), previous
-    new = found.asked or Asked()
+    new = found.asked or read_asked(kb, question, ranking)  # "contracted?" alone finds no entry, yet names a measure
     marked = is_marked(kb, cleaned)
     reverse = kb.lexicon.reverse_words.search(cleaned)
-    full = is_full_question(kb, new) or bool(ranking.exact)
+    verbatim = found.status == ANSWERED and ranking.best.entry_id in ranking.exact  # an FAQ question as written
+    full = is_full_question(kb, new) or verbatim
     if (not full or (marked or reverse) and not (new.leftover or new.asks_name)) and previous.asked.measures and kb.meaning:
         completed = _completed_match(kb, previous, new, question, reverse)
         if completed is not None and (marked or reverse or not new.specific or completed[0].status == ANSWERED
