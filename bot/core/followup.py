@@ -257,8 +257,9 @@ def _refer_back_reply(kb: KnowledgeBase, previous: Turn, kind: str, question: st
 def turn_after(reply: Reply, text: str, asked: Asked | None = None) -> Turn:
     """What the conversation keeps after `reply`."""
     found = reply.match
-    return Turn(asked=asked or found.asked, text=text[-RANKING_CHARS:], lang=reply.lang, fact=found.fact,
-                entry_id=found.entry_id if found.status == ANSWERED else None)
+    answered = found.status == ANSWERED  # a decline's figure is only the closest: not one to refer back to
+    return Turn(asked=asked or found.asked, text=text[-RANKING_CHARS:], lang=reply.lang,
+                fact=found.fact if answered else None, entry_id=found.entry_id if answered else None)
 
 
 def ask_in_context(kb: KnowledgeBase, question: str, previous: Turn | None,
