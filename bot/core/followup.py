@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from .engine import ANSWERED, DECLINED, Match, Reply, decide, rank, read_asked, reply_to, resolve_meaning
 from .knowledge import KnowledgeBase
 from .lexicon import HAN
-from .meaning import FLOW, STOCK, Asked
+from .meaning import FLOW, STOCK, Asked, disagreements
 from .render import Answer, facts_used, figure_sentence, fact_when, render_fact_answer, source_line
 from .text import clean
 
@@ -225,8 +225,18 @@ def _referred_fact(kb: KnowledgeBase, previous: Turn):
         return kb.meaning.fact(kb, previous.fact) if kb.meaning else kb.facts.get(previous.fact)
     if previous.entry_id in kb.entries:
         used = facts_used(kb, kb.entries[previous.entry_id].answer.en)
-        return next((f for f in used if f.is_figure), None) or next((f for f in used if f.period), None)
+        return next((f for f in used if _agrees(kb, previous.asked, f.id)), None) or next(
+            (f for f in used if f.is_figure), None) or next((f for f in used if f.period), None)
     return None
+
+
+def _agrees(kb: KnowledgeBase, asked: Asked | None, fact_id: str) -> bool:
+    """Whether a figure of the last answer is the one its question asked for (an answer may
+    state several: "535 enterprises, USD 1,753 million contracted, of which ...")."""
+    if asked is None or not asked.measures or kb.meaning is None or fact_id not in kb.meaning.described:
+        return False
+    return not disagreements(asked, kb.meaning.described[fact_id], kb.lexicon, kb.settings["home_places"],
+                             kb.meaning.published)
 
 
 def _refer_back_reply(kb: KnowledgeBase, previous: Turn, kind: str, question: str, found: Match,
