@@ -90,7 +90,7 @@ def _others(kb: KnowledgeBase, parties) -> frozenset[str]:
     return frozenset(parties) - set(kb.settings["home_places"])
 
 
-def is_full_question(kb: KnowledgeBase, asked: Asked | None) -> bool:
+def is_full_question(kb: KnowledgeBase, asked: Asked | None, fragment: bool = False) -> bool:
     """A question that stands alone and starts a new conversation: one that names its figure
     and what it is about ("How many US-funded firms are in Chongqing?"), or one about more
     than a figure ("When did California open its trade office?", "which industries ...?")."""
@@ -99,7 +99,15 @@ def is_full_question(kb: KnowledgeBase, asked: Asked | None) -> bool:
     if asked.leftover or asked.asks_date or asked.asks_name or asked.asks_more:
         return True
     whole = asked.all_partners and asked.op != "share"  # "share of total trade" asks for a part of it
-    return asked.specific and bool(_others(kb, asked.parties) or asked.years or whole)
+    return asked.specific and not fragment and bool(_others(kb, asked.parties) or asked.years or whole)
+
+
+def _fragment(kb: KnowledgeBase, normalised: str, asked: Asked) -> bool:
+    """"as a share of trade with the US?", "US companies in CQ?": no question words, only the
+    parts that change."""
+    lexicon = kb.lexicon
+    return not (lexicon.asks_for_figure(normalised) or asked.asks_date or asked.asks_name or asked.yes_no
+                or lexicon.asks_for_figure(clean(normalised)))
 
 
 # --- completing a meaning ------------------------------------------------------------------
@@ -133,10 +141,17 @@ def _ends(kb: KnowledgeBase, previous: Asked, new: Asked, reverse: bool, others)
 def complete(kb: KnowledgeBase, previous: Asked, new: Asked, *, reverse: bool = False,
              carry_years: bool = True) -> Asked:
     """The previous meaning with the parts the follow-up names replaced."""
+    op = new.op or previous.op
     if new.op:  # "per company?", "as a share of total trade?": an operation on the same figure
         measures, named = previous.measures | new.measures, previous.named_measures | new.named_measures
-    elif new.measures and not new.weak:  # "and imports?": another measure
-        measures, named = new.measures, new.named_measures
+    elif new.measures and not new.weak and previous.op in ("share", "difference") and new.measures <= previous.measures:
+        # "and imports?" after the exports' share of US trade: the imports' share
+        families = {m for m in new.measures}
+        kept = {m for m in previous.named_measures if kb.lexicon.measures[m].family not in families
+                or m not in kb.lexicon.measures or not kb.lexicon.measures[m].directed}
+        measures, named = previous.measures, frozenset(kept) | new.named_measures
+    elif new.measures and not new.weak:  # "and imports?": another measure ("and population?" after GDP per person: no "per")
+        measures, named, op = new.measures, new.named_measures, None
     else:
         measures, named = previous.measures, previous.named_measures
     others = _others(kb, new.parties)
@@ -155,7 +170,7 @@ def complete(kb: KnowledgeBase, previous: Asked, new: Asked, *, reverse: bool = 
     years = new.years or (previous.years if carry_years else ())
     keep_period = not new.years and carry_years
     return replace(
-        previous, measures=measures, named_measures=named, op=new.op or previous.op,
+        previous, measures=measures, named_measures=named, op=op,
         origin=origin, destination=destination, parties=parties, named=parties,
         all_partners=all_partners,
         total_words=new.total_words or (previous.total_words and not others),
@@ -292,8 +307,8 @@ def ask_in_context(kb: KnowledgeBase, question: str, previous: Turn | None,
     marked = is_marked(kb, cleaned)
     reverse = kb.lexicon.reverse_words.search(cleaned)
     verbatim = found.status == ANSWERED and ranking.best.entry_id in ranking.exact  # an FAQ question as written
-    full = is_full_question(kb, new) or verbatim
-    if (not full or (marked or reverse) and not (new.leftover or new.asks_name)) and previous.asked.measures and kb.meaning:
+    full = is_full_question(kb, new, _fragment(kb, ranking.analysis.normalised, new)) or verbatim
+    if (reverse or not full or marked and not (new.leftover or new.asks_name)) and previous.asked.measures and kb.meaning:
         completed = _completed_match(kb, previous, new, question, reverse)
         if completed is not None and (marked or reverse or not new.specific or completed[0].status == ANSWERED
                                       or found.status != ANSWERED):
@@ -301,6 +316,8 @@ def ask_in_context(kb: KnowledgeBase, question: str, previous: Turn | None,
             reply = _understood_reply(kb, completed_match, lang)
             return reply, turn_after(reply, f"{previous.text} {question}", asked)
     reply = reply_to(kb, found, lang)
+    if found.status == DECLINED and not new.measures and not new.parties:
+        return reply, previous  # not understood at all: the conversation is still about the last question
     return reply, turn_after(reply, question)
 
 
