@@ -11,7 +11,7 @@ import pytest
 
 from bot.core.render import fact_value
 from bot.live import LiveKnowledge
-from telegram_harness import IGNORE_PTB_WARNINGS, KNOWLEDGE, assert_clean, running_bot
+from telegram_harness import IGNORE_PTB_WARNINGS, KNOWLEDGE, assert_clean, running_bot, scaled_settings
 
 pytestmark = pytest.mark.filterwarnings(IGNORE_PTB_WARNINGS)
 EXPORTS_EN = "How much did Chongqing export to the US?"
@@ -109,4 +109,24 @@ async def test_two_users_in_a_group_keep_their_own_conversations():
         # Carol has asked nothing: another user's question is not hers to follow up
         alone = await ask_in(bot, carol, group, "/ask in 2012?")
         assert alone.text.startswith(bot.kb.message("decline", "en"))
+        assert_clean(bot)
+
+
+@pytest.mark.parametrize("with_state_file", [True, False])
+async def test_the_conversation_survives_a_restart_only_with_a_state_file(tmp_path, with_state_file):
+    state = tmp_path / "state.pickle"
+
+    def settings(api):
+        return scaled_settings(api, state_file=state if with_state_file else None)
+
+    async with running_bot(settings=settings) as bot:
+        alice = bot.api.add_user("Alice", language_code="en")
+        await ask_in(bot, alice, bot.api.private_chat(alice), EXPORTS_EN)
+    async with running_bot(settings=settings) as bot:  # a new process would start the same way
+        alice = bot.api.add_user("Alice", language_code="en")  # the same ids as before
+        reply = await ask_in(bot, alice, bot.api.private_chat(alice), "in 2012?")
+        if with_state_file:
+            assert "2012" in reply.text and figure(bot, "us_exports_2013", "en") in reply.text
+        else:
+            assert reply.text.startswith(bot.kb.message("decline", "en"))
         assert_clean(bot)
