@@ -106,8 +106,7 @@ def _fragment(kb: KnowledgeBase, normalised: str, asked: Asked) -> bool:
     """"as a share of trade with the US?", "US companies in CQ?": no question words, only the
     parts that change."""
     lexicon = kb.lexicon
-    return not (lexicon.asks_for_figure(normalised) or asked.asks_date or asked.asks_name or asked.yes_no
-                or lexicon.asks_for_figure(clean(normalised)))
+    return not (lexicon.asks_for_figure(normalised) or asked.asks_date or asked.asks_name or asked.yes_no)
 
 
 # --- completing a meaning ------------------------------------------------------------------
@@ -138,22 +137,25 @@ def _ends(kb: KnowledgeBase, previous: Asked, new: Asked, reverse: bool, others)
     return previous.origin, previous.destination
 
 
+def _measures(kb: KnowledgeBase, previous: Asked, new: Asked) -> tuple[frozenset, frozenset, str | None]:
+    """(measure families, measures as named, operation) of the completed meaning."""
+    if new.op:  # "per company?", "as a share of total trade?": an operation on the same figure
+        return previous.measures | new.measures, previous.named_measures | new.named_measures, new.op
+    if not new.measures or new.weak:  # "in 2012?", "what about California?": the same figure
+        return previous.measures, previous.named_measures, previous.op
+    if previous.op in ("share", "difference") and new.measures <= previous.measures:
+        # "and imports?" after the exports' share of US trade: the imports' share
+        specs = kb.lexicon.measures
+        kept = {m for m in previous.named_measures
+                if m not in specs or not specs[m].directed or specs[m].family not in new.measures}
+        return previous.measures, frozenset(kept) | new.named_measures, previous.op
+    return new.measures, new.named_measures, None  # "and population?" after GDP per person: not "per"
+
+
 def complete(kb: KnowledgeBase, previous: Asked, new: Asked, *, reverse: bool = False,
              carry_years: bool = True) -> Asked:
     """The previous meaning with the parts the follow-up names replaced."""
-    op = new.op or previous.op
-    if new.op:  # "per company?", "as a share of total trade?": an operation on the same figure
-        measures, named = previous.measures | new.measures, previous.named_measures | new.named_measures
-    elif new.measures and not new.weak and previous.op in ("share", "difference") and new.measures <= previous.measures:
-        # "and imports?" after the exports' share of US trade: the imports' share
-        families = {m for m in new.measures}
-        kept = {m for m in previous.named_measures if kb.lexicon.measures[m].family not in families
-                or m not in kb.lexicon.measures or not kb.lexicon.measures[m].directed}
-        measures, named = previous.measures, frozenset(kept) | new.named_measures
-    elif new.measures and not new.weak:  # "and imports?": another measure ("and population?" after GDP per person: no "per")
-        measures, named, op = new.measures, new.named_measures, None
-    else:
-        measures, named = previous.measures, previous.named_measures
+    measures, named, op = _measures(kb, previous, new)
     others = _others(kb, new.parties)
     if others:
         parties = (previous.parties - _others(kb, previous.parties)) | new.parties
