@@ -28,12 +28,14 @@ def kb():
 
 def test_a_follow_up_changes_one_part_and_keeps_the_rest(kb):
     reply = ask_after(kb, "and imports?", ["How much did Chongqing export to the US?"])
-    assert reply.match.fact == "us_imports_2013" and reply.text.startswith("Imports from the US in 2013: USD 1.58 billion")
+    assert reply.match.fact == "us_imports_2013"
+    assert reply.text.startswith("Imports from the US in 2013: USD 1.58 billion")
     chinese = ask_after(kb, "那进口呢？", ["重庆对美国出口多少？"])
     assert chinese.match.fact == "us_imports_2013" and chinese.text.startswith("2013年自美进口：15.8亿美元")
     other_year = ask_after(kb, "in 2012?", ["How much did Chongqing export to the US?"])
     assert not other_year.answered and "2012" in other_year.text  # declined as a full question would be
-    per_company = ask_after(kb, "平均每家呢", ["美资企业有多少家？", "实际投资呢"])  # --context twice, oldest first
+    # two earlier questions, oldest first (--context given twice)
+    per_company = ask_after(kb, "平均每家呢", ["美资企业有多少家？", "实际投资呢"])
     assert per_company.match.fact == "us_utilised_investment__per__us_funded_enterprises"
 
 

@@ -310,7 +310,8 @@ def ask_in_context(kb: KnowledgeBase, question: str, previous: Turn | None,
     reverse = kb.lexicon.reverse_words.search(cleaned)
     verbatim = found.status == ANSWERED and ranking.best.entry_id in ranking.exact  # an FAQ question as written
     full = is_full_question(kb, new, _fragment(kb, ranking.analysis.normalised, new)) or verbatim
-    if (reverse or not full or marked and not (new.leftover or new.asks_name)) and previous.asked.measures and kb.meaning:
+    continues = reverse or not full or marked and not (new.leftover or new.asks_name)
+    if continues and previous.asked.measures and kb.meaning:
         completed = _completed_match(kb, previous, new, question, reverse)
         if completed is not None and (marked or reverse or not new.specific or completed[0].status == ANSWERED
                                       or found.status != ANSWERED):
