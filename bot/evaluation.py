@@ -264,15 +264,21 @@ def load_dialogues(path: Path | str) -> list[Dialogue]:
 
 
 def judge_turn(kb: KnowledgeBase, item: MeaningItem, asks: str | None, reply) -> str:
-    """`judge` for one turn; a refer-back asking for the date or source of a figure is right
-    when the reply gives that figure's (an undated one's date is the brief's)."""
+    """`judge` for one turn. A refer-back asks for the date or the source of a figure: it is
+    right when the reply gives that figure's date or source (an undated one's date is the
+    brief's), whichever of the answer's figures it names."""
     if asks in ("date", "source") and item.expect is not None and reply.match.status == ANSWERED:
-        fact = reply.match.fact
+        given = kb.facts.get(reply.match.fact or "")
+        if given is None:
+            return judge(kb, item, reply)
         if item.expect == PUBLISHED:
-            period = kb.facts[fact].period if fact in kb.facts else None
-            return RIGHT if fact is not None and (period is None or not period.year
-                                                 or period.kind == "as-published") else WRONG
-        return RIGHT if fact == item.expect else judge(kb, item, reply)
+            undated = given.period is None or not given.period.year or given.period.kind == "as-published"
+            return RIGHT if asks == "date" and undated else WRONG
+        expected = kb.facts.get(item.expect)
+        if expected is None:
+            return judge(kb, item, reply)
+        same = given.source == expected.source if asks == "source" else given.period == expected.period
+        return RIGHT if same else WRONG
     return judge(kb, item, reply)
 
 

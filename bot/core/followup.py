@@ -275,7 +275,7 @@ def _refer_back_reply(kb: KnowledgeBase, previous: Turn, kind: str, question: st
         body = kb.message("follow_up_date", lang, figure=figure, when=when)
     else:
         body = kb.message("follow_up_source", lang, figure=figure)
-    answered = Match(status=ANSWERED, entry_id=previous.entry_id, score=100.0, fact=fact.id, **common)
+    answered = Match(status=ANSWERED, entry_id=None, score=100.0, fact=fact.id, **common)  # about the answer
     answer = Answer(entry_id=previous.entry_id or "", lang=lang, title=body, body=body, derived=(),
                     source=source_line(kb, [fact.source], lang), related=())
     return Reply(answered, lang, answer.plain, answer=answer)

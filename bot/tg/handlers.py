@@ -242,8 +242,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         return
     record_question(context, reply, chat.type)
     sent = await post_reply(context, chat, replies.reply_messages(reply), replies.reply_keyboard(reply),
-                            entry=reply.match.entry_id if reply.answered and previous is None else None,
-                            lang=reply.lang,  # a follow-up's reply is one user's: never merged away
+                            entry=reply.match.entry_id if reply.answered else None, lang=reply.lang,
                             reply_to=message.message_id, thread_id=thread_of(message))
     conversation.remember(context, message, turn, minutes, [answer.message_id for answer in sent])
 
