@@ -109,6 +109,23 @@ def _fragment(kb: KnowledgeBase, normalised: str, asked: Asked) -> bool:
     return not (lexicon.asks_for_figure(normalised) or asked.asks_date or asked.asks_name or asked.yes_no)
 
 
+_END = "?？!！。.，, "
+
+
+def _unmarked(kb: KnowledgeBase, cleaned: str) -> str:
+    """The message without the follow-up words at its start ("and", "what about", "那", "换成")
+    or its end ("呢")."""
+    lexicon, text = kb.lexicon, cleaned.strip()
+    for phrases in (lexicon.follow_up_markers_en, lexicon.follow_up_markers_zh):
+        found = phrases.find(text)
+        if found and found[0][0] == 0:
+            text = text[found[0][1]:].strip()
+    found = lexicon.follow_up_markers_zh.find(text.rstrip(_END))
+    if found and found[-1][1] == len(text.rstrip(_END)):
+        text = text[:found[-1][0]].strip()
+    return text
+
+
 # --- completing a meaning ------------------------------------------------------------------
 
 
@@ -306,10 +323,15 @@ def ask_in_context(kb: KnowledgeBase, question: str, previous: Turn | None,
     if kind is not None:
         return _refer_back_reply(kb, previous, kind, question, found, lang), previous
     new = found.asked or read_asked(kb, question, ranking)  # "contracted?" alone finds no entry, yet names a measure
+    reading = ranking
     marked = is_marked(kb, cleaned)
+    unmarked = _unmarked(kb, cleaned) if marked else cleaned
+    if unmarked and unmarked != cleaned:  # "换成2014年呢": what it says, without the words that make it a follow-up
+        reading = rank(kb, unmarked)
+        new = read_asked(kb, unmarked, reading)
     reverse = kb.lexicon.reverse_words.search(cleaned)
     verbatim = found.status == ANSWERED and ranking.best.entry_id in ranking.exact  # an FAQ question as written
-    full = is_full_question(kb, new, _fragment(kb, ranking.analysis.normalised, new)) or verbatim
+    full = is_full_question(kb, new, _fragment(kb, reading.analysis.normalised, new)) or verbatim
     continues = reverse or not full or marked and not (new.leftover or new.asks_name)
     if continues and previous.asked.measures and kb.meaning:
         completed = _completed_match(kb, previous, new, question, reverse)
