@@ -3,7 +3,8 @@
     python bench/meaning.py            # every question set, per kind; latency and load time
     python bench/meaning.py --tune     # also: meaning_threshold tried on the dev sets only
 
-The question sets are tests/questions/meaning-*.yaml: `meaning-test.yaml` is held out (never
+The follow-up dialogues (tests/questions/dialogues-*.yaml) are scored the same way, turn by
+turn. The question sets are tests/questions/meaning-*.yaml: `meaning-test.yaml` is held out (never
 tuned on), the `meaning-dev*.yaml` sets are the tuning sets. A reply is
 - right: it states the expected figure (a derived one computed from the formula given), and
   for a question stating a number, it says whether that number is right;
@@ -28,12 +29,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bot.core import ask, load_knowledge  # noqa: E402
-from bot.evaluation import load_meaning_questions, score_meaning  # noqa: E402
+from bot.evaluation import load_dialogues, load_meaning_questions, score_dialogues, score_meaning  # noqa: E402
 from machine import cpu_model, percentile, pin_to_one_core  # noqa: E402
 
 QUESTIONS = ROOT / "tests" / "questions"
 DEV_SETS = ("meaning-dev.yaml", "meaning-dev2.yaml", "meaning-dev3.yaml", "meaning-dev4.yaml", "meaning-dev5.yaml")
 TEST_SET = "meaning-test.yaml"
+DIALOGUE_DEV, DIALOGUE_TEST = "dialogues-dev.yaml", "dialogues-test.yaml"
 MEANING_THRESHOLDS = (0, 5, 10, 15, 20, 25, 30)
 
 
@@ -56,6 +58,21 @@ def quality(kb) -> None:
     print("|---|---:|---:|---:|")
     for kind, (good, total, wrong) in sorted(results[TEST_SET].by_kind.items()):
         print(f"| {kind} | {total} | {good / total:.0%} | {wrong} |")
+    dialogues(kb)
+
+
+def dialogues(kb) -> None:
+    """Follow-ups ("and imports?", "那进口呢？"): each dialogue asked turn by turn in one
+    conversation; the opening questions and the follow-ups counted apart."""
+    print("\n## Follow-up dialogues\n")
+    print("| set | turns | right (answerable) | wrong figure (answerable) | declined (unanswerable) "
+          "| confidently wrong (all) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name in (DIALOGUE_TEST, DIALOGUE_DEV):
+        result = score_dialogues(kb, load_dialogues(QUESTIONS / name))
+        held = " (held out)" if name == DIALOGUE_TEST else ""
+        print(summary_row(f"{name}{held}: follow-ups", result.follow_ups))
+        print(summary_row(f"{name}{held}: first questions", result.first))
 
 
 def tune(kb) -> None:

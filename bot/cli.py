@@ -14,6 +14,7 @@ from .bounds import MAX_DAYS, days_argument
 from .bundled import InitError, copy_knowledge, default_knowledge, version
 from .core import AMBIGUOUS, KnowledgeBase, KnowledgeError, Problem, ask, load_knowledge, render_answer
 from .core.checks import check_knowledge
+from .core.followup import ask_after, ask_in_context
 from .playground.arguments import add_playground_arguments
 from .tg.settings import add_run_arguments
 
@@ -88,7 +89,7 @@ def command_ask(args) -> int:
         reply = None
         if error is None:
             try:
-                reply = ask(kb, question, lang=args.lang)
+                reply = ask_after(kb, question, args.context, lang=args.lang)
             except Exception as exc:  # noqa: BLE001 - one bad question must not cost the batch
                 error = f"cannot answer this question ({type(exc).__name__})"
         if error is not None:
@@ -144,6 +145,7 @@ def command_chat(args) -> int:
     if options:
         print_options(kb.message("chat_examples", shown), options)
     print(kb.message("chat_usage", shown) + "\n")
+    turn = None
     while True:
         try:
             line = input("> ").strip()
@@ -161,7 +163,10 @@ def command_chat(args) -> int:
             print(render_answer(kb, entry_id, lang or options_lang).plain + "\n")
             options = ()
             continue
-        reply = ask(kb, line, lang=lang)
+        if line.startswith("/start"):  # a new conversation: the last question is forgotten
+            turn = None
+            continue
+        reply, turn = ask_in_context(kb, line, turn, lang=lang)  # "and imports?" follows the last question
         options, options_lang = reply.options, reply.lang
         if reply.match.status == AMBIGUOUS:
             print_options(reply.text.splitlines()[0], options)
@@ -214,7 +219,7 @@ def command_explain(args) -> int:
     from .core.explain import explain, format_explanation
 
     kb = _load_or_exit(args.knowledge)
-    data = explain(kb, " ".join(args.question), lang=args.lang, top=args.top)
+    data = explain(kb, " ".join(args.question), lang=args.lang, top=args.top, context=args.context)
     print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else format_explanation(data))
     return 0
 
@@ -381,6 +386,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask_parser.add_argument("question", nargs="*", default=None, help="the question (omit to read stdin)")
     ask_parser.add_argument("--json", action="store_true", help="print a JSON object (JSON Lines for stdin)")
     ask_parser.add_argument("--lang", choices=("en", "zh"), help="answer in this language")
+    ask_parser.add_argument("--context", action="append", default=[], metavar="PREVIOUS",
+                            help="an earlier question of the conversation (repeat, oldest first): "
+                                 "the question is then read as its follow-up")
     ask_parser.set_defaults(handler=command_ask)
 
     chat_parser = commands.add_parser("chat", parents=[common], help="interactive session in the terminal")
@@ -400,6 +408,9 @@ def build_parser() -> argparse.ArgumentParser:
     explain_parser.add_argument("question", nargs="+", help="the question")
     explain_parser.add_argument("--json", action="store_true", help="print a JSON object")
     explain_parser.add_argument("--lang", choices=("en", "zh"), help="answer in this language")
+    explain_parser.add_argument("--context", action="append", default=[], metavar="PREVIOUS",
+                            help="an earlier question of the conversation (repeat, oldest first): "
+                                 "the question is then read as its follow-up")
     explain_parser.add_argument("--top", type=counted(1), default=5, metavar="N", help="candidates shown (default 5)")
     explain_parser.set_defaults(handler=command_explain)
 

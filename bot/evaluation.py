@@ -7,7 +7,7 @@ code scores the team's question sets in tests and CLINC150 in bench/.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -241,3 +241,79 @@ def format_meaning(result: MeaningScores) -> str:
     for kind, (good, total, wrong) in sorted(result.by_kind.items()):
         lines.append(f"| {kind} | {good / total:.0%} | {wrong} | {total} |")
     return "\n".join(lines)
+
+
+# --- follow-ups: dialogues of two or three turns -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    id: str
+    lang: str
+    kind: str
+    turns: tuple[MeaningItem, ...]  # the first is a full question, the others follow it up
+    asks: tuple[str | None, ...]  # per turn: date | source | why for a refer-back, else None
+
+
+def load_dialogues(path: Path | str) -> list[Dialogue]:
+    """A dialogue file (tests/questions/dialogues-*.yaml): see its header for the format."""
+    items = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    return [Dialogue(str(d["id"]), str(d.get("lang", "")), str(d.get("kind", "")),
+                     tuple(MeaningItem(str(t["q"]), str(d.get("kind", "")), t.get("expect")) for t in d["turns"]),
+                     tuple(t.get("asks") for t in d["turns"])) for d in items]
+
+
+def judge_turn(kb: KnowledgeBase, item: MeaningItem, asks: str | None, reply) -> str:
+    """`judge` for one turn. A refer-back asks for the date or the source of a figure: it is
+    right when the reply gives that figure's date or source (an undated one's date is the
+    brief's), whichever of the answer's figures it names."""
+    if asks in ("date", "source") and item.expect is not None and reply.match.status == ANSWERED:
+        given = kb.facts.get(reply.match.fact or "")
+        if given is None:
+            return judge(kb, item, reply)
+        if item.expect == PUBLISHED:
+            undated = given.period is None or not given.period.year or given.period.kind == "as-published"
+            return RIGHT if asks == "date" and undated else WRONG
+        expected = kb.facts.get(item.expect)
+        if expected is None:
+            return judge(kb, item, reply)
+        same = given.source == expected.source if asks == "source" else given.period == expected.period
+        return RIGHT if same else WRONG
+    return judge(kb, item, reply)
+
+
+@dataclass
+class DialogueScores:
+    first: MeaningScores = field(default_factory=MeaningScores)  # the opening questions
+    follow_ups: MeaningScores = field(default_factory=MeaningScores)  # every later turn
+
+
+def _count(result: MeaningScores, item: MeaningItem, verdict: str, reply, dialogue_id: str) -> None:
+    if item.expect is None:
+        result.unanswerable += 1
+    else:
+        result.answerable += 1
+    result.right += verdict == RIGHT
+    result.wrong += verdict == WRONG
+    result.declined_rightly += verdict == DECLINED_RIGHTLY
+    row = result.by_kind.setdefault(item.kind, [0, 0, 0])
+    row[0] += verdict in (RIGHT, DECLINED_RIGHTLY)
+    row[1] += 1
+    row[2] += verdict == WRONG
+    if verdict not in (RIGHT, DECLINED_RIGHTLY):
+        result.misses.append((replace(item, kind=f"{dialogue_id}:{item.kind}"), verdict, reply))
+
+
+def score_dialogues(kb: KnowledgeBase, dialogues: list[Dialogue]) -> DialogueScores:
+    """Each dialogue asked turn by turn in one conversation, each turn judged like a single
+    question (`judge`)."""
+    from .core.followup import ask_in_context
+
+    result = DialogueScores()
+    for dialogue in dialogues:
+        turn = None
+        for number, (item, asks) in enumerate(zip(dialogue.turns, dialogue.asks)):
+            reply, turn = ask_in_context(kb, item.question, turn)
+            verdict = judge_turn(kb, item, asks, reply)
+            _count(result.follow_ups if number else result.first, item, verdict, reply, dialogue.id)
+    return result

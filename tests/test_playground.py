@@ -297,6 +297,17 @@ def test_a_phone_375_px_wide_fits_the_chat_list_and_the_chat(browser, url):
     context.close()
 
 
+def test_follow_ups_are_read_in_context(page, kb):
+    be(page, WANG)
+    open_chat(page, "private")
+    before = bot_messages(page).count()
+    send(page, "重庆对美国出口多少？")
+    next_bot_message(page, before)
+    send(page, "那进口呢？")  # the same conversation: Chongqing's imports from the US
+    answer = next_bot_message(page, before + 1)
+    expect(answer).to_contain_text("2013年自美进口：" + fact_value(kb.facts["us_imports_2013"], "zh"))
+
+
 def test_why_shows_what_explain_shows(page, kb):
     be(page, MICHAEL)
     open_chat(page, "private")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core import ask, render_answer
+from bot.core.render import fact_value
 from bot.live import LiveKnowledge
 from bot.tg.handlers import auto_answer_threshold
 from telegram_harness import (
@@ -63,8 +64,8 @@ async def test_mention_and_reply_address_the_bot_other_talk_is_ignored():
         assert answer.text.startswith(bot.kb.entries["exports-to-us-2013"].title("en"))
 
         reply = bot.api.user_sends(alice, group, "and what was the GDP?", reply_to=answer.message)
-        (follow_up,) = await bot.reply_to(reply)
-        assert follow_up.text.startswith(bot.kb.entries["gdp-2013"].title("en"))
+        (follow_up,) = await bot.reply_to(reply)  # read as a follow-up: it says what it took it to mean
+        assert follow_up.text.startswith("GDP in 2013: " + fact_value(bot.kb.facts["gdp_2013"], "en"))
         await bot.settle()
         assert bot.replies_to(chatter) == [] and bot.replies_to(other_bot) == []
         assert len(bot.api.bot_messages(group)) == 2
@@ -79,8 +80,9 @@ async def test_reply_to_the_bot_in_a_privacy_mode_group():
         (answer,) = await bot.reply_to(question)
         unseen = bot.api.user_sends(alice, group, "GDP per person?")  # privacy mode: never delivered
         reply = bot.api.user_sends(alice, group, "and per person?", reply_to=answer.message)
-        (follow_up,) = await bot.reply_to(reply)
-        assert follow_up.text.startswith(bot.kb.entries["gdp-per-person"].title("en"))
+        (follow_up,) = await bot.reply_to(reply)  # a follow-up of the GDP question: GDP per person
+        per_person = fact_value(bot.kb.facts["gdp_per_person"], "en")
+        assert follow_up.text.startswith(f"GDP per person in 2013: {per_person}")
         assert not bot.api.message(group, unseen["message_id"]).delivered
         assert_clean(bot)
 

@@ -614,7 +614,11 @@ def _party_name(kb: KnowledgeBase, party: str, lang: str) -> str:
 
 def ask(kb: KnowledgeBase, question: str, lang: str | None = None) -> Reply:
     """Match `question` and write the reply in `lang` (default: the question's language)."""
-    found = match(kb, question)
+    return reply_to(kb, match(kb, question), lang)
+
+
+def reply_to(kb: KnowledgeBase, found: Match, lang: str | None = None) -> Reply:
+    """Write the reply to a decision (also one a follow-up's completed meaning led to)."""
     lang = lang if lang in LANGS else found.lang
     if found.status == ANSWERED:
         if found.entry_id is None:

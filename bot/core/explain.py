@@ -10,6 +10,7 @@ guard, the decision and why, and the reply. Pure: a question in, a dict out.
 from __future__ import annotations
 
 from .engine import AMBIGUOUS, ANSWERED, DECLINED, GUARD_FLOOR, Reply, ask, rank, read_asked
+from .followup import ask_after
 from .knowledge import KnowledgeBase
 from .meaning import Asked, disagreements
 from .scope import out_of_scope
@@ -99,15 +100,18 @@ def _agreement(kb: KnowledgeBase, asked: Asked, entry_id: str) -> list[dict]:
     return rows
 
 
-def explain(kb: KnowledgeBase, question: str, lang: str | None = None, top: int = TOP) -> dict:
-    """Everything `ask` decided about `question`, as plain data (JSON-ready)."""
-    reply = ask(kb, question, lang=lang)
+def explain(kb: KnowledgeBase, question: str, lang: str | None = None, top: int = TOP, context=()) -> dict:
+    """Everything `ask` decided about `question`, as plain data (JSON-ready). With `context`
+    (earlier questions, oldest first) it is read as a follow-up; "asked" is then the meaning
+    completed from them."""
+    reply = ask_after(kb, question, context, lang=lang) if context else ask(kb, question, lang=lang)
     found = reply.match
     ranking = rank(kb, question)
     asked = found.asked or read_asked(kb, question, ranking)
     threshold, margin = float(kb.settings["threshold"]), float(kb.settings["margin"])
     return {
         "question": question,
+        "context": list(context),
         "normalised": found.normalised,
         "words": list(ranking.analysis.words),  # as matched: spelling corrected, synonyms applied
         "lang": found.lang,
@@ -156,6 +160,7 @@ def format_explanation(data: dict) -> str:
     asked = ", ".join(f"{key}: {value}" for key, value in data["asked"].items()) or "-"
     lines = [
         f"Question:    {data['question']}",
+        *(f"After:       {earlier}" for earlier in data.get("context", ())),
         f"Normalised:  {data['normalised']}",
         f"Words:       {' '.join(data['words']) or '-'}",
         f"Language:    {data['lang']}",

@@ -629,7 +629,8 @@ def placeholders(template: str) -> set[str]:
 # Matching thresholds come from validation data (see bench/tune.py); the lists
 # name the entries offered as examples and the facts shown on the key-figures card.
 SETTINGS_DEFAULTS = {"threshold": 30.0, "margin": 0.15, "guards": True, "meaning_threshold": 15.0, "home_places": [],
-                     "start_examples": [], "facts_card": [], "languages": list(LANGS), **YAML_LIMIT_SETTINGS}
+                     "start_examples": [], "facts_card": [], "languages": list(LANGS), "follow_up_minutes": 10.0,
+                     **YAML_LIMIT_SETTINGS}
 
 
 def _read_messages(directory: Path, problems: list[Problem], languages, limits=DEFAULT_LIMITS) -> dict[str, Text]:

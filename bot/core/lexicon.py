@@ -173,6 +173,12 @@ class Lexicon:
                                     for w in _bilingual(spec)])
         smalltalk = data.get("smalltalk") or {}
         self.smalltalk = {kind: Phrases(_bilingual(spec)) for kind, spec in smalltalk.items()}
+        # follow-up questions (followup.py): what marks one, and what a refer-back asks about
+        self.follow_up_markers_en = Phrases(_words((data.get("follow_up_markers") or {}).get("en")))
+        self.follow_up_markers_zh = Phrases(_words((data.get("follow_up_markers") or {}).get("zh")))
+        self.refer_back = {kind: Phrases(_bilingual(data.get(f"refer_back_{kind}"))) for kind in ("date", "source", "why")}
+        self.refer_words = Phrases(_bilingual(data.get("refer_words")))
+        self.reverse_words = Phrases(_bilingual(data.get("reverse_words")))
 
     def asks_for_figure(self, normalised: str) -> bool:
         """"How much", "多少", but not the ordinal "第几"."""

@@ -30,8 +30,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from ..core import ANSWERED, KnowledgeBase, Reply, ask, render_answer
+from ..core.followup import ask_in_context
 from ..live import LiveKnowledge
-from . import replies
+from . import conversation, replies
 from .durable import current_handling, scrub
 from .replies import say
 from .retry import surely_not_delivered
@@ -232,19 +233,25 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     """
     message, chat = update.effective_message, update.effective_chat
     kb = knowledge(context)
-    reply = ask(kb, scrub(question), lang=answer_language(context))  # a webhook's text is not scrubbed yet
+    minutes = float(kb.settings["follow_up_minutes"])
+    # "and imports?" follows the user's last question (or, in a group, the one replied to);
+    # a message nobody addressed to the bot is read alone
+    previous = conversation.previous_turn(context, message, minutes) if addressed else None
+    reply, turn = ask_in_context(kb, scrub(question), previous, lang=answer_language(context))  # webhook text is raw
     if not addressed and not (reply.match.status == ANSWERED and reply.match.score >= auto_answer_threshold(kb)):
         return
     record_question(context, reply, chat.type)
-    await post_reply(context, chat, replies.reply_messages(reply), replies.reply_keyboard(reply),
-                     entry=reply.match.entry_id if reply.answered else None, lang=reply.lang,
-                     reply_to=message.message_id, thread_id=thread_of(message))
+    sent = await post_reply(context, chat, replies.reply_messages(reply), replies.reply_keyboard(reply),
+                            entry=reply.match.entry_id if reply.answered else None, lang=reply.lang,
+                            reply_to=message.message_id, thread_id=thread_of(message))
+    conversation.remember(context, message, turn, minutes, [answer.message_id for answer in sent])
 
 
 async def post_reply(context: ContextTypes.DEFAULT_TYPE, chat, texts: Sequence[str],
                      keyboard: InlineKeyboardMarkup | None, *, entry: str | None, lang: str,
-                     reply_to: int | None, thread_id: int | None = None) -> bool:
-    """Send an answer, unless the same answer went to this group moments ago (then False).
+                     reply_to: int | None, thread_id: int | None = None) -> list[Message]:
+    """Send an answer, unless the same answer went to this group moments ago (then nothing is
+    sent: an empty list); the messages sent.
 
     Private chats are never merged: there the user asked for it, and it costs no group budget.
     """
@@ -252,7 +259,7 @@ async def post_reply(context: ContextTypes.DEFAULT_TYPE, chat, texts: Sequence[s
     merge = entry is not None and is_group(chat)
     if merge and not recent.claim(chat.id, entry, lang, thread_id):  # merged per forum topic
         log.info("chat %s: %s (%s) was answered moments ago; not posting it again", chat.id, entry, lang)
-        return False
+        return []
     try:
         sent = await send_messages(context, chat.id, texts, keyboard, reply_to=reply_to, thread_id=thread_id)
     except BaseException:
@@ -261,7 +268,7 @@ async def post_reply(context: ContextTypes.DEFAULT_TYPE, chat, texts: Sequence[s
         raise
     if merge:
         recent.posted(chat.id, entry, lang, sent[-1].message_id, thread_id)
-    return True
+    return sent
 
 
 def is_our_echo(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -333,6 +340,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start: welcome with example questions; /start ENTRY_ID (a t.me/bot?start= link,
     e.g. a QR code at the stand) opens that answer directly."""
     kb = knowledge(context)
+    conversation.forget(context, update.effective_user.id if update.effective_user else None)
     lang = user_language(update, context)
     payload = context.args[0] if context.args else ""
     if payload in kb.entries:

@@ -101,7 +101,8 @@ def text_messages(text: str) -> list[str]:
 
 def answer_lines(answer: Answer) -> list[Line]:
     """Title in bold, the answer, then how derived figures were computed and the source in italics."""
-    lines = [Line(answer.title, "b"), *plain_lines(answer.body), Line("")]
+    body = [] if answer.body == answer.title else plain_lines(answer.body)  # an answer written from one figure
+    lines = [Line(answer.title, "b"), *body, Line("")]
     lines += [Line(note, "i") for note in answer.derived]
     lines.append(Line(answer.source, "i"))
     return lines

@@ -1,0 +1,357 @@
+"""Follow-up questions: "and imports?", "what about California?", "那2013年呢？" read in context.
+
+People in a chat do not repeat themselves. A message that reads as incomplete on its own is
+completed from the meaning of the previous question of the same conversation (a `Turn`):
+
+- it changes part of that meaning (the measure, a place, the year, per-unit or share, the
+  currency): the parts it names replace the previous ones, the rest carry over, and the
+  completed meaning is answered as a full question would be (`resolve_meaning`);
+- it refers back to the last answer ("when was that?", "source?", "why?", "这个数据是哪年的？"):
+  the reply is about that answer's figure.
+
+A full question that names its own figure and parties starts a new conversation. The words
+that mark a follow-up are data (lexicon.yaml: follow_up_markers, refer_back_*, refer_words,
+reverse_words). Pure and synchronous like the rest of the core: where turns are kept, and
+for how long, is the caller's business (the Telegram layer, `faqbot chat`, the playground).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from .engine import ANSWERED, DECLINED, Match, Reply, decide, rank, read_asked, reply_to, resolve_meaning
+from .knowledge import KnowledgeBase
+from .lexicon import HAN
+from .meaning import FLOW, STOCK, Asked, disagreements
+from .render import Answer, facts_used, figure_sentence, fact_when, render_fact_answer, source_line
+from .text import clean
+
+RANKING_CHARS = 400  # the words a completed meaning is ranked by: the last turns' text, this long at most
+SMALL_TALK = ("greeting", "thanks", "goodbye", "who-are-you", "empty")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What a conversation keeps of its last question: the meaning it was read (or completed)
+    to, the figure or entry its reply gave, its words (to rank a completed meaning by) and
+    its language. Plain data, so that it can be pickled into the state file."""
+
+    asked: Asked | None
+    text: str
+    lang: str
+    fact: str | None = None
+    entry_id: str | None = None
+
+
+# --- reading a message ---------------------------------------------------------------------
+
+
+def _mask(text: str, spans) -> str:
+    for start, end, _ in spans:
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
+def _says_nothing_else(kb: KnowledgeBase, text: str) -> bool:
+    """Whether only filler is left: no word a question would be about."""
+    lexicon = kb.lexicon
+    words = [w for w in re.findall(r"[a-z0-9]+", text) if w not in lexicon.fillers_en]
+    han = [c for c in "".join(re.findall(f"[{HAN}]+", text)) if c not in lexicon.fillers_zh]
+    return not words and not han
+
+
+def refers_back(kb: KnowledgeBase, cleaned: str) -> str | None:
+    """"date", "source" or "why" when the message only asks that about the last answer
+    ("when was that?", "source?", "这个数据是哪年的？"); None for a question of its own
+    ("when was the brief published?")."""
+    lexicon = kb.lexicon
+    for kind in ("source", "why", "date"):
+        spans = lexicon.refer_back[kind].find(cleaned)
+        if not spans:
+            continue
+        rest = _mask(cleaned, spans)
+        rest = _mask(rest, lexicon.refer_words.find(rest))
+        rest = _mask(rest, lexicon.follow_up_markers_en.find(rest) + lexicon.follow_up_markers_zh.find(rest))
+        if _says_nothing_else(kb, rest):
+            return kind
+    return None
+
+
+def is_marked(kb: KnowledgeBase, cleaned: str) -> bool:
+    """"and imports?", "what about California?", "那进口呢？": words that continue the last question."""
+    lexicon = kb.lexicon
+    starts = [start for start, _, _ in lexicon.follow_up_markers_en.find(cleaned)]
+    return bool(starts and starts[0] == 0) or lexicon.follow_up_markers_zh.search(cleaned)
+
+
+def _others(kb: KnowledgeBase, parties) -> frozenset[str]:
+    """The parties that are not the home place ("the US", "California", a company)."""
+    return frozenset(parties) - set(kb.settings["home_places"])
+
+
+def is_full_question(kb: KnowledgeBase, asked: Asked | None, fragment: bool = False) -> bool:
+    """A question that stands alone and starts a new conversation: one that names its figure
+    and what it is about ("How many US-funded firms are in Chongqing?"), or one about more
+    than a figure ("When did California open its trade office?", "which industries ...?")."""
+    if asked is None:
+        return False
+    if asked.leftover or asked.asks_date or asked.asks_name or asked.asks_more:
+        return True
+    whole = asked.all_partners and asked.op != "share"  # "share of total trade" asks for a part of it
+    return asked.specific and not fragment and bool(_others(kb, asked.parties) or asked.years or whole)
+
+
+def _fragment(kb: KnowledgeBase, normalised: str, asked: Asked) -> bool:
+    """"as a share of trade with the US?", "US companies in CQ?": no question words, only the
+    parts that change."""
+    lexicon = kb.lexicon
+    return not (lexicon.asks_for_figure(normalised) or asked.asks_date or asked.asks_name or asked.yes_no)
+
+
+_END = "?？!！。.，, "
+
+
+def _unmarked(kb: KnowledgeBase, cleaned: str) -> str:
+    """The message without the follow-up words at its start ("and", "what about", "那", "换成")
+    or its end ("呢")."""
+    lexicon, text = kb.lexicon, cleaned.strip()
+    for phrases in (lexicon.follow_up_markers_en, lexicon.follow_up_markers_zh):
+        found = phrases.find(text)
+        if found and found[0][0] == 0:
+            text = text[found[0][1]:].strip()
+    found = lexicon.follow_up_markers_zh.find(text.rstrip(_END))
+    if found and found[-1][1] == len(text.rstrip(_END)):
+        text = text[:found[-1][0]].strip()
+    return text
+
+
+# --- completing a meaning ------------------------------------------------------------------
+
+
+def _measured_with(kb: KnowledgeBase, measures, parties) -> bool:
+    """Whether some fact of these measures involves these parties: "the US" carries over
+    from exports to imports, not to GDP."""
+    return any(d.measures & measures and parties <= d.parties for d in kb.meaning.described.values())
+
+
+def _ends(kb: KnowledgeBase, previous: Asked, new: Asked, reverse: bool, others) -> tuple:
+    """(origin, destination) of the completed meaning."""
+    if reverse:
+        return previous.destination, previous.origin
+    old_other = next(iter(_others(kb, previous.parties)), None)
+    if new.origin or new.destination:  # "and imports?": its own direction, the other end carried
+        origin, destination = new.origin, new.destination
+        carried = next(iter(others), None) if others else old_other
+        if origin is None and destination != carried:
+            origin = carried
+        elif destination is None and origin != carried:
+            destination = carried
+        return origin, destination
+    if others:  # "what about California?": the new place takes the old one's end
+        swap = {old_other: next(iter(others))} if old_other else {}
+        return swap.get(previous.origin, previous.origin), swap.get(previous.destination, previous.destination)
+    return previous.origin, previous.destination
+
+
+def _measures(kb: KnowledgeBase, previous: Asked, new: Asked) -> tuple[frozenset, frozenset, str | None]:
+    """(measure families, measures as named, operation) of the completed meaning."""
+    if new.op:  # "per company?", "as a share of total trade?": an operation on the same figure
+        return previous.measures | new.measures, previous.named_measures | new.named_measures, new.op
+    if not new.measures or new.weak:  # "in 2012?", "what about California?": the same figure
+        return previous.measures, previous.named_measures, previous.op
+    if previous.op in ("share", "difference") and new.measures <= previous.measures:
+        # "and imports?" after the exports' share of US trade: the imports' share
+        specs = kb.lexicon.measures
+        kept = {m for m in previous.named_measures
+                if m not in specs or not specs[m].directed or specs[m].family not in new.measures}
+        return previous.measures, frozenset(kept) | new.named_measures, previous.op
+    return new.measures, new.named_measures, None  # "and population?" after GDP per person: not "per"
+
+
+def complete(kb: KnowledgeBase, previous: Asked, new: Asked, *, reverse: bool = False,
+             carry_years: bool = True) -> Asked:
+    """The previous meaning with the parts the follow-up names replaced."""
+    measures, named, op = _measures(kb, previous, new)
+    others = _others(kb, new.parties)
+    if others:
+        parties = (previous.parties - _others(kb, previous.parties)) | new.parties
+    else:
+        carried = _others(kb, previous.parties)
+        keep = carried if carried and _measured_with(kb, measures, carried) else frozenset()
+        parties = (previous.parties - carried) | keep | new.parties
+    all_partners = new.all_partners or (previous.all_partners and not others)
+    if new.op == "share" and new.all_partners and _others(kb, parties):
+        all_partners = False  # "what share of total trade is that?": the whole is all trade, the part the US's
+    origin, destination = _ends(kb, previous, new, reverse, others)
+    if not others and not (_others(kb, previous.parties) & parties):
+        origin = destination = None  # "GDP?" after US exports: the flow's ends do not carry to it
+    years = new.years or (previous.years if carry_years else ())
+    keep_period = not new.years and carry_years
+    return replace(
+        previous, measures=measures, named_measures=named, op=op,
+        origin=origin, destination=destination, parties=parties, named=parties,
+        all_partners=all_partners,
+        total_words=new.total_words or (previous.total_words and not others),
+        years=years, relative_year=new.relative_year, now=new.now or (previous.now and keep_period),
+        flow_period=new.flow_period or (previous.flow_period and keep_period),
+        cumulative=new.cumulative or (previous.cumulative and keep_period),
+        as_of=new.as_of or (previous.as_of and keep_period), unit=new.unit or previous.unit,
+        claims=new.claims, yes_no=new.yes_no, excluding=new.excluding,
+        asks_figure=previous.asks_figure or new.asks_figure, explicit=previous.explicit or new.explicit,
+        weak=previous.weak if not (new.measures and not new.weak) else False,
+        details=previous.details | new.details, months=new.months, asks_date=False, asks_day=new.asks_day,
+        asks_more=new.asks_more, clause="", first_measure=new.first_measure or previous.first_measure)
+
+
+def _resolve(kb: KnowledgeBase, asked: Asked, question: str, ranking_text: str) -> Match | None:
+    ranking = rank(kb, ranking_text)
+    if ranking.best is None:
+        return None
+    common = dict(question=question, normalised=ranking.analysis.normalised, lang=ranking.analysis.lang,
+                  candidates=ranking.candidates, asked=asked)
+    if asked.relative_year:  # "去年呢？": a year relative to today, which the brief cannot place
+        return Match(status=DECLINED, entry_id=None, score=ranking.best.score, reason="other-year",
+                     detail=asked.relative_year, **common)
+    # the meaning is complete, and the ranking is of several messages' words: no "did you mean"
+    return resolve_meaning(kb, asked, ranking, common, float(kb.settings["threshold"]), margin=0.0)
+
+
+def _completed_match(kb: KnowledgeBase, previous: Turn, new: Asked, question: str, reverse: bool
+                     ) -> tuple[Match, Asked] | None:
+    """The decision on the completed meaning; a year carried over that the new measure has
+    no figure for is dropped ("how many US firms?" after "exports in 2013?": the running total)."""
+    text = f"{previous.text} {question}"[-RANKING_CHARS:]
+    asked = complete(kb, previous.asked, new, reverse=reverse)
+    found = _resolve(kb, asked, question, text)
+    if (found is not None and found.status == DECLINED and not new.years and previous.asked.years
+            and found.disagreement is not None and found.disagreement.kind in (STOCK, FLOW)):
+        asked = complete(kb, previous.asked, new, reverse=reverse, carry_years=False)
+        found = _resolve(kb, asked, question, text)
+    return (found, asked) if found is not None else None
+
+
+# --- replying ----------------------------------------------------------------------------
+
+
+def _language(question: str, found: Match, previous: Turn) -> str:
+    """The message's language; "2012?" has none, so the conversation's."""
+    return found.lang if re.search(f"[a-zA-Z{HAN}]", question) else previous.lang
+
+
+def _understood_reply(kb: KnowledgeBase, found: Match, lang: str) -> Reply:
+    """A completed meaning's answer, written from its figure: "Imports from the US in 2013:
+    USD 1.58 billion." says what the follow-up was taken to mean."""
+    if found.status != ANSWERED or found.fact is None:
+        return reply_to(kb, found, lang)
+    related = kb.meaning.home_entry.get(found.fact) or (found.candidates[0].entry_id if found.candidates else None)
+    answer = render_fact_answer(kb, kb.meaning.fact(kb, found.fact), lang, related)
+    found = replace(found, entry_id=None)  # written from the figure, not the entry's answer (not merged with it)
+    if found.premise is not None:
+        verdict = kb.message("premise_right" if found.premise else "premise_wrong", lang)
+        answer = replace(answer, body=f"{verdict} {answer.body}")
+    return Reply(found, lang, answer.plain, answer=answer)
+
+
+def _referred_fact(kb: KnowledgeBase, previous: Turn):
+    """The figure (or dated statement) the last answer gave."""
+    if previous.fact is not None:
+        return kb.meaning.fact(kb, previous.fact) if kb.meaning else kb.facts.get(previous.fact)
+    if previous.entry_id in kb.entries:
+        used = facts_used(kb, kb.entries[previous.entry_id].answer.en)
+        return next((f for f in used if _agrees(kb, previous.asked, f.id)), None) or next(
+            (f for f in used if f.is_figure), None) or next((f for f in used if f.period), None)
+    return None
+
+
+def _agrees(kb: KnowledgeBase, asked: Asked | None, fact_id: str) -> bool:
+    """Whether a figure of the last answer is the one its question asked for (an answer may
+    state several: "535 enterprises, USD 1,753 million contracted, of which ...")."""
+    if asked is None or not asked.measures or kb.meaning is None or fact_id not in kb.meaning.described:
+        return False
+    return not disagreements(asked, kb.meaning.described[fact_id], kb.lexicon, kb.settings["home_places"],
+                             kb.meaning.published)
+
+
+def _refer_back_reply(kb: KnowledgeBase, previous: Turn, kind: str, question: str, found: Match,
+                      lang: str) -> Reply:
+    """"When was that?", "source?", "why?": about the last answer's figure."""
+    fact = _referred_fact(kb, previous) if (previous.fact or previous.entry_id) else None
+    common = dict(question=question, normalised=found.normalised, lang=lang, candidates=found.candidates,
+                  asked=previous.asked)
+    if fact is None:
+        declined = Match(status=DECLINED, entry_id=None, score=0.0, reason=f"refer-back-{kind}", **common)
+        return Reply(declined, lang, kb.message("follow_up_nothing", lang))
+    title = kb.entries[previous.entry_id].title(lang) if previous.entry_id in kb.entries else fact.id
+    figure = figure_sentence(kb, fact, lang) if fact.is_figure else f"“{title}”"
+    if kind == "why":  # the brief states figures, not their reasons
+        declined = Match(status=DECLINED, entry_id=None, score=0.0, reason="refer-back-why", **common)
+        return Reply(declined, lang, kb.message("follow_up_why", lang, figure=figure))
+    if kind == "date":
+        when = fact_when(fact, lang) or kb.message("follow_up_undated", lang)
+        body = kb.message("follow_up_date", lang, figure=figure, when=when)
+    else:
+        body = kb.message("follow_up_source", lang, figure=figure)
+    answered = Match(status=ANSWERED, entry_id=None, score=100.0, fact=fact.id, **common)  # about the answer
+    answer = Answer(entry_id=previous.entry_id or "", lang=lang, title=body, body=body, derived=(),
+                    source=source_line(kb, [fact.source], lang), related=())
+    return Reply(answered, lang, answer.plain, answer=answer)
+
+
+def turn_after(reply: Reply, text: str, asked: Asked | None = None) -> Turn:
+    """What the conversation keeps after `reply`."""
+    found = reply.match
+    answered = found.status == ANSWERED  # a decline's figure is only the closest: not one to refer back to
+    return Turn(asked=asked or found.asked, text=text[-RANKING_CHARS:], lang=reply.lang,
+                fact=found.fact if answered else None, entry_id=found.entry_id if answered else None)
+
+
+def ask_in_context(kb: KnowledgeBase, question: str, previous: Turn | None,
+                   lang: str | None = None) -> tuple[Reply, Turn | None]:
+    """Answer `question` as the next message after `previous` (None: a conversation's first),
+    and return what the conversation keeps next."""
+    ranking = rank(kb, question)
+    found = decide(kb, question or "", ranking)
+    if found.reason in SMALL_TALK:  # "thanks!": answered as such; the conversation goes on
+        return reply_to(kb, found, lang), previous
+    if previous is None or previous.asked is None:
+        reply = reply_to(kb, found, lang)
+        return reply, turn_after(reply, question)
+    cleaned = clean(question or "").lower()
+    lang = lang or _language(question, found, previous)
+    kind = refers_back(kb, cleaned)
+    if kind is not None:
+        return _refer_back_reply(kb, previous, kind, question, found, lang), previous
+    new = found.asked or read_asked(kb, question, ranking)  # "contracted?" alone finds no entry, yet names a measure
+    reading = ranking
+    marked = is_marked(kb, cleaned)
+    unmarked = _unmarked(kb, cleaned) if marked else cleaned
+    if unmarked and unmarked != cleaned:  # "换成2014年呢": what it says, without the words that make it a follow-up
+        reading = rank(kb, unmarked)
+        new = read_asked(kb, unmarked, reading)
+    reverse = kb.lexicon.reverse_words.search(cleaned)
+    verbatim = found.status == ANSWERED and ranking.best.entry_id in ranking.exact  # an FAQ question as written
+    full = is_full_question(kb, new, _fragment(kb, reading.analysis.normalised, new)) or verbatim
+    continues = reverse or not full or marked and not (new.leftover or new.asks_name)
+    if continues and previous.asked.measures and kb.meaning:
+        completed = _completed_match(kb, previous, new, question, reverse)
+        if completed is not None and (marked or reverse or not new.specific or completed[0].status == ANSWERED
+                                      or found.status != ANSWERED):
+            completed_match, asked = completed
+            reply = _understood_reply(kb, completed_match, lang)
+            return reply, turn_after(reply, f"{previous.text} {question}", asked)
+    reply = reply_to(kb, found, lang)
+    if found.status == DECLINED and not new.measures and not new.parties:
+        return reply, previous  # not understood at all: the conversation is still about the last question
+    return reply, turn_after(reply, question)
+
+
+def ask_after(kb: KnowledgeBase, question: str, context: list[str] | tuple[str, ...] = (),
+              lang: str | None = None) -> Reply:
+    """`faqbot ask --context Q1 --context Q2 "FOLLOW-UP"`: the previous questions, oldest
+    first, asked in turn, then the follow-up."""
+    turn = None
+    for earlier in context:
+        _, turn = ask_in_context(kb, earlier, turn)
+    reply, _ = ask_in_context(kb, question, turn, lang)
+    return reply
