@@ -56,7 +56,7 @@ def score(kb: KnowledgeBase, questions: list[Labelled], rankings=None,
     """Score `questions`; pass precomputed `rankings` to try many thresholds cheaply."""
     rankings = rankings or [rank(kb, item.question) for item in questions]
     result = Scores()
-    for item, ranking in zip(questions, rankings):
+    for item, ranking in zip(questions, rankings, strict=True):
         found = decide(kb, item.question, ranking, threshold, margin)
         answered = found.entry_id if found.status == ANSWERED else None
         if item.expect is None:

@@ -15,8 +15,8 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from .engine import ANSWERED, DECLINED, build, match
-from .loss import check_against_manifest
 from .knowledge import LANGS, PLACEHOLDER, KnowledgeBase, Problem, read_knowledge
+from .loss import check_against_manifest
 from .text import Synonyms, analyse
 from .yamlfile import YamlFileError, YamlList, YamlMap, load_yaml
 

@@ -37,7 +37,7 @@ class Inventory:
     topics: dict
 
     @classmethod
-    def of(cls, kb) -> "Inventory":
+    def of(cls, kb) -> Inventory:
         topic_files = {}
         for entry in kb.entries.values():
             topic_files.setdefault(entry.topic, entry.file)
@@ -48,7 +48,7 @@ class Inventory:
         return json.dumps({kind: getattr(self, kind) for kind in KINDS}, ensure_ascii=False, sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> "Inventory":
+    def from_json(cls, text: str) -> Inventory:
         data = json.loads(text)
         if not all(isinstance(data.get(kind), dict) for kind in KINDS):
             raise ValueError("not an inventory")

@@ -133,7 +133,7 @@ class YamlLimits:
     max_number_length: int = 40  # characters of a number: "12345.678" is 9
 
     @classmethod
-    def from_settings(cls, settings) -> "YamlLimits":
+    def from_settings(cls, settings) -> YamlLimits:
         """The limits named `yaml_<field>` in a settings mapping (others keep their default)."""
         values = {f.name: settings.get(f"yaml_{f.name}") for f in fields(cls)}
         return cls(**{name: int(value) for name, value in values.items()
@@ -172,7 +172,7 @@ def read_regular_file(path: Path, max_bytes: int) -> bytes:
 
 def _check_bounds(text: str, limits: YamlLimits) -> None:
     """Walk the event stream once; raise a MarkedYAMLError at the first bound passed."""
-    def beyond(what: str, mark) -> "BeyondLimit":
+    def beyond(what: str, mark) -> BeyondLimit:
         return BeyondLimit(None, None, what, mark)
 
     sizes: dict[str, int] = {}  # anchor -> nodes it stands for (aliases expanded)
