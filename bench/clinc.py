@@ -50,11 +50,11 @@ import rapidfuzz  # noqa: E402
 from rapidfuzz import fuzz, process  # noqa: E402
 from rapidfuzz.utils import default_process  # noqa: E402
 
-import clinc_to_knowledge as converter  # noqa: E402
-from machine import cpu_model, percentile, pin_to_one_core  # noqa: E402
 from bot.core import ask, build, load_knowledge, read_knowledge  # noqa: E402
 from bot.core.engine import rank  # noqa: E402
 from bot.evaluation import OBJECTIVES, Labelled, Scores, load_questions, pick, score, tune  # noqa: E402
+import clinc_to_knowledge as converter  # noqa: E402
+from machine import cpu_model, percentile, pin_to_one_core  # noqa: E402
 
 DEFAULT_DATA = "/work/shared/datasets/clinc150/data_full_train_val.json"
 BUNDLED_KNOWLEDGE = ROOT / "knowledge"
@@ -173,7 +173,7 @@ def nearest(scorer, choices: list[str], labels: list[str], questions: list[str])
 
 def baseline_scores(questions: list[Labelled], found, threshold: float) -> Scores:
     result = Scores()
-    for item, (entry_id, value, _) in zip(questions, found):
+    for item, (entry_id, value, _) in zip(questions, found, strict=True):
         answered = entry_id if value >= threshold else None
         if item.expect is None:
             result.out_of_scope += 1
@@ -308,8 +308,9 @@ def run(data_path: str, quick: bool, out=print) -> int:
         kb = load_knowledge(kb_dir)
 
         # a) quality: our engine, tuned on one fold, scored on the other
-        plans = [("val A + oos_train", as_labelled(fold_a + oos_train), "val B + oos_val", as_labelled(fold_b + oos_val)),
-                 ("val B + oos_train", as_labelled(fold_b + oos_train), "val A + oos_val", as_labelled(fold_a + oos_val))]
+        plans = [
+            ("val A + oos_train", as_labelled(fold_a + oos_train), "val B + oos_val", as_labelled(fold_b + oos_val)),
+            ("val B + oos_train", as_labelled(fold_b + oos_train), "val A + oos_val", as_labelled(fold_a + oos_val))]
         engine_rows = [run_engine(kb, tuning, report, tuned_name, report_name, objective)
                        for objective in OBJECTIVES for tuned_name, tuning, report_name, report in plans]
         all_val = as_labelled(fold_a + fold_b + oos_val)
@@ -397,7 +398,8 @@ def run(data_path: str, quick: bool, out=print) -> int:
         for name, system_rows in baseline_rows.items():
             theirs = mean_row([row for row in system_rows if row.tuned_on and row.system.endswith(f"({objective})")])
             out(f"  vs {name} ({objective}, same run, same folds): in-scope "
-                f"{ours.accuracy - theirs.accuracy:+.1f} points, OOS recall {ours.oos_recall - theirs.oos_recall:+.1f} points.")
+                f"{ours.accuracy - theirs.accuracy:+.1f} points, "
+                f"OOS recall {ours.oos_recall - theirs.oos_recall:+.1f} points.")
 
     out("\nOur engine's trade-off on all validation questions (val A+B + oos_val), margin 0; "
         "for reading only, nothing here is tuned:\n")

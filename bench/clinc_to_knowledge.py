@@ -184,7 +184,8 @@ def convert(data_path, out_dir, split: str = "train", threshold: float | None = 
         note = (f"threshold and margin tuned on {used} ({len(tuning)} questions): in-scope accuracy "
                 f"{100 * scores.accuracy:.1f}%, out-of-scope recall {100 * scores.oos_recall:.1f}%.")
     else:
-        why = "given on the command line" if threshold is not None and margin is not None else "defaults (no validation data)"
+        given = threshold is not None and margin is not None
+        why = "given on the command line" if given else "defaults (no validation data)"
         threshold = DEFAULT_THRESHOLD if threshold is None else threshold
         margin = DEFAULT_MARGIN if margin is None else margin
         note = f"threshold and margin {why}."

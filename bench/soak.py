@@ -97,7 +97,8 @@ async def main(total: int, rate: float) -> None:
                     before = len(api.bot_messages(admin_chat))
                     asked = time.monotonic()
                     api.user_sends(admin, admin_chat, "/unanswered")
-                    await api.wait_for(lambda: len(api.bot_messages(admin_chat)) > before, timeout=120)
+                    await api.wait_for(lambda: len(api.bot_messages(admin_chat)) > before,  # noqa: B023 - awaited here
+                                       timeout=120)
                     unanswered_s.append(time.monotonic() - asked)
         started = time.monotonic()
         subprocess.run([sys.executable, "-m", "bot", "report"], env={**os.environ, "FAQBOT_DB": str(db)}, cwd=ROOT,

@@ -40,7 +40,8 @@ def main() -> None:
     print(f"\nsettings.yaml:\nthreshold: {threshold}\nmargin: {margin}")
     print("\nMisses at the chosen settings:")
     for item, found in best.misses:
-        print(f"  expect {item.expect or 'decline'}: {item.question!r} -> {found.status} {found.entry_id or found.reason or ''}")
+        got = found.entry_id or found.reason or ""
+        print(f"  expect {item.expect or 'decline'}: {item.question!r} -> {found.status} {got}")
 
 
 if __name__ == "__main__":

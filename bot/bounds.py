@@ -39,8 +39,8 @@ def unanswered_arguments(arguments, top: int, days: int) -> tuple[int, int] | st
     arguments = list(arguments or [])
     if len(arguments) > 2:
         return usage
-    values = [whole_number(arguments[0], 1, MAX_TOP) if arguments else top,
-              whole_number(arguments[1], 1, MAX_DAYS) if len(arguments) > 1 else days]
-    if None in values:
+    chosen_top = whole_number(arguments[0], 1, MAX_TOP) if arguments else top
+    chosen_days = whole_number(arguments[1], 1, MAX_DAYS) if len(arguments) > 1 else days
+    if chosen_top is None or chosen_days is None:
         return usage
-    return values[0], values[1]
+    return chosen_top, chosen_days

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -56,7 +57,7 @@ def score(kb: KnowledgeBase, questions: list[Labelled], rankings=None,
     """Score `questions`; pass precomputed `rankings` to try many thresholds cheaply."""
     rankings = rankings or [rank(kb, item.question) for item in questions]
     result = Scores()
-    for item, ranking in zip(questions, rankings):
+    for item, ranking in zip(questions, rankings, strict=True):
         found = decide(kb, item.question, ranking, threshold, margin)
         answered = found.entry_id if found.status == ANSWERED else None
         if item.expect is None:
@@ -141,7 +142,8 @@ def _stated_values(kb: KnowledgeBase, reply) -> list:
     from .core.render import facts_used
 
     found = reply.match
-    facts = [kb.meaning.fact(kb, found.fact)] if found.fact else []
+    meaning: Any = kb.meaning  # KnowledgeBase.meaning is `object` until the redesign merge types it
+    facts = [meaning.fact(kb, found.fact)] if found.fact else []
     if found.entry_id:
         facts += facts_used(kb, kb.entries[found.entry_id].answer.en)
     return facts
@@ -151,7 +153,9 @@ def _expected_value(kb: KnowledgeBase, expect: str):
     from .core.figures import Formula
 
     formula = Formula(expect)
-    return formula.evaluate({name: kb.facts[name].plain_value for name in formula.names})
+    values = {name: kb.facts[name].plain_value for name in formula.names}
+    # a fact written as text has no value: evaluate() then names it in a KeyError
+    return formula.evaluate({name: value for name, value in values.items() if value is not None})
 
 
 def judge(kb: KnowledgeBase, item: MeaningItem, reply) -> str:

@@ -39,7 +39,8 @@ class RepeatFilter(logging.Filter):
         return False
 
     def _forget(self, now: float) -> None:
-        for key in [k for k, v in self._seen.items() if now - v[0] >= self.window] or list(self._seen)[: self.max_keys // 2]:
+        expired = [k for k, v in self._seen.items() if now - v[0] >= self.window]
+        for key in expired or list(self._seen)[: self.max_keys // 2]:
             del self._seen[key]
 
 

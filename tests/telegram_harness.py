@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from bot.core import KnowledgeBase, ask
@@ -43,7 +43,7 @@ def scaled_settings(api: LocalBotApi, **changes) -> TelegramSettings:
     return replace(settings, **changes)
 
 
-@lru_cache(maxsize=None)
+@cache
 def shared_live() -> LiveKnowledge:
     """Loading and indexing the knowledge takes a moment; tests share one (it is never changed)."""
     return LiveKnowledge(KNOWLEDGE)

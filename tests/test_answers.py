@@ -46,7 +46,7 @@ def test_derived_figures_are_computed_and_said_to_be_derived(kb, entry_id, figur
 
 
 def test_every_answer_renders_with_its_dates_in_both_languages(kb):
-    for entry_id, entry in kb.entries.items():
+    for entry_id in kb.entries:
         for lang in ("en", "zh"):
             answer = render_answer(kb, entry_id, lang)
             assert "{" not in answer.body and answer.source
@@ -74,7 +74,8 @@ def test_a_decline_says_what_the_bot_can_answer(kb):
 
 @pytest.mark.parametrize("question", [
     "", "   \n\t ", "x" * 10_000, "重庆" * 5_000, "🙂🙂🙂", "\x00\x07\x1b[31m", "<b>gdp</b><script>alert(1)</script>",
-    "GDP 重庆 2013 对美 export", "@cq_faq_bot", "/ask@cq_faq_bot", "Ｃｈｏｎｇｑｉｎｇ　ＧＤＰ", "?!?!", "١٢٣", "\u202egdp",
+    "GDP 重庆 2013 对美 export", "@cq_faq_bot", "/ask@cq_faq_bot", "Ｃｈｏｎｇｑｉｎｇ　ＧＤＰ", "?!?!", "١٢٣",
+    "\u202egdp",
 ])
 def test_strange_input_gets_a_clear_reply_never_an_exception(kb, question):
     reply = ask(kb, question)

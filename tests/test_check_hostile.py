@@ -77,7 +77,7 @@ FILES = {"facts.yaml": FACTS, "faq/10-economy.yaml": TOPIC_A, "faq/20-travel.yam
 REQUIRED = ["facts.yaml", "faq/10-economy.yaml", "faq/20-travel.yaml"]
 
 ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n" for prev, name in zip("abcdefgh", "bcdefghi"))
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n" for prev, name in zip("abcdefgh", "bcdefghi", strict=True))
 # Each of these makes the file it replaces wrong, whatever file it is.
 HOSTILE = [
     ALIAS_BOMB,

@@ -151,8 +151,8 @@ def test_warnings_point_at_the_line_and_strict_fails(riverton):
 
 def test_near_duplicates_in_chinese_need_the_same_characters(riverton):
     city = riverton / "faq" / "10-city.yaml"
-    text = city.read_text(encoding="utf-8").replace("        - 河城有多大\n",
-                                                    "        - 河城有多大\n        - 河城有多大？！\n        - 河城有多高\n")
+    added = "        - 河城有多大\n        - 河城有多大？！\n        - 河城有多高\n"
+    text = city.read_text(encoding="utf-8").replace("        - 河城有多大\n", added)
     city.write_text(text, encoding="utf-8")
     warnings = check(riverton).stdout.splitlines()
     assert any("question '河城有多大？！' is the same as '河城有多大'" in w for w in warnings), warnings

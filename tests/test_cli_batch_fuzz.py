@@ -50,7 +50,7 @@ def test_fuzzed_batch_json_lines():
     output = done.stdout.decode("utf-8")  # the output itself is valid UTF-8
     records = output.splitlines()  # splits at every Unicode line break, U+2028 and U+0085 included
     assert len(records) == len(lines)
-    for raw, record in zip(lines, records):
+    for raw, record in zip(lines, records, strict=True):
         data = json.loads(record)
         if is_utf8(raw):
             assert data["question"] == raw.decode("utf-8")
@@ -65,7 +65,7 @@ def test_fuzzed_batch_plain_text():
     assert done.returncode == 0, done.stderr[-2000:]
     records = done.stdout.decode("utf-8").split("\n")[:-1]
     assert len(records) == len(lines)
-    for raw, record in zip(lines, records):
+    for raw, record in zip(lines, records, strict=True):
         assert record.startswith("error: ") == (not is_utf8(raw))
 
 

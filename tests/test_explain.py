@@ -60,7 +60,8 @@ def test_explain_json(kb):
     assert data["settings"]["margin"] == kb.settings["margin"]
     assert [c["id"] for c in data["candidates"]] == [c.entry_id for c in reply.match.candidates[:5]]
     assert set(data["candidates"][0]) == {"id", "title", "score", "posterior", "similarity", "coverage", "figures"}
-    assert data["asked"]["measures"] == ["exports"] and (data["asked"]["from"], data["asked"]["to"]) == ("chongqing", "usa")
+    asked = data["asked"]
+    assert asked["measures"] == ["exports"] and (asked["from"], asked["to"]) == ("chongqing", "usa")
     assert {"fact": "us_exports_2013", "agrees": True, "differs_in": []} in data["candidates"][0]["figures"]
     assert data["decision"]["fact"] == "us_exports_2013"
     assert data["decision"]["status"] == reply.match.status and data["decision"]["why"]

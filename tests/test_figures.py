@@ -70,6 +70,29 @@ def test_formulas_compute_and_describe_themselves():
     assert formula.names == ["a", "b"]
 
 
+@pytest.mark.parametrize("source, described", [
+    ("a / (b + c)", "A ÷ (B + C)"),  # the parentheses change the value: A ÷ B + C would be another figure
+    ("(a + b) / c", "(A + B) ÷ C"),
+    ("a - (b - c)", "A − (B − C)"),
+    ("a / (b * c)", "A ÷ (B × C)"),
+    ("a + b * c", "A + B × C"),  # none needed: none added
+    ("(a * b) + c", "A × B + C"),
+    ("a - b - c", "A − B − C"),
+    ("100 * (a - b) / b", "100 × (A − B) ÷ B"),
+    ("((a))", "A"),
+])
+def test_a_formula_is_described_with_the_parentheses_its_order_of_operations_needs(source, described):
+    assert Formula(source).describe(lambda name: name.upper()) == described
+
+
+def test_a_described_formula_computes_the_same_value_as_the_formula():
+    values = {"a": Decimal(12), "b": Decimal(3), "c": Decimal(1)}
+    for source in ("a / (b + c)", "a - (b - c)", "a / (b * c)", "(a - b) / (b + c) * a", "a - b * (c + a) / b"):
+        formula = Formula(source)
+        described = formula.describe(str).replace("÷", "/").replace("×", "*").replace("−", "-")
+        assert Formula(described).evaluate(values) == formula.evaluate(values), (source, described)
+
+
 @pytest.mark.parametrize("source", ["__import__('os').system('true')", "a ** 2", "a if b else c", "a.b", "a +"])
 def test_formulas_are_arithmetic_only(source):
     with pytest.raises(ValueError):

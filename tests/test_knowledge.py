@@ -1,6 +1,7 @@
 """The bundled knowledge base is complete and sound; broken edits are reported by file and line."""
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -8,8 +9,6 @@ from bot.core import KnowledgeError, load_knowledge, read_knowledge
 from bot.core.checks import check_knowledge
 from bot.core.knowledge import default_messages
 from bot.core.render import fact_value
-
-from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,7 +77,8 @@ def line_of(knowledge_copy, relative_path, needle):
 
 
 def test_yaml_syntax_error_names_file_and_line(knowledge_copy):
-    kb, problems = problems_after(knowledge_copy, "faq/30-economy.yaml", "  - id: gdp-per-person", "  - id: [gdp-per-person")
+    kb, problems = problems_after(knowledge_copy, "faq/30-economy.yaml",
+                                  "  - id: gdp-per-person", "  - id: [gdp-per-person")
     assert kb is None
     assert len(problems) == 1
     assert re.match(r"knowledge/faq/30-economy\.yaml:\d+: YAML syntax", problems[0])
@@ -87,7 +87,8 @@ def test_yaml_syntax_error_names_file_and_line(knowledge_copy):
 def test_reference_to_missing_fact(knowledge_copy):
     kb, problems = problems_after(knowledge_copy, "faq/30-economy.yaml", "{gdp_2013}.", "{gdp_2031}.")
     line = line_of(knowledge_copy, "faq/30-economy.yaml", "{gdp_2031}")  # the answer's line, not the entry's
-    assert f"knowledge/faq/30-economy.yaml:{line}: entry 'gdp-2013' (en answer) refers to missing fact 'gdp_2031'" in problems
+    expected = f"knowledge/faq/30-economy.yaml:{line}: entry 'gdp-2013' (en answer) refers to missing fact 'gdp_2031'"
+    assert expected in problems
 
 
 def test_entry_missing_a_language(knowledge_copy):
@@ -102,15 +103,18 @@ def test_duplicate_entry_ids_across_files(knowledge_copy):
 
 
 def test_duplicate_yaml_keys_are_not_silently_overwritten(knowledge_copy):
-    kb, problems = problems_after(knowledge_copy, "facts.yaml", "    value: 82400\n", "    value: 82400\n    value: 82500\n")
+    kb, problems = problems_after(knowledge_copy, "facts.yaml",
+                                  "    value: 82400\n", "    value: 82400\n    value: 82500\n")
     line = line_of(knowledge_copy, "facts.yaml", "value: 82500")
-    assert any(p.startswith(f"knowledge/facts.yaml:{line}: YAML syntax") and "duplicate key 'value'" in p for p in problems)
+    syntax = f"knowledge/facts.yaml:{line}: YAML syntax"
+    assert any(p.startswith(syntax) and "duplicate key 'value'" in p for p in problems)
 
 
 def test_unknown_unit_bad_date_and_bad_formula(knowledge_copy):
     path = knowledge_copy / "facts.yaml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("    unit: km2\n", "    unit: acres\n", 1).replace("    date: end-2013\n", "    date: late 2013\n", 1)
+    text = text.replace("    unit: km2\n", "    unit: acres\n", 1)
+    text = text.replace("    date: end-2013\n", "    date: late 2013\n", 1)
     text = text.replace("formula: population / area", "formula: population / areas")
     path.write_text(text, encoding="utf-8")
     _, problems = read_knowledge(knowledge_copy)

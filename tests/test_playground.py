@@ -370,7 +370,8 @@ def test_only_the_page_itself_may_drive_the_playground(url):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=5)
     assert refused.value.code == 403
-    rebound = urllib.request.Request(url + "_playground/session", headers={"Host": f"evil.example:{url.split(':')[-1]}"})
+    port = url.split(":")[-1]
+    rebound = urllib.request.Request(url + "_playground/session", headers={"Host": f"evil.example:{port}"})
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(rebound, timeout=5)
     assert refused.value.code == 403

@@ -126,4 +126,5 @@ def test_references_to_missing_entries_are_errors(knowledge):
     assert code == 1
     assert "'start_examples' names unknown id 'gone-entry'" in out
     related_line = 1 + path.read_text(encoding="utf-8").splitlines().index("    related: [also-gone]")
-    assert f"knowledge/faq/90-extra.yaml:{related_line}: entry 'extra-entry': related entry 'also-gone' does not exist" in out
+    where = f"knowledge/faq/90-extra.yaml:{related_line}"
+    assert f"{where}: entry 'extra-entry': related entry 'also-gone' does not exist" in out

@@ -5,7 +5,6 @@ point 6). Each case runs the real command as a process."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
 import socket

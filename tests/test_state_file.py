@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import logging
 import pickle
-import threading
 
 import pytest
-
 from telegram import Bot
 from telegram.ext import PersistenceInput
 

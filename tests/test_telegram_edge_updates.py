@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from bot.tg.replies import say
-
 from telegram_harness import BOT_USERNAME, IGNORE_PTB_WARNINGS, assert_clean, running_bot
 
 pytestmark = pytest.mark.filterwarnings(IGNORE_PTB_WARNINGS)
@@ -83,7 +81,8 @@ async def test_a_button_on_a_deleted_message_sends_a_new_one(twin_knowledge, but
         data = next(d for d in menu.callback_data if d.startswith(f"{button}:") or d.startswith("t:"))
         if button == "e":
             api.user_presses(alice, menu, data)
-            await api.wait_for(lambda: any(d.startswith("e:") for d in api.message(chat, menu.message_id).callback_data))
+            await api.wait_for(
+                lambda: any(d.startswith("e:") for d in api.message(chat, menu.message_id).callback_data))
             menu = api.message(chat, menu.message_id)
             data = next(d for d in menu.callback_data if d.startswith("e:"))
         before = len(api.bot_messages(chat))

@@ -140,7 +140,8 @@ async def test_repeated_question_in_a_group_is_answered_once_per_language():
         users = [bot.api.add_user(f"U{n}", language_code=lang) for n, lang in enumerate(["en", "zh", "zh", "en"])]
         group = bot.api.add_group("Busy hall", members=users)
         questions = [GDP_EN, GDP_EN, "重庆的GDP是多少？"]  # the question's language decides, not the app's
-        asked = [bot.api.user_sends(user, group, f"/ask {text}") for user, text in zip(users, questions)]
+        asked = [bot.api.user_sends(user, group, f"/ask {text}")
+                 for user, text in zip(users[:3], questions, strict=True)]  # the fourth only listens
         await bot.api.wait_for(lambda: len(bot.api.bot_messages(group)) >= 2)
         await bot.settle()
         answers = bot.api.bot_messages(group)

@@ -37,7 +37,8 @@ async def test_meaning_in_a_private_chat():
         assert "14.8%" in share.text and kb.message("derived", "en") in share.text
 
         # a false premise is corrected with the right figure
-        (corrected,) = await bot.reply_to(bot.api.user_sends(alice, chat, "Is Chongqing's trade with the US USD 68.7 billion?"))
+        false_premise = "Is Chongqing's trade with the US USD 68.7 billion?"
+        (corrected,) = await bot.reply_to(bot.api.user_sends(alice, chat, false_premise))
         assert kb.message("premise_wrong", "en") in corrected.text
         assert fact_value(kb.facts["us_trade_2013"], "en") in corrected.text
         assert_clean(bot)

@@ -230,7 +230,7 @@ async def test_stale_and_unknown_buttons_are_acknowledged():
         menu = await bot.new_bot_message(chat, 0)
         for data in ("a:en:no-such-entry", "t:en:no-such-topic", "x:forged", "e:fr:gdp-2013", "d:en:gone"):
             query_id = bot.api.user_presses(alice, menu, data, check=False)
-            await bot.api.wait_for(lambda: query_id in bot.api.callback_answers)
+            await bot.api.wait_for(lambda: query_id in bot.api.callback_answers)  # noqa: B023 - awaited here
             assert "out of date" in bot.api.callback_answers[query_id]["text"]
         assert len(bot.api.bot_messages(chat)) == 1
         assert_clean(bot)

@@ -7,11 +7,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from test_live_reload import ADMIN, admin_settings, edit, save
 
 from bot.live import LiveKnowledge
 from bot.tg.watchdog import supervise
 from telegram_harness import IGNORE_PTB_WARNINGS, running_bot
-from test_live_reload import ADMIN, admin_settings, edit, save
 
 pytestmark = pytest.mark.filterwarnings(IGNORE_PTB_WARNINGS)
 

@@ -10,17 +10,19 @@ variants, facts no answer uses, and figures without a date.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
 from .engine import ANSWERED, DECLINED, build, match
-from .loss import check_against_manifest
 from .knowledge import LANGS, PLACEHOLDER, KnowledgeBase, Problem, read_knowledge
+from .loss import check_against_manifest
 from .text import Synonyms, analyse
 from .yamlfile import YamlFileError, YamlList, YamlMap, load_yaml
 
 NEAR_DUPLICATE = 95  # fuzz.ratio of two normalised question variants that say the same
+QuestionLines = Mapping[tuple[str, str, str], int]  # (entry id, language, question) -> line
 
 
 def check_examples(kb: KnowledgeBase) -> list[Problem]:
@@ -51,18 +53,20 @@ def question_lines(kb: KnowledgeBase) -> dict[tuple[str, str, str], int]:
                 continue
             for lang in LANGS:
                 variants = questions.get(lang)
-                for index, item in enumerate(variants if isinstance(variants, YamlList) else ()):
+                if not isinstance(variants, YamlList):
+                    continue
+                for index, item in enumerate(variants):
                     lines.setdefault((str(spec.get("id")), lang, str(item).strip()), variants.line_of(index))
     return lines
 
 
-def _variants(kb: KnowledgeBase, lines) -> list[tuple[str, str, str, str, int]]:
+def _variants(kb: KnowledgeBase, lines: QuestionLines) -> list[tuple[str, str, str, str, int]]:
     """(entry id, language, question, file, line) of every question variant."""
     return [(entry.id, lang, question, entry.file, lines.get((entry.id, lang, question), entry.line))
             for entry in kb.entries.values() for lang in LANGS for question in entry.questions[lang]]
 
 
-def check_variants(kb: KnowledgeBase, lines=None) -> list[Problem]:
+def check_variants(kb: KnowledgeBase, lines: QuestionLines | None = None) -> list[Problem]:
     """Warn about question variants the engine does not answer with their own entry."""
     problems = []
     for entry_id, _, question, file, line in _variants(kb, question_lines(kb) if lines is None else lines):
@@ -79,7 +83,8 @@ def check_variants(kb: KnowledgeBase, lines=None) -> list[Problem]:
     return problems
 
 
-def check_near_duplicates(kb: KnowledgeBase, lines=None, cutoff: float = NEAR_DUPLICATE) -> list[Problem]:
+def check_near_duplicates(kb: KnowledgeBase, lines: QuestionLines | None = None,
+                          cutoff: float = NEAR_DUPLICATE) -> list[Problem]:
     """Warn about question variants that say the same after normalisation, in one entry or two.
 
     Letters may differ by a typo's worth (fuzz.ratio ≥ cutoff); Chinese characters must be
@@ -105,7 +110,8 @@ def check_near_duplicates(kb: KnowledgeBase, lines=None, cutoff: float = NEAR_DU
 def check_facts(kb: KnowledgeBase) -> list[Problem]:
     """Warn about facts no answer uses (directly, through a derived fact, or on the facts
     card) and about figures that don't say what time they describe."""
-    used = {str(fact_id) for fact_id in kb.settings.get("facts_card", ())}
+    card = kb.settings.get("facts_card", ())  # a list of fact ids (settings.yaml is checked on loading)
+    used = {str(fact_id) for fact_id in card} if isinstance(card, Iterable) else set()
     for entry in kb.entries.values():
         for lang in LANGS:
             used |= {found["fact"] for found in PLACEHOLDER.finditer(entry.answer.get(lang))}

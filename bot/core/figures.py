@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -26,7 +27,7 @@ _NUMBER_WITH_SCALE = re.compile(
 )
 
 
-def parse_value(raw) -> tuple[Decimal, str | None]:
+def parse_value(raw: object) -> tuple[Decimal, str | None]:
     """Read a fact's value: a number, or text such as "1,753.18 million".
 
     Returns the exact value and the English scale word the maintainer used (so
@@ -113,7 +114,7 @@ class Period:
         return f"据{when.year}年{when.month}月发布的简介"
 
 
-_PERIOD_FORMS = (
+_PERIOD_FORMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Period]], ...] = (
     (re.compile(r"^(\d{4})$"), lambda m: Period("year", int(m[1]))),
     (re.compile(r"^(\d{4})-(\d{2})$"), lambda m: Period("month", int(m[1]), int(m[2]))),
     (re.compile(r"^(\d{4})-(\d{2})-\d{2}$"), lambda m: Period("month", int(m[1]), int(m[2]))),
@@ -122,7 +123,7 @@ _PERIOD_FORMS = (
 )
 
 
-def parse_period(raw) -> Period:
+def parse_period(raw: object) -> Period:
     """Read "2013", "2013-05", "end-2013" or "as-published"; raise ValueError otherwise."""
     text = str(raw).strip()
     for pattern, build in _PERIOD_FORMS:
@@ -137,8 +138,12 @@ def parse_period(raw) -> Period:
 
 # --- formulas ---------------------------------------------------------------
 
-_OPERATORS = {ast.Add: ("+", lambda a, b: a + b), ast.Sub: ("−", lambda a, b: a - b),
-              ast.Mult: ("×", lambda a, b: a * b), ast.Div: ("÷", lambda a, b: a / b)}
+_Arithmetic = Callable[[Decimal, Decimal], Decimal]
+_OPERATORS: dict[type[ast.operator], tuple[str, _Arithmetic]] = {
+    ast.Add: ("+", lambda a, b: a + b), ast.Sub: ("−", lambda a, b: a - b),
+    ast.Mult: ("×", lambda a, b: a * b), ast.Div: ("÷", lambda a, b: a / b)}
+# How tightly each operator binds, to put back the parentheses a description needs.
+_PRECEDENCE: dict[type[ast.operator], int] = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 2}
 
 
 class Formula:
@@ -169,13 +174,14 @@ class Formula:
         self.source = source
         self._tree = tree
 
-    def _check(self, node) -> None:
+    def _check(self, node: ast.expr) -> None:
         if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
             self._check(node.left)
             self._check(node.right)
         elif isinstance(node, ast.Name):
             pass
         elif isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            assert isinstance(node.value, (int, float))  # narrows the type for mypy: `type(...) in` does not
             if len(str(node.value)) > 30 or not math.isfinite(node.value):
                 raise ValueError(f"formula uses a number too large to be exact: {ast.unparse(node)[:20]}")
         else:
@@ -193,25 +199,44 @@ class Formula:
         return [node.id for node in ast.walk(self._tree) if isinstance(node, ast.Name)]
 
     def evaluate(self, values: dict[str, Decimal]) -> Decimal:
-        def walk(node):
+        def walk(node: ast.expr) -> Decimal:
             if isinstance(node, ast.BinOp):
                 return _OPERATORS[type(node.op)][1](walk(node.left), walk(node.right))
             if isinstance(node, ast.Name):
                 return values[node.id]
-            return Decimal(str(node.value))
+            return Decimal(str(_constant(node)))
 
         try:
             return walk(self._tree)
         except (ZeroDivisionError, InvalidOperation):
             raise ValueError(f"formula {self.source!r} divides by zero") from None
 
-    def describe(self, render_name) -> str:
-        """The formula with each fact written out, e.g. 'USD 9.07 billion − USD 1.58 billion'."""
-        def walk(node):
+    def describe(self, render_name: Callable[[str], str]) -> str:
+        """The formula with each fact written out, e.g. 'USD 9.07 billion − USD 1.58 billion'.
+
+        Parentheses come back where the order of operations needs them: `a / (b + c)` is
+        'a ÷ (b + c)', never 'a ÷ b + c'."""
+        def walk(node: ast.expr) -> str:
             if isinstance(node, ast.BinOp):
-                return f"{walk(node.left)} {_OPERATORS[type(node.op)][0]} {walk(node.right)}"
+                left = walk_operand(node.left, node.op, right_side=False)
+                right = walk_operand(node.right, node.op, right_side=True)
+                return f"{left} {_OPERATORS[type(node.op)][0]} {right}"
             if isinstance(node, ast.Name):
                 return render_name(node.id)
-            return str(node.value)
+            return str(_constant(node))
+
+        def walk_operand(node: ast.expr, parent: ast.operator, right_side: bool) -> str:
+            text = walk(node)
+            if not isinstance(node, ast.BinOp):
+                return text
+            inner, outer = _PRECEDENCE[type(node.op)], _PRECEDENCE[type(parent)]
+            # On the right, an equal precedence needs them too: a − (b − c) is not a − b − c.
+            return f"({text})" if inner < outer or (right_side and inner == outer) else text
 
         return walk(self._tree)
+
+
+def _constant(node: ast.expr) -> int | float:
+    """A number of a checked formula (`Formula._check` lets no other leaf through)."""
+    assert isinstance(node, ast.Constant) and isinstance(node.value, (int, float))
+    return node.value

@@ -18,8 +18,12 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .yamlfile import Problem
+
+if TYPE_CHECKING:  # knowledge.py is the module that loads; this one only compares ids
+    from .knowledge import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +36,13 @@ KINDS = ("entries", "facts", "topics")
 class Inventory:
     """The ids a knowledge base holds, and the file each entry or fact comes from."""
 
-    entries: dict
-    facts: dict
-    topics: dict
+    entries: dict[str, str]  # id -> the file it comes from
+    facts: dict[str, str]
+    topics: dict[str, str]
 
     @classmethod
-    def of(cls, kb) -> "Inventory":
-        topic_files = {}
+    def of(cls, kb: KnowledgeBase) -> Inventory:
+        topic_files: dict[str, str] = {}
         for entry in kb.entries.values():
             topic_files.setdefault(entry.topic, entry.file)
         return cls({e.id: e.file for e in kb.entries.values()}, {f.id: f.file for f in kb.facts.values()},
@@ -48,7 +52,7 @@ class Inventory:
         return json.dumps({kind: getattr(self, kind) for kind in KINDS}, ensure_ascii=False, sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> "Inventory":
+    def from_json(cls, text: str) -> Inventory:
         data = json.loads(text)
         if not all(isinstance(data.get(kind), dict) for kind in KINDS):
             raise ValueError("not an inventory")
@@ -59,9 +63,9 @@ class Inventory:
 class Loss:
     """What a new version lacks of an old one: {id: file where it was} per kind."""
 
-    entries: dict
-    facts: dict
-    topics: dict
+    entries: dict[str, str]  # id -> the file it comes from
+    facts: dict[str, str]
+    topics: dict[str, str]
 
     def __bool__(self) -> bool:
         return bool(self.entries or self.facts or self.topics)
@@ -117,7 +121,7 @@ def read_manifest(directory: Path) -> Inventory | None:
         return None
 
 
-def write_manifest(directory: Path, kb) -> None:
+def write_manifest(directory: Path, kb: KnowledgeBase) -> None:
     """Remember what was loaded (atomically; nothing happens when the directory is read-only)."""
     directory = Path(directory)
     try:
@@ -129,7 +133,7 @@ def write_manifest(directory: Path, kb) -> None:
         log.debug("could not remember the loaded knowledge in %s: %s", directory, error)
 
 
-def check_against_manifest(kb) -> list[Problem]:
+def check_against_manifest(kb: KnowledgeBase) -> list[Problem]:
     """Warnings for what the knowledge lost since the running bot last loaded it."""
     before = read_manifest(kb.directory)
     if before is None:
@@ -143,7 +147,7 @@ def check_against_manifest(kb) -> list[Problem]:
     return loss.problems("warning", advice)
 
 
-def guard(directory: Path, old_kb, new_kb) -> tuple[list[Problem], Loss]:
+def guard(directory: Path, old_kb: KnowledgeBase, new_kb: KnowledgeBase) -> tuple[list[Problem], Loss]:
     """(problems that refuse the reload, what it removes). Removals pass only with the marker,
     which is then used up."""
     loss = lost(Inventory.of(old_kb), Inventory.of(new_kb))

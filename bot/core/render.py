@@ -6,6 +6,7 @@ markup, the command line prints `Answer.plain`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .figures import MONTHS_EN, format_number, round_significant
@@ -36,6 +37,7 @@ def fact_value(fact: Fact, lang: str) -> str:
     """A fact as it reads in a sentence: 'USD 10.65 billion', '106.5亿美元', or its text."""
     if fact.text is not None:
         return fact.text.get(lang)
+    assert fact.value is not None  # loading gives every fact a value or a text
     value = round_significant(fact.value, fact.significant) if fact.significant else fact.value
     number = format_number(value, lang, fact.scale.get(lang))
     return fact.unit.template.get(lang).replace("{n}", number) if fact.unit else number
@@ -50,7 +52,7 @@ SOURCE = "source"  # {source.published}: the publication date of the knowledge b
 
 def fill(kb: KnowledgeBase, template: str, lang: str) -> str:
     """Replace {fact}, {fact.when}, {fact.When} and {source.published} in an answer template."""
-    def replace(match) -> str:
+    def replace(match: re.Match[str]) -> str:
         if match["fact"] == SOURCE:
             return format_day(next(iter(kb.sources.values())), lang)
         fact = kb.facts[match["fact"]]
@@ -70,6 +72,7 @@ def facts_used(kb: KnowledgeBase, template: str) -> list[Fact]:
 
 def derived_note(kb: KnowledgeBase, fact: Fact, lang: str) -> str:
     """'Derived by this bot from the source's figures: 15.5% = USD 10.65 billion ÷ USD 68.7 billion'."""
+    assert fact.formula is not None  # only derived facts get a note
     inputs = fact.formula.describe(lambda name: fact_value(kb.facts[name], lang))
     separator = ": " if lang == "en" else "："
     times_hundred = " × 100" if fact.unit and fact.unit.multiply == 100 else ""
@@ -119,6 +122,7 @@ def render_fact_answer(kb: KnowledgeBase, fact: Fact, lang: str, related_entry: 
     sentence = figure_sentence(kb, fact, lang)
     body = sentence[:1].upper() + sentence[1:] + ("。" if lang == "zh" else ".")
     derived = (derived_note(kb, fact, lang),) if fact.formula is not None else ()
-    related = ((related_entry, kb.entries[related_entry].title(lang)),) if related_entry in kb.entries else ()
+    related = (((related_entry, kb.entries[related_entry].title(lang)),)
+               if related_entry is not None and related_entry in kb.entries else ())
     return Answer(entry_id=related_entry or "", lang=lang, title=body, body=body, derived=derived,
                   source=source_line(kb, [fact.source], lang), related=related)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 import opencc
 import snowballstemmer
@@ -87,7 +89,7 @@ def clean(text: str) -> str:
     text = _LEADING_COMMAND.sub(" ", text)
     text = _MENTION_OR_URL.sub(" ", text)
     text = text.replace("\u2019", "'").replace("\u2018", "'")
-    return _TRADITIONAL_TO_SIMPLIFIED.convert(text)
+    return str(_TRADITIONAL_TO_SIMPLIFIED.convert(text))  # str(): opencc has no type hints
 
 
 def detect_language(text: str) -> str:
@@ -104,7 +106,7 @@ class Synonyms:
     so that 'us' the pronoun and 'ca' are left alone unless listed lower-case.
     """
 
-    def __init__(self, groups):
+    def __init__(self, groups: Iterable[tuple[str, Iterable[str]]]):
         patterns = []
         for canonical, aliases in groups:
             for alias in sorted(aliases, key=len, reverse=True):
@@ -113,7 +115,7 @@ class Synonyms:
         self._rules = [(self._compile(alias), f" {canonical.lower()} ") for alias, canonical in patterns]
 
     @staticmethod
-    def _compile(alias: str) -> re.Pattern:
+    def _compile(alias: str) -> re.Pattern[str]:
         escaped = re.escape(alias)
         if _HAN_RUN.fullmatch(alias):
             return re.compile(escaped)
@@ -126,7 +128,7 @@ class Synonyms:
         return text
 
 
-def analyse(text: str, synonyms: Synonyms, spelling=None) -> Analysis:
+def analyse(text: str, synonyms: Synonyms, spelling: Callable[[str], str] | None = None) -> Analysis:
     """Clean, detect the language, apply synonyms and split into words and Chinese runs."""
     cleaned = clean(text)
     lang = detect_language(cleaned)
@@ -146,17 +148,17 @@ def analyse(text: str, synonyms: Synonyms, spelling=None) -> Analysis:
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return _STEMMER.stemWord(word)
+    return str(_STEMMER.stemWord(word))  # str(): snowballstemmer has no type hints
 
 
-def features(analysis: Analysis) -> Counter:
+def features(analysis: Analysis) -> dict[str, float]:
     """Weighted features: stemmed words and word pairs, character n-grams of words
     (for typos and word forms), and Chinese character unigrams and bigrams, since
     Chinese is written without spaces."""
-    found: Counter = Counter()
+    found: defaultdict[str, float] = defaultdict(float)
     stems = [stem(word) for word in analysis.words]
-    found.update(stems)
-    found.update(f"{a} {b}" for a, b in zip(stems, stems[1:]))
+    for feature in (*stems, *(f"{a} {b}" for a, b in pairwise(stems))):
+        found[feature] += 1
     for word in analysis.words:
         padded = f"<{word}>"
         for n in (3, 4, 5):

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -41,22 +43,23 @@ class Problem:
         return f"{self.file}:{max(self.line, 1)}: {prefix}{message}"  # line 1 when only the file is known
 
 
-class YamlMap(dict):
+class YamlMap(dict[Any, Any]):
     """A mapping that knows its own line and the line of each key."""
 
     line: int = 0
-    key_lines: dict
+    key_lines: dict[Any, int]
 
     def line_of(self, key: str) -> int:
         # a YamlMap() made in code (a default for a missing section) has no key lines
-        return getattr(self, "key_lines", {}).get(key, self.line)
+        key_lines: dict[Any, int] = getattr(self, "key_lines", {})
+        return key_lines.get(key, self.line)
 
 
-class YamlList(list):
+class YamlList(list[Any]):
     """A sequence that knows its own line and the line of each item."""
 
     line: int = 0
-    item_lines: list
+    item_lines: list[int]
 
     def line_of(self, index: int) -> int:
         lines = getattr(self, "item_lines", [])
@@ -72,13 +75,16 @@ class BeyondLimit(yaml.MarkedYAMLError):
 
 
 # libyaml's parser when PyYAML was built with it: several times faster on big files.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # the same interface either way
+    _BaseLoader = yaml.SafeLoader
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _LineLoader(_BaseLoader):
     """SafeLoader that builds YamlMap/YamlList with 1-based line numbers."""
 
-    def construct_yaml_map(self, node):
+    def construct_yaml_map(self, node: yaml.MappingNode) -> Generator[YamlMap, None, None]:
         mapping = YamlMap()
         mapping.line = node.start_mark.line + 1
         mapping.key_lines = {}
@@ -96,14 +102,14 @@ class _LineLoader(_BaseLoader):
             mapping.key_lines[key] = key_node.start_mark.line + 1
             mapping[key] = self.construct_object(value_node, deep=True)
 
-    def construct_yaml_seq(self, node):
+    def construct_yaml_seq(self, node: yaml.SequenceNode) -> Generator[YamlList, None, None]:
         sequence = YamlList()
         sequence.line = node.start_mark.line + 1
         sequence.item_lines = [child.start_mark.line + 1 for child in node.value]
         yield sequence
         sequence.extend(self.construct_object(child, deep=True) for child in node.value)
 
-    def construct_yaml_timestamp(self, node):
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> str:  # type: ignore[override]  # text, not date
         # Keep dates as the text the maintainer wrote ("2014-10-27"); the
         # knowledge layer parses the few date forms it supports itself.
         return self.construct_scalar(node)
@@ -133,7 +139,7 @@ class YamlLimits:
     max_number_length: int = 40  # characters of a number: "12345.678" is 9
 
     @classmethod
-    def from_settings(cls, settings) -> "YamlLimits":
+    def from_settings(cls, settings: Mapping[str, object]) -> YamlLimits:
         """The limits named `yaml_<field>` in a settings mapping (others keep their default)."""
         values = {f.name: settings.get(f"yaml_{f.name}") for f in fields(cls)}
         return cls(**{name: int(value) for name, value in values.items()
@@ -172,14 +178,14 @@ def read_regular_file(path: Path, max_bytes: int) -> bytes:
 
 def _check_bounds(text: str, limits: YamlLimits) -> None:
     """Walk the event stream once; raise a MarkedYAMLError at the first bound passed."""
-    def beyond(what: str, mark) -> "BeyondLimit":
+    def beyond(what: str, mark: Any) -> BeyondLimit:  # Any: the pure parser's Mark or libyaml's
         return BeyondLimit(None, None, what, mark)
 
     sizes: dict[str, int] = {}  # anchor -> nodes it stands for (aliases expanded)
-    open_nodes: list[list] = []  # [anchor, nodes so far] of each list or mapping being read
+    open_nodes: list[list[Any]] = []  # [anchor, nodes so far] of each list or mapping being read
     total = aliases = 0
 
-    def add(count: int, mark) -> None:
+    def add(count: int, mark: Any) -> None:
         nonlocal total
         total += count
         if open_nodes:
@@ -203,7 +209,7 @@ def _check_bounds(text: str, limits: YamlLimits) -> None:
             if event.anchor is not None:
                 sizes[event.anchor] = 1
             if (len(event.value) > limits.max_number_length and (event.tag in _NUMBER_TAGS or (
-                    event.implicit[0] and _RESOLVER.resolve(yaml.ScalarNode, event.value, (True, False))
+                    event.implicit[0] and _resolve_scalar(event.value)
                     in _NUMBER_TAGS))):
                 raise beyond(f"a number of {len(event.value)} characters, more than {limits.max_number_length} "
                              "(setting yaml_max_number_length)", event.start_mark)
@@ -212,10 +218,16 @@ def _check_bounds(text: str, limits: YamlLimits) -> None:
             aliases += 1
             if aliases > limits.max_aliases:
                 raise beyond(f"more than {limits.max_aliases} aliases (setting yaml_max_aliases)", event.start_mark)
-            add(sizes.get(event.anchor, 1), event.start_mark)
+            add(sizes.get(event.anchor or "", 1), event.start_mark)  # an alias always names an anchor
 
 
-def load_yaml(path: Path, display_name: str, limits: YamlLimits = DEFAULT_LIMITS):
+def _resolve_scalar(value: str) -> str:
+    """The tag YAML gives a plain scalar ("12" -> int); types-PyYAML leaves `resolve` untyped."""
+    tag: str = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    return tag
+
+
+def load_yaml(path: Path, display_name: str, limits: YamlLimits = DEFAULT_LIMITS) -> Any:
     """Parse one YAML file within `limits`; raise YamlFileError with file and line on failure."""
     try:
         text = read_regular_file(path, limits.max_file_kb * 1024).decode("utf-8")

@@ -50,7 +50,7 @@ BOT_USERNAME = "cq_faq_bot"
 BOT_NAME = "Chongqing FAQ"
 GROUP_TITLE = "Fair hall A"
 # The people at the fair: English and Chinese names, and the language of their Telegram app.
-PEOPLE: list[dict[str, str]] = [
+PEOPLE: list[dict[str, Any]] = [  # LocalBotApi.add_user's keyword arguments
     {"first_name": "Alice", "last_name": "Miller", "username": "alice_miller", "language_code": "en"},
     {"first_name": "王伟", "username": "wangwei_cq", "language_code": "zh-hans"},
     {"first_name": "Michael", "last_name": "Chen", "username": "mchen", "language_code": "en"},
@@ -100,9 +100,11 @@ class Playground:
 
     def __init__(self, knowledge: Path | str | None = None, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
                  live: LiveKnowledge | None = None, limits: RateLimits | None = None, watch: bool = True) -> None:
-        if live is None and knowledge is None:
-            raise ValueError("give a knowledge directory or a LiveKnowledge")
-        self.live = live if live is not None else LiveKnowledge(knowledge)
+        if live is None:
+            if knowledge is None:
+                raise ValueError("give a knowledge directory or a LiveKnowledge")
+            live = LiveKnowledge(knowledge)
+        self.live = live
         self.api = LocalBotApi(token=session_token(), bot_username=BOT_USERNAME, bot_name=BOT_NAME,
                                host=host, port=port, privacy_mode=True, limits=limits or RateLimits())
         self.people = [self.api.add_user(**person) for person in PEOPLE]
