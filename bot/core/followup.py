@@ -24,7 +24,7 @@ from .engine import ANSWERED, DECLINED, Match, Reply, decide, rank, read_asked, 
 from .knowledge import KnowledgeBase
 from .lexicon import HAN
 from .meaning import FLOW, STOCK, Asked, disagreements
-from .render import Answer, facts_used, figure_sentence, fact_when, render_fact_answer, source_line
+from .render import Answer, fact_when, facts_used, figure_sentence, render_fact_answer, source_line
 from .text import clean
 
 RANKING_CHARS = 400  # the words a completed meaning is ranked by: the last turns' text, this long at most
