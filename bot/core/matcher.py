@@ -31,7 +31,8 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
-from .text import STOPWORDS_EN, STOPWORDS_ZH, Analysis, Synonyms, analyse, features, is_filler, stem
+from .text import (NGRAM_WEIGHT, STOPWORDS_EN, STOPWORDS_ZH, Analysis, Synonyms, analyse, char_ngrams, features, is_filler,
+                   stem, word_features)
 
 SMOOTHING = 0.01  # naive Bayes additive smoothing (alpha)
 SIMILARITY_WEIGHT = 2.0  # how much the centroid similarity adds to the ranking
@@ -113,25 +114,45 @@ class _Documents:
 
     @classmethod
     def of(cls, per_entry) -> _Documents:
+        """`per_entry`: for each entry, its texts as (Analysis, weight, language slot)."""
         columns: dict[str, int] = {}
-        rows, cols, counts, weights, owners, slots = [], [], [], [], [], []
+        words: dict[str, int] = {}
+        rows, cols, counts, word_rows, word_cols = [], [], [], [], []
+        weights, owners, slots = [], [], []
         for owner, variants in enumerate(per_entry):
-            for found, weight, language in variants:
+            for analysis, weight, language in variants:
+                found = word_features(analysis)
                 rows.extend([len(weights)] * len(found))
+                cols.extend(columns.setdefault(feature, len(columns)) for feature in found)
+                counts.extend(found.values())
+                word_rows.extend([len(weights)] * len(analysis.words))
+                word_cols.extend(words.setdefault(word, len(words)) for word in analysis.words)
                 weights.append(weight)
                 owners.append(owner)
                 slots.append(owner * 2 + language)
-                cols.extend(columns.setdefault(feature, len(columns)) for feature in found)
-                counts.extend(found.values())
-        matrix = sparse.csr_matrix((np.array(counts, dtype=np.float64), (rows, cols)),
-                                   shape=(len(weights), len(columns)))
-        return cls(matrix, list(columns), np.array(weights, dtype=np.float64), np.array(owners, dtype=np.int64),
-                   np.array(slots, dtype=np.int64))
+        shape = (len(weights), len(columns))
+        matrix = sparse.csr_matrix((np.array(counts, dtype=np.float64), (rows, cols)), shape=shape)
+        word_counts = sparse.csr_matrix((np.ones(len(word_rows)), (word_rows, word_cols)), shape=(len(weights), len(words)))
+        grams, gram_names = _ngram_matrix(list(words))
+        matrix = sparse.hstack([matrix, NGRAM_WEIGHT * (word_counts @ grams)], format="csr")
+        return cls(matrix, list(columns) + gram_names, np.array(weights, dtype=np.float64),
+                   np.array(owners, dtype=np.int64), np.array(slots, dtype=np.int64))
 
     @staticmethod
     def grouped(groups: np.ndarray, count: int) -> sparse.csr_matrix:
         """count x documents: 1 where the document belongs to the group."""
         return sparse.csr_matrix((np.ones(len(groups)), (groups, np.arange(len(groups)))), shape=(count, len(groups)))
+
+
+def _ngram_matrix(words: list[str]) -> tuple[sparse.csr_matrix, list[str]]:
+    """words x character n-grams (text.char_ngrams), counting repeats, and the n-grams."""
+    columns: dict[str, int] = {}
+    rows, cols = [], []
+    for row, word in enumerate(words):
+        grams = char_ngrams(word)
+        rows.extend([row] * len(grams))
+        cols.extend(columns.setdefault(gram, len(columns)) for gram in grams)
+    return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(words), len(columns))), list(columns)
 
 
 def _sublinear_matrix(counts: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -244,7 +265,7 @@ class Index:
             for phrase in (exact or {}).get(entry_id, ()):
                 self.exact[_exact_key(analysed_once(phrase))].add(index)
                 self.verbatim[analysed_once(phrase).normalised].add(entry_id)
-        self._build(_Documents.of([[(features(a), weight, LANG_SLOTS[a.lang]) for a, weight in analysed[entry_id]]
+        self._build(_Documents.of([[(a, weight, LANG_SLOTS[a.lang]) for a, weight in analysed[entry_id]]
                                    for entry_id in self.entry_ids]))
         self._ready()
 
