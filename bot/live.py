@@ -17,7 +17,8 @@ import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from .core import ANSWERED, DECLINED, KnowledgeBase, KnowledgeError, Problem, Reply, load_knowledge
+from .core import ANSWERED, DECLINED, KnowledgeBase, KnowledgeError, Problem, Reply
+from .indexcache import load_knowledge
 from .core import loss as removals
 from .core.engine import SMALL_TALK
 from .store import QuestionStore

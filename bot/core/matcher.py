@@ -22,6 +22,7 @@ before any of this ("chongqnig" -> "chongqing").
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -387,3 +388,60 @@ class Index:
             candidates.append(Candidate(self.entry_ids[i], confidence(posterior, similar, covered),
                                         posterior, similar, covered))
         return tuple(candidates)
+
+    # --- storing ---------------------------------------------------------------------
+
+    MATRICES = ("evidence", "centroid", "entry_features")
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Everything the index holds, as plain arrays (numbers, and UTF-8 JSON for the
+        rest): what bot.indexcache writes with np.savez, no pickle."""
+        arrays = {"idf": self.idf, "log_prior_unit": self.log_prior_unit,
+                  "feature_names": _utf8("\n".join(self.feature_names)),
+                  "about": _utf8(json.dumps({
+                      "entry_ids": self.entry_ids, "vocabulary": self.vocabulary, "unknown_idf": self.unknown_idf,
+                      "normalised_documents": self.normalised_documents,
+                      "exact": [[list(map(list, key)), sorted(found)] for key, found in self.exact.items()],
+                      "verbatim": {phrase: sorted(found) for phrase, found in self.verbatim.items()}},
+                      ensure_ascii=False))}
+        for name in self.MATRICES:
+            matrix = getattr(self, name)
+            arrays.update({f"{name}.data": matrix.data, f"{name}.indices": matrix.indices,
+                           f"{name}.indptr": matrix.indptr, f"{name}.shape": np.array(matrix.shape)})
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays, synonyms: Synonyms, alternatives: int = 3) -> Index:
+        """The index `to_arrays` stored. Checks every shape and bound, since the arrays come
+        from a file: raises ValueError (or KeyError) rather than serve an inconsistent index."""
+        index = cls.__new__(cls)
+        index.synonyms, index.alternatives = synonyms, alternatives
+        about = json.loads(bytes(arrays["about"]).decode("utf-8"))
+        index.entry_ids, index.vocabulary = list(about["entry_ids"]), list(about["vocabulary"])
+        index.unknown_idf = float(about["unknown_idf"])
+        index.normalised_documents = {k: list(v) for k, v in about["normalised_documents"].items()}
+        index.exact = defaultdict(set, {(tuple(words), tuple(runs)): set(found) for (words, runs), found in about["exact"]})
+        index.verbatim = defaultdict(set, {k: set(v) for k, v in about["verbatim"].items()})
+        names = bytes(arrays["feature_names"]).decode("utf-8")
+        index.feature_names = names.split("\n") if names else []
+        index.idf, index.log_prior_unit = np.asarray(arrays["idf"], dtype=np.float64), np.asarray(arrays["log_prior_unit"], dtype=np.float64)
+        features, entries = len(index.feature_names), len(index.entry_ids)
+        for name, width in zip(cls.MATRICES, (entries, 2 * entries, entries)):
+            matrix = sparse.csr_matrix((arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"]),
+                                       shape=tuple(int(n) for n in arrays[f"{name}.shape"]))
+            matrix.check_format(full_check=True)
+            if matrix.shape != (features, width) or not np.isfinite(matrix.data).all():
+                raise ValueError(f"stored index: {name} does not fit its {features} features and {entries} entries")
+            setattr(index, name, matrix)
+        if index.idf.shape != (features,) or index.log_prior_unit.shape != (entries,) or not (
+                np.isfinite(index.idf).all() and np.isfinite(index.log_prior_unit).all()):
+            raise ValueError("stored index: weights do not fit its features and entries")
+        if any(not 0 <= i < entries for found in index.exact.values() for i in found) or not set(
+                index.normalised_documents) <= set(index.entry_ids):
+            raise ValueError("stored index: phrases point to unknown entries")
+        index._ready()
+        return index
+
+
+def _utf8(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
