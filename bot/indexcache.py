@@ -21,6 +21,8 @@ import hashlib
 import json
 import logging
 import os
+import subprocess
+import sys
 import tempfile
 import zipfile
 from pathlib import Path
@@ -116,3 +118,39 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
         index = matcher.Index(documents, synonyms, exact=exact)
         write_index(path, key, index)
     return build(kb, index)
+
+
+PREBUILD_TIMEOUT = 600.0  # seconds: a child that takes longer is given up on (the reload then builds in-process)
+
+
+def prebuild(directory: Path | str) -> bool:
+    """Build the index of `directory` into the cache in a child process, so that a running
+    bot's own load afterwards only reads it: the child's CPU work does not hold the bot's
+    interpreter lock, so answering goes on at full speed meanwhile. False when the cache is
+    off or the child failed (broken knowledge: the caller's own load reports the problems)."""
+    if cache_file(directory) is None:
+        return False
+    command = [sys.executable, "-m", "bot.indexcache", str(directory)]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=PREBUILD_TIMEOUT, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        log.warning("building the index in a child process failed (%s); building it here", type(error).__name__)
+        return False
+    return done.returncode == 0
+
+
+def main(argv=None) -> int:
+    """`python -m bot.indexcache DIR`: load DIR, writing its index to the cache (see prebuild)."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m bot.indexcache KNOWLEDGE_DIR", file=sys.stderr)
+        return 2
+    try:
+        load_knowledge(args[0])
+    except KnowledgeError:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -101,3 +101,25 @@ def test_an_unwritable_cache_only_costs_a_build(knowledge_copy, tmp_path, monkey
     blocker.write_text("")
     monkeypatch.setenv(indexcache.CACHE_ENV, str(blocker / "cache"))  # cannot be a directory
     assert rankings(indexcache.load_knowledge(knowledge_copy)) == rankings(load_knowledge(knowledge_copy))
+
+
+def test_a_child_process_builds_the_cache_for_a_reload(knowledge_copy, cache, monkeypatch):
+    from bot import live
+
+    running = live.LiveKnowledge(knowledge_copy)
+    path = indexcache.cache_file(knowledge_copy)
+    faq = knowledge_copy / "faq" / "40-us-trade.yaml"
+    faq.write_text(faq.read_text(encoding="utf-8").replace(
+        "        - chongqing exports to america\n", f"        - chongqing exports to america\n        - {NEW_QUESTION}\n"),
+        encoding="utf-8")
+    assert indexcache.prebuild(knowledge_copy)  # the child wrote the new index ...
+    written = path.stat().st_mtime_ns
+    monkeypatch.setattr(live, "PREBUILD_VARIANTS", 0)
+    assert running.reload() == []  # the reload's child and the bot's own load only read it
+    assert path.stat().st_mtime_ns == written
+    assert rank(running.kb, NEW_QUESTION).best.entry_id == "exports-to-us-2013"
+
+
+def test_a_child_process_reports_broken_knowledge(knowledge_copy, cache):
+    (knowledge_copy / "faq" / "40-us-trade.yaml").write_text("entries: [", encoding="utf-8")
+    assert not indexcache.prebuild(knowledge_copy)
