@@ -41,8 +41,10 @@ DISCRIMINATIVE_WEIGHT = 5.0  # how much the perceptron's scores add to the ranki
 PERCEPTRON_EPOCHS = 4
 EXACT_BONUS = 8.0  # log-odds added to an entry whose question or keyword was asked word for word
 PERCEPTRON_MARGIN = 0.5
-# The perceptron scores this many examples at once (bounded below and above): see _perceptron_batch.
-PERCEPTRON_BATCHES, PERCEPTRON_MIN_BATCH, PERCEPTRON_MAX_BATCH = 200, 8, 256
+# The perceptron scores a 200th of the examples at once, at most 256: a few hundred sparse products
+# per epoch at any size. A base of under 400 examples is trained one example at a time (online),
+# as before: there a batch would be a large share of the data.
+PERCEPTRON_BATCHES, PERCEPTRON_MIN_BATCH, PERCEPTRON_MAX_BATCH = 200, 1, 256
 SPELLING_CUTOFF = 84  # fuzz.ratio a misspelt word needs to be read as a known word
 MIN_SPELLING_LENGTH = 6  # shorter words are too often other real words ("plant", "plan")
 
