@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -120,7 +121,9 @@ class _Documents:
         """`per_entry`: for each entry, its texts as (Analysis, weight, language slot)."""
         columns: dict[str, int] = {}
         words: dict[str, int] = {}
-        rows, cols, counts, word_rows, word_cols = [], [], [], [], []
+        # typed arrays, not lists: a list holds a Python object per number, several times the memory
+        rows, cols, word_rows, word_cols = array("q"), array("q"), array("q"), array("q")
+        counts = array("d")
         weights, owners, slots = [], [], []
         for owner, variants in enumerate(per_entry):
             for analysis, weight, language in variants:
@@ -134,8 +137,11 @@ class _Documents:
                 owners.append(owner)
                 slots.append(owner * 2 + language)
         shape = (len(weights), len(columns))
-        matrix = sparse.csr_matrix((np.array(counts, dtype=np.float64), (rows, cols)), shape=shape)
-        word_counts = sparse.csr_matrix((np.ones(len(word_rows)), (word_rows, word_cols)), shape=(len(weights), len(words)))
+        matrix = sparse.csr_matrix((np.frombuffer(counts), (np.frombuffer(rows, dtype=np.int64),
+                                                             np.frombuffer(cols, dtype=np.int64))), shape=shape)
+        word_counts = sparse.csr_matrix((np.ones(len(word_rows)), (np.frombuffer(word_rows, dtype=np.int64),
+                                                                   np.frombuffer(word_cols, dtype=np.int64))),
+                                        shape=(len(weights), len(words)))
         grams, gram_names = _ngram_matrix(list(words))
         matrix = sparse.hstack([matrix, NGRAM_WEIGHT * (word_counts @ grams)], format="csr")
         return cls(matrix, list(columns) + gram_names, np.array(weights, dtype=np.float64),
@@ -196,7 +202,10 @@ def _train_perceptron(examples: sparse.csr_matrix, truth: np.ndarray, entries: i
             end = min(start + batch, len(shuffled))
             _perceptron_step(epoch, start, end, truth[shuffled[start:end]], weights, totals, step)
             step += end - start
-    return sparse.csr_matrix(weights - totals / step)
+    totals /= step  # averaged weights, in place: at 50,000 variants each array is ~100 MB
+    weights -= totals
+    del totals
+    return sparse.csr_matrix(weights)
 
 
 def _perceptron_step(examples: sparse.csr_matrix, start: int, end: int, truth: np.ndarray, weights: np.ndarray,
