@@ -224,12 +224,21 @@ def _perceptron_step(examples: sparse.csr_matrix, start: int, end: int, truth: n
     moved = batch[wrong]
     touched, columns = np.unique(moved.indices, return_inverse=True)  # only these features' weights change
     compact = sparse.csr_matrix((moved.data, columns.ravel(), moved.indptr), shape=(len(wrong), len(touched)))
-    moves = np.zeros((len(wrong), weights.shape[1]))
-    moves[np.arange(len(wrong)), truth[wrong]] += 1.0
-    moves[np.arange(len(wrong)), rival[wrong]] -= 1.0
-    update = compact.T @ moves
-    weights[touched] += update
-    totals[touched] += compact.T @ (moves * (step + wrong)[:, None])
+    # each wrong example moves its entry's column up and its rival's down: a sparse matrix
+    # with two values a row, so the update touches only those columns of the touched rows
+    # each wrong example moves its entry's column up and its rival's down: two values a row,
+    # so the update touches only those columns of the touched features
+    moves = sparse.csr_matrix((np.tile([1.0, -1.0], len(wrong)), (np.repeat(np.arange(len(wrong)), 2),
+                                                                  np.column_stack([truth[wrong], rival[wrong]]).ravel())),
+                              shape=(len(wrong), weights.shape[1]))
+    _add_rows(weights, touched, compact.T @ moves)
+    _add_rows(totals, touched, compact.T @ (sparse.diags((step + wrong).astype(np.float64)) @ moves))
+
+
+def _add_rows(target: np.ndarray, rows: np.ndarray, update: sparse.csr_matrix) -> None:
+    """target[rows] += update, for the update's nonzero values only."""
+    update = update.tocoo()
+    target[rows[update.row], update.col] += update.data
 
 
 def _gather(matrix: sparse.csr_matrix, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
