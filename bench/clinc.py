@@ -1,6 +1,9 @@
 """Matching benchmark on CLINC150: quality, latency, load time and memory. Prints Markdown.
 
-    python bench/clinc.py [--data /work/shared/datasets/clinc150/data_full_train_val.json] [--quick]
+    python bench/clinc.py [--data PATH] [--quick]
+
+--data defaults to ../shared/datasets/clinc150/data_full_train_val.json relative to the
+project root (the shared data beside the checkout).
 
 a) Quality. The knowledge base is CLINC150's train split (bench/clinc_to_knowledge.py,
    one entry per intent). The test split is held back, so validation is split in two
@@ -56,7 +59,7 @@ from bot.evaluation import OBJECTIVES, Labelled, Scores, load_questions, pick, s
 import clinc_to_knowledge as converter  # noqa: E402
 from machine import cpu_model, percentile, pin_to_one_core  # noqa: E402
 
-DEFAULT_DATA = "/work/shared/datasets/clinc150/data_full_train_val.json"
+DEFAULT_DATA = str(ROOT.parent / "shared" / "datasets" / "clinc150" / "data_full_train_val.json")
 BUNDLED_KNOWLEDGE = ROOT / "knowledge"
 DEV_QUESTIONS = ROOT / "tests" / "questions" / "dev.yaml"
 

@@ -7,7 +7,8 @@ Measures, with flood limits off on both sides (server limits disabled, no rate l
 * throughput: a burst of private questions queued at once, updates answered per second;
 * latency: time from a user's message reaching the server to the bot's reply being
   accepted by it, p50 and p99, for private chats and for groups (/ask), one question at a
-  time (idle) and during the burst.
+  time (idle) and during the burst;
+the same for a bare python-telegram-bot echo bot through the same server, and the ratio.
 The server runs in the same process and event loop, so its work is included: real
 Telegram adds network round trips, and this measures what the bot itself costs.
 Not a test; prints a Markdown table and the machine it ran on.
@@ -23,7 +24,7 @@ import platform
 import statistics
 import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import telegram  # noqa: E402
+from telegram import Update  # noqa: E402
+from telegram.ext import ApplicationBuilder, MessageHandler, filters  # noqa: E402
 
 from bot.core import ask  # noqa: E402
 from bot.live import LiveKnowledge  # noqa: E402
@@ -79,6 +82,43 @@ async def burst(api: LocalBotApi, users: list[dict], questions: list[str], count
     return elapsed, latencies
 
 
+@dataclass
+class Run:
+    elapsed: float  # seconds for the burst
+    private: list[float]
+    in_group: list[float]
+    loaded: list[float]
+
+
+async def measure(api: LocalBotApi, app, questions: list[str], burst_size: int, samples: int, tag: str) -> Run:
+    async with app:
+        await app.start()
+        await app.updater.start_polling(poll_interval=0.0, timeout=10)
+        try:
+            alice = api.add_user(f"Alice {tag}")
+            members = [api.add_user(f"Member {tag} {n}") for n in range(5)]
+            group = api.add_group(f"Hall {tag}", members=members)
+            await idle_latencies(api, api.private_chat(alice), alice, questions, 20)  # warm up
+            private = await idle_latencies(api, api.private_chat(alice), alice, questions, samples)
+            in_group = await idle_latencies(api, group, members[0], questions, samples, prefix="/ask ")
+            users = [api.add_user(f"Visitor {tag} {n}") for n in range(50)]
+            elapsed, loaded = await burst(api, users, questions, burst_size)
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    return Run(elapsed, private, in_group, loaded)
+
+
+def echo_application(api: LocalBotApi):
+    """The yardstick: a bare python-telegram-bot bot that quotes each message back."""
+    async def echo(update: Update, context) -> None:
+        await update.effective_message.reply_text(update.effective_message.text, do_quote=True)
+
+    app = ApplicationBuilder().token(TOKEN).base_url(api.base_url).build()
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    return app
+
+
 async def main(burst_size: int, samples: int) -> None:
     logging.basicConfig(level=logging.WARNING)
     live = LiveKnowledge(ROOT / "knowledge")
@@ -86,39 +126,26 @@ async def main(burst_size: int, samples: int) -> None:
                  if ask(live.kb, q := entry.title(lang)).answered]
     async with LocalBotApi(token=TOKEN, bot_username="cq_faq_bot", limits=RateLimits(enabled=False)) as api:
         settings = replace(TelegramSettings(token=TOKEN, api_url=api.base_url), rate_limit=False, merge_window=0)
-        app = build_application(settings, live)
-        async with app:
-            await app.start()
-            await app.updater.start_polling(poll_interval=0.0, timeout=10)
-            try:
-                alice = api.add_user("Alice")
-                members = [api.add_user(f"Member {n}") for n in range(5)]
-                group = api.add_group("Hall", members=members)
-                await idle_latencies(api, api.private_chat(alice), alice, questions, 20)  # warm up
-                private = await idle_latencies(api, api.private_chat(alice), alice, questions, samples)
-                in_group = await idle_latencies(api, group, members[0], questions, samples, prefix="/ask ")
-                users = [api.add_user(f"Visitor {n}") for n in range(50)]
-                elapsed, loaded = await burst(api, users, questions, burst_size)
-            finally:
-                await app.updater.stop()
-                await app.stop()
+        ours = await measure(api, build_application(settings, live), questions, burst_size, samples, "ours")
+        echo = await measure(api, echo_application(api), questions, burst_size, samples, "echo")
 
-    def row(name: str, values: list[float]) -> str:
-        return (f"| {name} | {len(values)} | {statistics.median(values) * 1000:.1f} ms "
-                f"| {percentile(values, 0.99) * 1000:.1f} ms |")
+    def ms(values: list[float], share: float) -> str:
+        return f"{percentile(values, share) * 1000:.1f} ms"
 
     print(f"Machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"python-telegram-bot {telegram.__version__}, {platform.system()} {platform.release()}")
-    print("Rate limiting off on both sides; server in the same process.\n")
-    print("| Measure | Updates | Rate | Time |")
+    print("Rate limiting off on both sides; server in the same process. The echo bot is a bare "
+          "python-telegram-bot Application quoting each message back, through the same server.\n")
+    print("| Measure | our bot | bare echo bot | ours / echo |")
     print("|---|---|---|---|")
-    print(f"| Throughput, burst of private questions | {burst_size} | {burst_size / elapsed:.0f} updates/s "
-          f"| {elapsed:.2f} s in all |")
-    print("\n| Update → reply latency | Samples | p50 | p99 |")
-    print("|---|---|---|---|")
-    print(row("private chat, idle", private))
-    print(row("group /ask, idle", in_group))
-    print(row(f"private chat, during the burst of {burst_size}", loaded))
+    print(f"| Throughput, burst of {burst_size} private questions | {burst_size / ours.elapsed:.0f} updates/s "
+          f"| {burst_size / echo.elapsed:.0f} updates/s | {echo.elapsed / ours.elapsed:.2f} |")
+    for name, pick in (("private chat, idle", lambda run: run.private), ("group /ask, idle", lambda run: run.in_group),
+                       (f"private chat, during the burst of {burst_size}", lambda run: run.loaded)):
+        for share, label in ((0.5, "p50"), (0.99, "p99")):
+            a, b = pick(ours), pick(echo)
+            print(f"| latency {label}, {name} ({len(a)} updates) | {ms(a, share)} | {ms(b, share)} "
+                  f"| {percentile(a, share) / percentile(b, share):.2f} |")
 
 
 if __name__ == "__main__":

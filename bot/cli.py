@@ -12,7 +12,8 @@ from pathlib import Path
 
 from .bounds import MAX_DAYS, days_argument
 from .bundled import InitError, copy_knowledge, default_knowledge, version
-from .core import AMBIGUOUS, KnowledgeBase, KnowledgeError, Problem, load_knowledge, render_answer
+from .core import AMBIGUOUS, KnowledgeBase, KnowledgeError, Problem, render_answer
+from .indexcache import load_knowledge
 from .core.checks import check_knowledge
 from .core.followup import ask_after, ask_in_context
 from .playground.arguments import add_playground_arguments

@@ -110,11 +110,20 @@ def _entry_documents(kb: KnowledgeBase) -> dict[str, list[tuple[str, float]]]:
     return documents
 
 
-def build(kb: KnowledgeBase) -> KnowledgeBase:
-    """Attach the matching index and entry scopes to a checked knowledge base."""
+def index_inputs(kb: KnowledgeBase) -> tuple[dict[str, list[tuple[str, float]]], dict[str, list[str]]]:
+    """What the matching index is built from: each entry's weighted texts, and the phrases
+    that point to it when asked word for word (its questions and keywords)."""
     exact = {entry.id: [*(q for lang in LANGS for q in entry.questions[lang]),
                         *(k for lang in LANGS for k in entry.keywords[lang])] for entry in kb.entries.values()}
-    index = Index(_entry_documents(kb), Synonyms(kb.synonyms), exact=exact)
+    return _entry_documents(kb), exact
+
+
+def build(kb: KnowledgeBase, index: Index | None = None) -> KnowledgeBase:
+    """Attach the matching index (built here unless given, e.g. read from a cache) and entry
+    scopes to a checked knowledge base."""
+    if index is None:
+        documents, exact = index_inputs(kb)
+        index = Index(documents, Synonyms(kb.synonyms), exact=exact)
     scopes = {}
     for entry in kb.entries.values():
         texts = index.normalised_documents[entry.id]

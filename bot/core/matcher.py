@@ -22,15 +22,20 @@ before any of this ("chongqnig" -> "chongqing").
 
 from __future__ import annotations
 
+import json
 import math
-import random
-from collections import Counter, defaultdict
+from array import array
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from rapidfuzz import fuzz, process
+from scipy import sparse
 
-from .text import STOPWORDS_EN, STOPWORDS_ZH, Analysis, Synonyms, analyse, features, is_filler, stem
+from .text import (NGRAM_WEIGHT, STOPWORDS_EN, STOPWORDS_ZH, Analysis, Synonyms, analyse, char_ngrams, features, is_filler,
+                   stem, word_features)
 
 SMOOTHING = 0.01  # naive Bayes additive smoothing (alpha)
 SIMILARITY_WEIGHT = 2.0  # how much the centroid similarity adds to the ranking
@@ -38,6 +43,10 @@ DISCRIMINATIVE_WEIGHT = 5.0  # how much the perceptron's scores add to the ranki
 PERCEPTRON_EPOCHS = 4
 EXACT_BONUS = 8.0  # log-odds added to an entry whose question or keyword was asked word for word
 PERCEPTRON_MARGIN = 0.5
+# The perceptron scores a 200th of the examples at once, at most 256: a few hundred sparse products
+# per epoch at any size. A base of under 400 examples is trained one example at a time (online),
+# as before: there a batch would be a large share of the data.
+PERCEPTRON_BATCHES, PERCEPTRON_MIN_BATCH, PERCEPTRON_MAX_BATCH = 200, 1, 256
 SPELLING_CUTOFF = 84  # fuzz.ratio a misspelt word needs to be read as a known word
 MIN_SPELLING_LENGTH = 6  # shorter words are too often other real words ("plant", "plan")
 
@@ -98,8 +107,157 @@ def _sublinear(count: float) -> float:
     return count if count <= 1 else 1 + math.log(count)
 
 
+@dataclass(frozen=True)
+class _Documents:
+    """Every entry's texts as the rows of one sparse matrix of feature counts."""
+
+    counts: sparse.csr_matrix  # documents x features
+    feature_names: list[str]  # the feature of each column
+    weights: np.ndarray  # per document: the weight it carries in its entry's model
+    owners: np.ndarray  # per document: the index of its entry
+    slots: np.ndarray  # per document: entry * 2 + language (LANG_SLOTS)
+
+    @classmethod
+    def of(cls, per_entry) -> _Documents:
+        """`per_entry`: for each entry, its texts as (Analysis, weight, language slot)."""
+        columns: dict[str, int] = {}
+        words: dict[str, int] = {}
+        # typed arrays, not lists: a list holds a Python object per number, several times the memory
+        rows, cols, word_rows, word_cols = array("q"), array("q"), array("q"), array("q")
+        counts = array("d")
+        weights, owners, slots = [], [], []
+        for owner, variants in enumerate(per_entry):
+            for analysis, weight, language in variants:
+                found = word_features(analysis)
+                rows.extend([len(weights)] * len(found))
+                cols.extend(columns.setdefault(feature, len(columns)) for feature in found)
+                counts.extend(found.values())
+                word_rows.extend([len(weights)] * len(analysis.words))
+                word_cols.extend(words.setdefault(word, len(words)) for word in analysis.words)
+                weights.append(weight)
+                owners.append(owner)
+                slots.append(owner * 2 + language)
+        shape = (len(weights), len(columns))
+        matrix = sparse.csr_matrix((np.frombuffer(counts), (np.frombuffer(rows, dtype=np.int64),
+                                                             np.frombuffer(cols, dtype=np.int64))), shape=shape)
+        word_counts = sparse.csr_matrix((np.ones(len(word_rows)), (np.frombuffer(word_rows, dtype=np.int64),
+                                                                   np.frombuffer(word_cols, dtype=np.int64))),
+                                        shape=(len(weights), len(words)))
+        grams, gram_names = _ngram_matrix(list(words))
+        matrix = sparse.hstack([matrix, NGRAM_WEIGHT * (word_counts @ grams)], format="csr")
+        return cls(matrix, list(columns) + gram_names, np.array(weights, dtype=np.float64),
+                   np.array(owners, dtype=np.int64), np.array(slots, dtype=np.int64))
+
+    @staticmethod
+    def grouped(groups: np.ndarray, count: int) -> sparse.csr_matrix:
+        """count x documents: 1 where the document belongs to the group."""
+        return sparse.csr_matrix((np.ones(len(groups)), (groups, np.arange(len(groups)))), shape=(count, len(groups)))
+
+
+def _ngram_matrix(words: list[str]) -> tuple[sparse.csr_matrix, list[str]]:
+    """words x character n-grams (text.char_ngrams), counting repeats, and the n-grams."""
+    columns: dict[str, int] = {}
+    rows, cols = [], []
+    for row, word in enumerate(words):
+        grams = char_ngrams(word)
+        rows.extend([row] * len(grams))
+        cols.extend(columns.setdefault(gram, len(columns)) for gram in grams)
+    return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(words), len(columns))), list(columns)
+
+
+def _sublinear_matrix(counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    out = counts.copy()
+    out.data = np.where(out.data <= 1, out.data, 1 + np.log(np.maximum(out.data, 1)))
+    return out
+
+
+def _unit_rows(matrix) -> sparse.csr_matrix:
+    matrix = sparse.csr_matrix(matrix)
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1 / norms) @ matrix)
+
+
+def _perceptron_batch(examples: int) -> int:
+    """Examples scored together: few enough to stay close to an online perceptron, enough
+    that a large knowledge base takes a few hundred array operations per epoch, not
+    one Python loop per example and entry."""
+    return int(min(PERCEPTRON_MAX_BATCH, max(PERCEPTRON_MIN_BATCH, examples // PERCEPTRON_BATCHES)))
+
+
+def _train_perceptron(examples: sparse.csr_matrix, truth: np.ndarray, entries: int) -> sparse.csr_matrix:
+    """An averaged perceptron, in mini-batches: a batch is scored with the same weights,
+    then every example whose entry does not beat its strongest rival by the margin moves
+    the weights towards its entry and away from that rival. Returns features x entries."""
+    weights = np.zeros((examples.shape[1], entries))
+    totals = np.zeros_like(weights)  # for averaging: sum of step * update
+    if entries < 2 or not examples.nnz:
+        return sparse.csr_matrix(weights)
+    order = np.random.default_rng(0)
+    batch = _perceptron_batch(examples.shape[0])
+    step = 1
+    for _ in range(PERCEPTRON_EPOCHS):
+        shuffled = order.permutation(examples.shape[0])
+        epoch = examples[shuffled]  # one reordering per epoch; the batches are then slices of its arrays
+        for start in range(0, len(shuffled), batch):
+            end = min(start + batch, len(shuffled))
+            _perceptron_step(epoch, start, end, truth[shuffled[start:end]], weights, totals, step)
+            step += end - start
+    totals /= step  # averaged weights, in place: at 50,000 variants each array is ~100 MB
+    weights -= totals
+    del totals
+    return sparse.csr_matrix(weights)
+
+
+def _perceptron_step(examples: sparse.csr_matrix, start: int, end: int, truth: np.ndarray, weights: np.ndarray,
+                     totals: np.ndarray, step: int) -> None:
+    """One batch: rows start..end of `examples`. Sparse products throughout: an example
+    has a dozen features, the weights have thousands."""
+    batch = examples[start:end]
+    scores = batch @ weights
+    at = np.arange(len(truth))
+    own = scores[at, truth].copy()
+    scores[at, truth] = -np.inf
+    rival = scores.argmax(axis=1)
+    wrong = np.flatnonzero(own - scores[at, rival] < PERCEPTRON_MARGIN)
+    if not len(wrong):
+        return
+    moved = batch[wrong]
+    touched, columns = np.unique(moved.indices, return_inverse=True)  # only these features' weights change
+    compact = sparse.csr_matrix((moved.data, columns.ravel(), moved.indptr), shape=(len(wrong), len(touched)))
+    # each wrong example moves its entry's column up and its rival's down: a sparse matrix
+    # with two values a row, so the update touches only those columns of the touched rows
+    # each wrong example moves its entry's column up and its rival's down: two values a row,
+    # so the update touches only those columns of the touched features
+    moves = sparse.csr_matrix((np.tile([1.0, -1.0], len(wrong)), (np.repeat(np.arange(len(wrong)), 2),
+                                                                  np.column_stack([truth[wrong], rival[wrong]]).ravel())),
+                              shape=(len(wrong), weights.shape[1]))
+    _add_rows(weights, touched, compact.T @ moves)
+    _add_rows(totals, touched, compact.T @ (sparse.diags((step + wrong).astype(np.float64)) @ moves))
+
+
+def _add_rows(target: np.ndarray, rows: np.ndarray, update: sparse.csr_matrix) -> None:
+    """target[rows] += update, for the update's nonzero values only."""
+    update = update.tocoo()
+    target[rows[update.row], update.col] += update.data
+
+
+def _gather(matrix: sparse.csr_matrix, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """values @ matrix[rows]: a question has few features, so its rows are summed
+    directly rather than through a sparse product."""
+    starts = matrix.indptr[rows]
+    lengths = matrix.indptr[rows + 1] - starts
+    positions = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    return np.bincount(matrix.indices[positions], weights=matrix.data[positions] * np.repeat(values, lengths),
+                       minlength=matrix.shape[1])
+
+
 class Index:
-    """Feature statistics of a set of entries, built once per knowledge base."""
+    """Feature statistics of a set of entries, built once per knowledge base.
+
+    Features are the rows of sparse matrices over the entries: `evidence` holds each
+    feature's naive Bayes log-likelihood plus its perceptron weight, `centroid` its
+    weight in each entry's centroid per language; ranking sums the question's rows."""
 
     def __init__(self, documents: dict[str, list[tuple[str, float]]], synonyms: Synonyms, alternatives: int = 3,
                  exact: dict[str, list[str]] | None = None):
@@ -123,120 +281,83 @@ class Index:
         # the documents as normalised text, for the engine's scope guards
         self.normalised_documents = {entry_id: [a.normalised for a, _ in items] for entry_id, items in analysed.items()}
         self.vocabulary = sorted({word for items in analysed.values() for a, _ in items for word in a.words})
-        self._known_words = frozenset(self.vocabulary)
-        self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
-        per_entry = [[(features(a), weight, LANG_SLOTS[a.lang]) for a, weight in analysed[entry_id]]
-                     for entry_id in self.entry_ids]
-        self._build_weights(per_entry)
-        self._build_models(per_entry)
-        self._train_perceptron(per_entry)
-        self._merge_evidence(per_entry)
         self.exact: dict[tuple, set[int]] = defaultdict(set)
         self.verbatim: dict[str, set[str]] = defaultdict(set)  # a phrase as normalised -> its entries
         for index, entry_id in enumerate(self.entry_ids):
             for phrase in (exact or {}).get(entry_id, ()):
                 self.exact[_exact_key(analysed_once(phrase))].add(index)
                 self.verbatim[analysed_once(phrase).normalised].add(entry_id)
+        self._build(_Documents.of([[(a, weight, LANG_SLOTS[a.lang]) for a, weight in analysed[entry_id]]
+                                   for entry_id in self.entry_ids]))
+        self._ready()
+
+    def _ready(self) -> None:
+        """What querying needs besides the arrays (also after they are read from a cache)."""
+        self._known_words = frozenset(self.vocabulary)
+        self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
+        self.column = {feature: column for column, feature in enumerate(self.feature_names)}
+        self.idf_of = self.idf.tolist()  # plain floats: a question looks up a few dozen one at a time
 
     # --- building ------------------------------------------------------------------
 
-    def _build_weights(self, per_entry) -> None:
-        entry_frequency: Counter = Counter()
-        for variants in per_entry:
-            entry_frequency.update({feature for found, _, _ in variants for feature in found})
-        count = len(per_entry)
-        self.idf = {f: math.log((count + 1) / (df + 1)) + 1 for f, df in entry_frequency.items()}
-        self.unknown_idf = math.log(count + 1) + 1
+    def _build(self, docs: _Documents) -> None:
+        entries = len(self.entry_ids)
+        self.feature_names = docs.feature_names
+        by_entry = docs.grouped(docs.owners, entries)
+        entry_frequency = np.diff((by_entry @ (docs.counts > 0).astype(np.float64)).tocsc().indptr)
+        self.idf = np.log((entries + 1) / (entry_frequency + 1)) + 1
+        self.unknown_idf = math.log(entries + 1) + 1
+        vectors = _unit_rows(_sublinear_matrix(docs.counts) @ sparse.diags(self.idf))  # unit tf-idf per document
+        weighted = sparse.diags(docs.weights) @ vectors
+        log_likelihood = self._bayes(by_entry @ weighted)
+        # one centroid per entry and language: a Chinese question is compared with the Chinese
+        # wording only, so the English half of an entry does not dilute its similarity
+        self.centroid = _unit_rows(docs.grouped(docs.slots, 2 * entries) @ weighted).T.tocsr()  # slot = entry * 2 + language
+        self.evidence = (log_likelihood + DISCRIMINATIVE_WEIGHT * self._perceptron(vectors, docs.owners)).tocsr()
 
-    def _vector(self, found: Counter) -> dict[str, float]:
-        """Unit-length tf-idf vector. An unknown word gets the highest idf, so a
-        question about something else scores low; unknown fillers and unknown
-        word pairs (whose words already count on their own) are left out."""
-        vector = {}
-        for feature, count in found.items():
-            idf = self.idf.get(feature)
-            if idf is None:
-                if is_filler(feature) or " " in feature:
-                    continue
-                idf = self.unknown_idf
-            vector[feature] = _sublinear(count) * idf
-        norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
-        return {feature: w / norm for feature, w in vector.items()}
+    def _bayes(self, mass) -> sparse.csr_matrix:
+        """Naive Bayes log-likelihoods, features x entries, and each entry's prior unit;
+        also which features each entry knows, to measure the best candidates' coverage."""
+        mass = sparse.csr_matrix(mass)  # entries x features
+        total = np.asarray(mass.sum(axis=1)).ravel() + SMOOTHING * len(self.feature_names)
+        self.log_prior_unit = np.log(SMOOTHING / total)
+        log_likelihood = mass.T.tocsr()
+        log_likelihood.data = np.log1p(log_likelihood.data / SMOOTHING)
+        self.entry_features = sparse.csr_matrix(
+            (np.ones(log_likelihood.nnz), log_likelihood.indices, log_likelihood.indptr), shape=log_likelihood.shape)
+        return log_likelihood
 
-    def _build_models(self, per_entry) -> None:
-        """Naive Bayes statistics per entry, and one centroid per entry and
-        language: a Chinese question is compared with the Chinese wording only,
-        so the English half of an entry does not dilute its similarity."""
-        self.log_likelihood: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        self.entry_features: list[frozenset[str]] = []  # to measure coverage of the best candidates
-        self.centroid: dict[str, list[tuple[int, float]]] = defaultdict(list)  # slot = entry * 2 + language
-        self.log_prior_unit = []
-        for index, variants in enumerate(per_entry):
-            mass: dict[str, float] = defaultdict(float)
-            by_language: list[dict[str, float]] = [defaultdict(float), defaultdict(float)]
-            for found, document_weight, language in variants:
-                for feature, weight in self._vector(found).items():
-                    mass[feature] += weight * document_weight
-                    by_language[language][feature] += weight * document_weight
-            total = sum(mass.values()) + SMOOTHING * len(self.idf)
-            self.log_prior_unit.append(math.log(SMOOTHING / total))
-            for feature, weight in mass.items():
-                self.log_likelihood[feature].append((index, math.log(1 + weight / SMOOTHING)))
-            self.entry_features.append(frozenset(mass))
-            for language, centroid in enumerate(by_language):
-                norm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
-                for feature, weight in centroid.items():
-                    self.centroid[feature].append((index * 2 + language, weight / norm))
-
-    def _train_perceptron(self, per_entry) -> None:
-        """An averaged perceptron over the documents' word features.
+    def _perceptron(self, vectors: sparse.csr_matrix, owners: np.ndarray) -> sparse.csr_matrix:
+        """The perceptron's weights, features x entries.
 
         Naive Bayes scores each entry on its own; the perceptron learns which
         words tell close entries apart ("exports" vs "imports", investment into
         vs out of Chongqing), which is where naive Bayes errs most. Character
         n-grams are left out: they add little here and would slow training.
         """
-        examples = [({f: w for f, w in self._vector(found).items() if not f.startswith("#")}, index)
-                    for index, variants in enumerate(per_entry) for found, _, _ in variants]
-        weights: dict[str, dict[int, float]] = defaultdict(dict)
-        totals: dict[str, dict[int, float]] = defaultdict(dict)  # for averaging: sum of step * update
-        order = random.Random(0)
-        step = 1
-        for _ in range(PERCEPTRON_EPOCHS):
-            order.shuffle(examples)
-            for vector, truth in examples:
-                scores: dict[int, float] = defaultdict(float)
-                for feature, weight in vector.items():
-                    for index, value in weights.get(feature, {}).items():
-                        scores[index] += weight * value
-                rival = max((index for index in scores if index != truth), key=scores.__getitem__,
-                            default=(truth + 1) % len(per_entry))
-                if scores.get(truth, 0.0) - scores.get(rival, 0.0) < PERCEPTRON_MARGIN and rival != truth:
-                    for feature, weight in vector.items():
-                        for index, sign in ((truth, 1.0), (rival, -1.0)):
-                            weights[feature][index] = weights[feature].get(index, 0.0) + sign * weight
-                            totals[feature][index] = totals[feature].get(index, 0.0) + sign * step * weight
-                step += 1
-        self.discriminative: dict[str, list[tuple[int, float]]] = {
-            feature: [(index, value - totals[feature][index] / step) for index, value in row.items()]
-            for feature, row in weights.items()
-        }
-
-    def _merge_evidence(self, per_entry) -> None:
-        """One posting list per feature with naive Bayes and perceptron weights
-        added up, so ranking walks it once."""
-        evidence: dict[str, dict[int, float]] = defaultdict(dict)
-        for feature, postings in self.log_likelihood.items():
-            for index, value in postings:
-                evidence[feature][index] = value
-        for feature, postings in self.discriminative.items():
-            row = evidence[feature]
-            for index, value in postings:
-                row[index] = row.get(index, 0.0) + DISCRIMINATIVE_WEIGHT * value
-        self.evidence = {feature: tuple(row.items()) for feature, row in evidence.items()}
-        del self.log_likelihood, self.discriminative
+        words = np.flatnonzero([not name.startswith("#") for name in self.feature_names])
+        learned = _train_perceptron(vectors[:, words].tocsr(), owners, len(self.entry_ids)).tocoo()
+        return sparse.csr_matrix((learned.data, (words[learned.row], learned.col)),
+                                 shape=(len(self.feature_names), len(self.entry_ids)))
 
     # --- querying --------------------------------------------------------------------
+
+    def _vector(self, found: Mapping[str, float]) -> dict[str, float]:
+        """Unit-length tf-idf vector. An unknown word gets the highest idf, so a
+        question about something else scores low; unknown fillers and unknown
+        word pairs (whose words already count on their own) are left out."""
+        vector = {}
+        for feature, count in found.items():
+            column = self.column.get(feature)
+            if column is None:
+                if is_filler(feature) or " " in feature:
+                    continue
+                idf = self.unknown_idf
+            else:
+                idf = self.idf_of[column]
+            vector[feature] = _sublinear(count) * idf
+        norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
+        return {feature: w / norm for feature, w in vector.items()}
 
     def _correct_uncached(self, word: str) -> str:
         if word in self._known_words or len(word) < MIN_SPELLING_LENGTH or not word.isalpha():
@@ -250,45 +371,98 @@ class Index:
     def rank(self, question: str) -> Ranking:
         analysis = self.analyse(question)
         vector = self._vector(features(analysis))
-        known = {f: w for f, w in vector.items() if f in self.idf}
+        known = {self.column[f]: w for f, w in vector.items() if f in self.column}
         if not known:
             return Ranking(analysis, ())
-        known_mass = sum(known.values())
-        bayes = [prior * known_mass for prior in self.log_prior_unit]
-        by_slot = [0.0] * (2 * len(self.entry_ids))
-        evidence, centroid = self.evidence, self.centroid
-        for feature, weight in known.items():
-            for index, value in evidence[feature]:
-                bayes[index] += weight * value
-            for slot, centroid_weight in centroid[feature]:
-                by_slot[slot] += weight * centroid_weight
-        similarity = [max(by_slot[2 * i], by_slot[2 * i + 1]) for i in range(len(self.entry_ids))]
-        exact = self.exact.get(_exact_key(analysis), ())
-        for index in exact:
+        columns = np.fromiter(known, dtype=np.int64, count=len(known))
+        weights = np.fromiter(known.values(), dtype=np.float64, count=len(known))
+        bayes = self.log_prior_unit * weights.sum() + _gather(self.evidence, columns, weights)
+        by_slot = _gather(self.centroid, columns, weights)
+        similarity = np.maximum(by_slot[0::2], by_slot[1::2])
+        for index in self.exact.get(_exact_key(analysis), ()):
             bayes[index] += EXACT_BONUS
         return Ranking(analysis, self._candidates(bayes, similarity, vector),
                        frozenset(self.verbatim.get(analysis.normalised, ())))
 
-    def _coverage(self, index: int, counted: dict[str, float]) -> float:
-        """Share of the `counted` words' weight that entry `index` knows."""
+    def _coverage(self, counted: dict[str, float]) -> np.ndarray:
+        """Per entry: the share of the `counted` words' weight that the entry knows."""
+        known = {self.column[f]: w * w for f, w in counted.items() if f in self.column}
         total = sum(w * w for w in counted.values()) or 1.0
-        known = self.entry_features[index]
-        return sum(w * w for f, w in counted.items() if f in known) / total
+        if not known:
+            return np.zeros(len(self.entry_ids))
+        columns = np.fromiter(known, dtype=np.int64, count=len(known))
+        return _gather(self.entry_features, columns, np.fromiter(known.values(), dtype=np.float64)) / total
 
-    def _candidates(self, bayes, similarity, vector) -> tuple[Candidate, ...]:
-        top = max(bayes)
-        ranking = [b - top + SIMILARITY_WEIGHT * s for b, s in zip(bayes, similarity)]
-        best = max(ranking)
-        exps = [math.exp(r - best) for r in ranking]
-        total = sum(exps)
-        order = sorted(range(len(ranking)), key=ranking.__getitem__, reverse=True)[: self.alternatives + 1]
+    def _candidates(self, bayes: np.ndarray, similarity: np.ndarray, vector) -> tuple[Candidate, ...]:
+        ranking = bayes - bayes.max() + SIMILARITY_WEIGHT * similarity
+        exps = np.exp(ranking - ranking.max())
+        posteriors = exps / exps.sum()
+        order = np.argsort(-ranking, kind="stable")[: self.alternatives + 1]  # ties: the earlier entry first
         # Coverage counts the question's topic words, or all its words if it has only
         # function words ("what can I ask you").
         counted = {f: w for f, w in vector.items() if _is_topic_word(f)} or {
             f: w for f, w in vector.items() if not f.startswith("#")}
+        coverage = self._coverage(counted)
         candidates = []
-        for i in order:
-            posterior, coverage = exps[i] / total, self._coverage(i, counted)
-            candidates.append(Candidate(self.entry_ids[i], confidence(posterior, similarity[i], coverage),
-                                        posterior, similarity[i], coverage))
+        for i in order.tolist():
+            posterior, similar, covered = float(posteriors[i]), float(similarity[i]), float(coverage[i])
+            candidates.append(Candidate(self.entry_ids[i], confidence(posterior, similar, covered),
+                                        posterior, similar, covered))
         return tuple(candidates)
+
+    # --- storing ---------------------------------------------------------------------
+
+    MATRICES = ("evidence", "centroid", "entry_features")
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Everything the index holds, as plain arrays (numbers, and UTF-8 JSON for the
+        rest): what bot.indexcache writes with np.savez, no pickle."""
+        arrays = {"idf": self.idf, "log_prior_unit": self.log_prior_unit,
+                  "feature_names": _utf8("\n".join(self.feature_names)),
+                  "about": _utf8(json.dumps({
+                      "entry_ids": self.entry_ids, "vocabulary": self.vocabulary, "unknown_idf": self.unknown_idf,
+                      "normalised_documents": self.normalised_documents,
+                      "exact": [[list(map(list, key)), sorted(found)] for key, found in self.exact.items()],
+                      "verbatim": {phrase: sorted(found) for phrase, found in self.verbatim.items()}},
+                      ensure_ascii=False))}
+        for name in self.MATRICES:
+            matrix = getattr(self, name)
+            arrays.update({f"{name}.data": matrix.data, f"{name}.indices": matrix.indices,
+                           f"{name}.indptr": matrix.indptr, f"{name}.shape": np.array(matrix.shape)})
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays, synonyms: Synonyms, alternatives: int = 3) -> Index:
+        """The index `to_arrays` stored. Checks every shape and bound, since the arrays come
+        from a file: raises ValueError (or KeyError) rather than serve an inconsistent index."""
+        index = cls.__new__(cls)
+        index.synonyms, index.alternatives = synonyms, alternatives
+        about = json.loads(bytes(arrays["about"]).decode("utf-8"))
+        index.entry_ids, index.vocabulary = list(about["entry_ids"]), list(about["vocabulary"])
+        index.unknown_idf = float(about["unknown_idf"])
+        index.normalised_documents = {k: list(v) for k, v in about["normalised_documents"].items()}
+        index.exact = defaultdict(set, {(tuple(words), tuple(runs)): set(found) for (words, runs), found in about["exact"]})
+        index.verbatim = defaultdict(set, {k: set(v) for k, v in about["verbatim"].items()})
+        names = bytes(arrays["feature_names"]).decode("utf-8")
+        index.feature_names = names.split("\n") if names else []
+        index.idf, index.log_prior_unit = np.asarray(arrays["idf"], dtype=np.float64), np.asarray(arrays["log_prior_unit"], dtype=np.float64)
+        features, entries = len(index.feature_names), len(index.entry_ids)
+        for name, width in zip(cls.MATRICES, (entries, 2 * entries, entries)):
+            matrix = sparse.csr_matrix((arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"]),
+                                       shape=tuple(int(n) for n in arrays[f"{name}.shape"]))
+            matrix.check_format(full_check=True)
+            if matrix.shape != (features, width) or not np.isfinite(matrix.data).all():
+                raise ValueError(f"stored index: {name} does not fit its {features} features and {entries} entries")
+            setattr(index, name, matrix)
+        if index.idf.shape != (features,) or index.log_prior_unit.shape != (entries,) or not (
+                np.isfinite(index.idf).all() and np.isfinite(index.log_prior_unit).all()):
+            raise ValueError("stored index: weights do not fit its features and entries")
+        if any(not 0 <= i < entries for found in index.exact.values() for i in found) or not set(
+                index.normalised_documents) <= set(index.entry_ids):
+            raise ValueError("stored index: phrases point to unknown entries")
+        index._ready()
+        return index
+
+
+def _utf8(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)

@@ -151,25 +151,40 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))  # str(): snowballstemmer has no type hints
 
 
+NGRAM_WEIGHT = 0.3  # a character n-gram counts less than a word
+
+
 def features(analysis: Analysis) -> dict[str, float]:
     """Weighted features: stemmed words and word pairs, character n-grams of words
     (for typos and word forms), and Chinese character unigrams and bigrams, since
     Chinese is written without spaces."""
+    found = word_features(analysis)
+    for word in analysis.words:
+        for gram in char_ngrams(word):
+            found[gram] += NGRAM_WEIGHT
+    return found
+
+
+def word_features(analysis: Analysis) -> defaultdict[str, float]:
+    """The features besides the character n-grams (which depend on each word alone, so
+    the matcher's index computes them once per distinct word)."""
     found: defaultdict[str, float] = defaultdict(float)
     stems = [stem(word) for word in analysis.words]
     for feature in (*stems, *(f"{a} {b}" for a, b in pairwise(stems))):
         found[feature] += 1
-    for word in analysis.words:
-        padded = f"<{word}>"
-        for n in (3, 4, 5):
-            for i in range(len(padded) - n + 1):
-                found["#" + padded[i:i + n]] += 0.3
     for run in analysis.han_runs:
         for char in run:
             found[char] += 0.5
         for i in range(len(run) - 1):
             found[run[i:i + 2]] += 1.0
     return found
+
+
+@lru_cache(maxsize=65536)
+def char_ngrams(word: str) -> tuple[str, ...]:
+    """The word's character 3-, 4- and 5-grams, marked "#", with its start and end as < and >."""
+    padded = f"<{word}>"
+    return tuple("#" + padded[i:i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1))
 
 
 _STOP_STEMS = frozenset(stem(word) for word in STOPWORDS_EN)

@@ -1,0 +1,156 @@
+"""The built matching index, kept on disk so that the next start loads it instead of building it.
+
+    kb = load_knowledge("knowledge")   # reads the YAML as always; the index from the cache when it fits
+
+Where: `$FAQBOT_CACHE_DIR`, else `$XDG_CACHE_HOME/faqbot`, else `~/.cache/faqbot`;
+`FAQBOT_CACHE_DIR=off` turns the cache off. One file per knowledge directory
+(`index-<hash of its path>.npz`), replaced when stale.
+
+The file is keyed by a hash of everything the index is built from (each entry's texts and
+exact phrases, the synonyms, as read from the knowledge files) and of the code that builds it
+(the package version and the source of the matcher, the text analysis and its word lists), so
+an edit to the knowledge or an upgrade rebuilds it. It is never trusted: numpy arrays only
+(`np.load(allow_pickle=False)`), every shape and bound checked (matcher.Index.from_arrays),
+and any file that does not load, or carries another key, is rebuilt and overwritten.
+Writing it is best effort: a read-only or full disk only costs the next start a build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .bundled import version
+from .core import KnowledgeBase, KnowledgeError, build, read_knowledge
+from .core import lexicon as _lexicon
+from .core import matcher, text
+from .core.engine import index_inputs
+
+log = logging.getLogger(__name__)
+
+CACHE_ENV = "FAQBOT_CACHE_DIR"
+OFF = "off"
+# the code whose change makes a stored index stale (besides the package version)
+CODE = (Path(matcher.__file__), Path(text.__file__), Path(_lexicon.__file__), Path(_lexicon.__file__).with_name("lexicon.yaml"))
+
+
+def cache_dir() -> Path | None:
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        return None if configured.strip().lower() == OFF else Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "faqbot"
+
+
+def cache_file(directory: Path | str) -> Path | None:
+    where = cache_dir()
+    if where is None:
+        return None
+    name = hashlib.sha256(str(Path(directory).resolve()).encode("utf-8")).hexdigest()[:16]
+    return where / f"index-{name}.npz"
+
+
+def _code_version() -> str:
+    digest = hashlib.sha256(version().encode("utf-8"))
+    for path in CODE:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def index_key(kb: KnowledgeBase, documents, exact) -> str:
+    """sha256 of what the index is built from and of the code that builds it."""
+    inputs = json.dumps([documents, exact, kb.synonyms], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(f"{_code_version()}\n{inputs}".encode("utf-8")).hexdigest()
+
+
+def read_index(path: Path, key: str, synonyms: text.Synonyms) -> matcher.Index | None:
+    """The index stored at `path` if it is there, whole, and built from the same inputs."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            if bytes(stored["key"]).decode("ascii") != key:
+                log.info("index cache %s is stale; rebuilding", path)
+                return None
+            return matcher.Index.from_arrays(stored, synonyms)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, UnicodeDecodeError, zipfile.BadZipFile, json.JSONDecodeError, TypeError) as error:
+        log.warning("index cache %s cannot be used (%s: %s); rebuilding", path, type(error).__name__, error)
+        return None
+
+
+def write_index(path: Path, key: str, index: matcher.Index) -> None:
+    """Store `index` at `path` atomically (a reader sees the old file or the new one)."""
+    partial = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".index-", suffix=".npz", delete=False) as out:
+            partial = Path(out.name)
+            np.savez(out, key=np.frombuffer(key.encode("ascii"), dtype=np.uint8), **index.to_arrays())
+        os.replace(partial, path)
+    except OSError as error:
+        log.warning("index cache %s not written (%s); the next start builds the index again", path, error)
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+
+
+def load_knowledge(directory: Path | str) -> KnowledgeBase:
+    """core.load_knowledge, with the matching index read from the cache when it fits and
+    written there when it was built. Raises KnowledgeError on any error in the knowledge."""
+    kb, problems = read_knowledge(directory)
+    if kb is None:
+        raise KnowledgeError([p for p in problems if p.severity == "error"])
+    path = cache_file(directory)
+    if path is None:
+        return build(kb)
+    documents, exact = index_inputs(kb)
+    key, synonyms = index_key(kb, documents, exact), text.Synonyms(kb.synonyms)
+    index = read_index(path, key, synonyms)
+    if index is None:
+        index = matcher.Index(documents, synonyms, exact=exact)
+        write_index(path, key, index)
+    return build(kb, index)
+
+
+PREBUILD_TIMEOUT = 600.0  # seconds: a child that takes longer is given up on (the reload then builds in-process)
+
+
+def prebuild(directory: Path | str) -> bool:
+    """Build the index of `directory` into the cache in a child process, so that a running
+    bot's own load afterwards only reads it: the child's CPU work does not hold the bot's
+    interpreter lock, so answering goes on at full speed meanwhile. False when the cache is
+    off or the child failed (broken knowledge: the caller's own load reports the problems)."""
+    if cache_file(directory) is None:
+        return False
+    command = [sys.executable, "-m", "bot.indexcache", str(directory)]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=PREBUILD_TIMEOUT, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        log.warning("building the index in a child process failed (%s); building it here", type(error).__name__)
+        return False
+    return done.returncode == 0
+
+
+def main(argv=None) -> int:
+    """`python -m bot.indexcache DIR`: load DIR, writing its index to the cache (see prebuild)."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m bot.indexcache KNOWLEDGE_DIR", file=sys.stderr)
+        return 2
+    try:
+        load_knowledge(args[0])
+    except KnowledgeError:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
