@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 from .core import KnowledgeBase
 from .core.explain import GUARD_REASONS
 from .core.text import STOPWORDS_EN, STOPWORDS_ZH, Synonyms, analyse, clean
-from .store import AnswerCount, Unanswered
+from .services.store import AnswerCount, Unanswered
 
 SIMILAR = 80.0  # 0-100: questions at least this similar are one group
 LIMIT = 20

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.live import LiveKnowledge
-from bot.store import QuestionStore
+from bot.services.knowledge import LiveKnowledge
+from bot.services.store import QuestionStore
 from telegram_harness import IGNORE_PTB_WARNINGS, KNOWLEDGE, running_bot, scaled_settings
 
 pytestmark = pytest.mark.filterwarnings(IGNORE_PTB_WARNINGS)

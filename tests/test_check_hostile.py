@@ -286,7 +286,7 @@ def test_control_characters_from_a_file_are_escaped_in_the_report(tmp_path):
 def test_a_live_reload_of_a_hostile_edit_keeps_the_served_base(tmp_path, name, content):
     """What once killed the knowledge watcher is now an ordinary broken edit: reload returns
     its FILE:LINE problems and the previous base goes on being served."""
-    from bot.live import LiveKnowledge
+    from bot.services.knowledge import LiveKnowledge
 
     directory = write_base(tmp_path)
     live = LiveKnowledge(directory)

@@ -104,7 +104,7 @@ def test_an_unwritable_cache_only_costs_a_build(knowledge_copy, tmp_path, monkey
 
 
 def test_a_child_process_builds_the_cache_for_a_reload(knowledge_copy, cache, monkeypatch):
-    from bot import live
+    from bot.services import knowledge as live
 
     running = live.LiveKnowledge(knowledge_copy)
     path = indexcache.cache_file(knowledge_copy)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.core import ask
-from bot.live import LiveKnowledge
+from bot.services.knowledge import LiveKnowledge
 from telegram_harness import IGNORE_PTB_WARNINGS, running_bot, scaled_settings
 
 pytestmark = pytest.mark.filterwarnings(IGNORE_PTB_WARNINGS)
@@ -71,7 +71,7 @@ async def test_the_watcher_swaps_in_an_edit_and_keeps_the_last_good_base(knowled
         assert outcomes and all(problems == [] for problems in outcomes)
 
         good = live.kb
-        with caplog.at_level(logging.ERROR, logger="bot.live"):
+        with caplog.at_level(logging.ERROR, logger="bot.services.knowledge"):
             edit(knowledge_copy / "faq" / "30-economy.yaml", "{gdp_2013}", "{gdp_2031}")
             broken = await until(lambda: next((problems for problems in outcomes if problems), None))
         assert live.kb is good  # still serving the last good base

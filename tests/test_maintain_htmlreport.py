@@ -15,7 +15,7 @@ import pytest
 from bot.core import load_knowledge
 from bot.maintain.htmlreport import write_report
 from bot.maintain.overview import from_store, headline
-from bot.store import QuestionStore
+from bot.services.store import QuestionStore
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("FAQBOT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"

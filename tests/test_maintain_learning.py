@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from bot.core import ask
-from bot.live import LiveKnowledge
 from bot.maintain import history, learn
-from bot.store import QuestionStore
+from bot.services.knowledge import LiveKnowledge
+from bot.services.store import QuestionStore
 from telegram_harness import IGNORE_PTB_WARNINGS, KNOWLEDGE, running_bot, scaled_settings
 
 pytestmark = pytest.mark.filterwarnings(IGNORE_PTB_WARNINGS)

@@ -380,7 +380,7 @@ def test_only_the_page_itself_may_drive_the_playground(url):
 
 
 def test_knowledge_edit_changes_the_answer_live(browser, tmp_path):
-    from bot.live import LiveKnowledge
+    from bot.services.knowledge import LiveKnowledge
 
     if not hasattr(LiveKnowledge, "watch"):
         pytest.skip("LiveKnowledge cannot watch its directory yet (live reload is being built)")

@@ -15,7 +15,7 @@ import pytest
 from bot.cli import main
 from bot.core import ask
 from bot.core.loss import ALLOW_MARKER, MANIFEST
-from bot.live import LiveKnowledge
+from bot.services.knowledge import LiveKnowledge
 from telegram_harness import IGNORE_PTB_WARNINGS, running_bot, scaled_settings
 
 pytestmark = pytest.mark.filterwarnings(IGNORE_PTB_WARNINGS)

@@ -67,7 +67,7 @@ async def test_auto_answer_to_a_message_without_a_sender():
 
 @pytest.mark.parametrize("button", ["d", "e"])
 async def test_a_button_on_a_deleted_message_sends_a_new_one(twin_knowledge, button):
-    from bot.live import LiveKnowledge
+    from bot.services.knowledge import LiveKnowledge
 
     async with running_bot(live=LiveKnowledge(twin_knowledge)) as bot:
         api = bot.api

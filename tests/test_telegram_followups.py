@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from bot.core.render import fact_value
-from bot.live import LiveKnowledge
+from bot.services.knowledge import LiveKnowledge
 from telegram_harness import IGNORE_PTB_WARNINGS, KNOWLEDGE, assert_clean, running_bot, scaled_settings
 
 pytestmark = pytest.mark.filterwarnings(IGNORE_PTB_WARNINGS)

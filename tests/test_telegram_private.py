@@ -9,7 +9,7 @@ import pytest
 from bot.core import render_answer
 from bot.core.knowledge import default_messages
 from bot.core.render import fact_value
-from bot.live import LiveKnowledge
+from bot.services.knowledge import LiveKnowledge
 from telegram_harness import (
     AMBIGUOUS_CANDIDATES,
     DECLINED_CANDIDATES,
@@ -280,7 +280,7 @@ async def test_start_and_help_work_without_messages_yaml(knowledge_copy):
 
 
 async def test_small_talk_gets_a_short_reply_of_its_own_and_is_not_recorded(tmp_path):
-    from bot.store import QuestionStore
+    from bot.services.store import QuestionStore
 
     live = LiveKnowledge(Path(__file__).resolve().parent.parent / "knowledge")
     live.store = QuestionStore(tmp_path / "faqbot.sqlite3")

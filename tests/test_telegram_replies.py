@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from bot.core import render_answer
-from bot.live import LiveKnowledge
 from bot.localapi import parse_html
+from bot.services.knowledge import LiveKnowledge
 from bot.tg import replies
 from bot.tg.replies import MAX_MESSAGE, Line, split_lines, utf16_len
 from bot.tg.throttle import RecentAnswers, group_limiter_rates

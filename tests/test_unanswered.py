@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from bot.core import ask
-from bot.live import LiveKnowledge, unanswered_reason
-from bot.store import QuestionStore
+from bot.services.knowledge import LiveKnowledge
+from bot.services.recording import unanswered_reason
+from bot.services.store import QuestionStore
 from telegram_harness import (
     DECLINED_CANDIDATES,
     IGNORE_PTB_WARNINGS,

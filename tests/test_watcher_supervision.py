@@ -9,7 +9,7 @@ import asyncio
 import pytest
 from test_live_reload import ADMIN, admin_settings, edit, save
 
-from bot.live import LiveKnowledge
+from bot.services.knowledge import LiveKnowledge
 from bot.tg.watchdog import supervise
 from telegram_harness import IGNORE_PTB_WARNINGS, running_bot
 

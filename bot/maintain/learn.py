@@ -21,7 +21,7 @@ from ..core.checks import check_examples
 from ..core.explain import GUARD_REASONS
 from ..core.knowledge import LANGS
 from ..report import group_questions, normaliser
-from ..store import QuestionStore
+from ..services.store import QuestionStore
 from . import history, yamledit
 
 
