@@ -229,7 +229,7 @@ def command_explain(args) -> int:
 
 def command_report(args) -> int:
     from .core import read_knowledge
-    from .report import plain, report_lines
+    from .maintain.report import plain, report_lines
     from .services.config import daily_cap, database_settings
     from .services.store import QuestionStore
 

@@ -12,7 +12,7 @@ import pytest
 from bot.cli import main
 from bot.core import load_knowledge
 from bot.core.followup import ask_after, ask_in_context
-from bot.evaluation import format_meaning, load_dialogues, score_dialogues
+from bot.maintain.evaluation import format_meaning, load_dialogues, score_dialogues
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "questions"

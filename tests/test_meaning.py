@@ -12,7 +12,7 @@ import pytest
 from bot.core import ask
 from bot.core.render import fact_value
 from bot.core.text import clean
-from bot.evaluation import load_meaning_questions, score_meaning
+from bot.maintain.evaluation import load_meaning_questions, score_meaning
 
 QUESTIONS = Path(__file__).resolve().parent / "questions"
 KINDS = {"direction", "measure-swap", "derived", "other-entity", "other-year", "stock-flow", "currency-scale",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.text import clean
-from bot.evaluation import load_questions, score
+from bot.maintain.evaluation import load_questions, score
 
 QUESTIONS = Path(__file__).resolve().parent / "questions"
 

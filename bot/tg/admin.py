@@ -22,7 +22,7 @@ from telegram.ext import Application, ContextTypes, filters
 
 from ..bounds import unanswered_arguments
 from ..core import Problem
-from ..report import report_lines
+from ..maintain.report import report_lines
 from ..services.knowledge import LiveKnowledge
 from . import handlers, learning, replies
 from .settings import TelegramSettings

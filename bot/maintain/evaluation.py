@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from .core import ANSWERED, KnowledgeBase
-from .core.engine import decide, rank
+from ..core import ANSWERED, KnowledgeBase
+from ..core.engine import decide, rank
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def load_meaning_questions(path: Path | str) -> list[MeaningItem]:
 
 def _stated_values(kb: KnowledgeBase, reply) -> list:
     """The figures an answer states: the fact it was chosen for, or its entry's facts."""
-    from .core.render import facts_used
+    from ..core.render import facts_used
 
     found = reply.match
     meaning: Any = kb.meaning  # KnowledgeBase.meaning is `object` until the redesign merge types it
@@ -150,7 +150,7 @@ def _stated_values(kb: KnowledgeBase, reply) -> list:
 
 
 def _expected_value(kb: KnowledgeBase, expect: str):
-    from .core.figures import Formula
+    from ..core.figures import Formula
 
     formula = Formula(expect)
     values = {name: kb.facts[name].plain_value for name in formula.names}
@@ -214,7 +214,7 @@ class MeaningScores:
 
 
 def score_meaning(kb: KnowledgeBase, items: list[MeaningItem]) -> MeaningScores:
-    from .core.engine import ask
+    from ..core.engine import ask
 
     result = MeaningScores()
     for item in items:
@@ -311,12 +311,12 @@ def _count(result: MeaningScores, item: MeaningItem, verdict: str, reply, dialog
 def score_dialogues(kb: KnowledgeBase, dialogues: list[Dialogue]) -> DialogueScores:
     """Each dialogue asked turn by turn in one conversation, each turn judged like a single
     question (`judge`)."""
-    from .core.followup import ask_in_context
+    from ..core.followup import ask_in_context
 
     result = DialogueScores()
     for dialogue in dialogues:
         turn = None
-        for number, (item, asks) in enumerate(zip(dialogue.turns, dialogue.asks)):
+        for number, (item, asks) in enumerate(zip(dialogue.turns, dialogue.asks, strict=True)):
             reply, turn = ask_in_context(kb, item.question, turn)
             verdict = judge_turn(kb, item, asks, reply)
             _count(result.follow_ups if number else result.first, item, verdict, reply, dialogue.id)
