@@ -14,7 +14,7 @@ from bot.core.render import fact_value
 from bot.core.text import clean
 from bot.maintain.evaluation import load_meaning_questions, score_meaning
 
-QUESTIONS = Path(__file__).resolve().parent / "questions"
+QUESTIONS = Path(__file__).resolve().parents[1] / "questions"
 KINDS = {"direction", "measure-swap", "derived", "other-entity", "other-year", "stock-flow", "currency-scale",
          "false-premise", "count-date", "long-context", "described-entity", "near-topic"}
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.services.store import QuestionStore
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 
 

@@ -19,7 +19,7 @@ from bot.services.store import QuestionStore
 from telegram_harness import IGNORE_PTB_WARNINGS, KNOWLEDGE, running_bot, scaled_settings
 
 pytestmark = pytest.mark.filterwarnings(IGNORE_PTB_WARNINGS)
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ADMIN, OTHER_ADMIN = 4242, 4343
 TO_CLOSEST = "number of yankee businesses set up in cq"  # -> us-investment-in-chongqing
 CLOSEST = "us-investment-in-chongqing"

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PIECES = ["gdp", "重庆", "exports to the US", "2013", "Chengdu", "?", "   ", "\t", "@cq_faq_bot", "/ask",
           "\u2028", "\u2029", "\u0085", "\u000b", "\u000c", "\u001c", "\u200b", "\ufeff", "\u202e", "\x00",
           "😀", "👍🏽", "e\u0301", "ｆｕｌｌ", "<b>", "&amp;", "\\", '"', "{}", "𝕏", "\U0010ffff", "ﷺ", "a" * 300]

@@ -29,7 +29,7 @@ from bot.core.render import fact_value
 from bot.playground.server import BOT_USERNAME, GROUP_TITLE
 from telegram_harness import AMBIGUOUS_CANDIDATES
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 KNOWLEDGE = PROJECT / "knowledge"
 CHROMIUM = os.environ.get("FAQBOT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -14,7 +14,7 @@ import pytest
 from bot.core import render_answer
 from bot.core.render import fact_value
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args, stdin=None, env=None):

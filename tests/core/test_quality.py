@@ -12,7 +12,7 @@ import pytest
 from bot.core.text import clean
 from bot.maintain.evaluation import load_questions, score
 
-QUESTIONS = Path(__file__).resolve().parent / "questions"
+QUESTIONS = Path(__file__).resolve().parents[1] / "questions"
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ import pytest
 from bot.core import load_knowledge
 from bot.core.engine import rank
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
 CLINC_DATA = ROOT.parent / "shared" / "datasets" / "clinc150" / "data_full_train_val.json"
 MIN_SAME_BEST = 0.97  # share of questions whose best candidate is the same entry

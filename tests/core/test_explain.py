@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.core import ask, match
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def explain(*arguments: str) -> subprocess.CompletedProcess:

@@ -31,7 +31,7 @@ from telegram_harness import (
 )
 
 pytestmark = pytest.mark.filterwarnings(IGNORE_PTB_WARNINGS)
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 def clean_env(**extra: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from bot.maintain import history
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KNOWLEDGE = ROOT / "knowledge"
 
 

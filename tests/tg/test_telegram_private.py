@@ -282,7 +282,7 @@ async def test_start_and_help_work_without_messages_yaml(knowledge_copy):
 async def test_small_talk_gets_a_short_reply_of_its_own_and_is_not_recorded(tmp_path):
     from bot.services.store import QuestionStore
 
-    live = LiveKnowledge(Path(__file__).resolve().parent.parent / "knowledge")
+    live = LiveKnowledge(Path(__file__).resolve().parents[2] / "knowledge")
     live.store = QuestionStore(tmp_path / "faqbot.sqlite3")
     async with running_bot(live=live) as bot:
         alice = bot.api.add_user("Alice", language_code="en")

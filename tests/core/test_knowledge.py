@@ -10,7 +10,7 @@ from bot.core.checks import check_knowledge
 from bot.core.knowledge import default_messages
 from bot.core.render import fact_value
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 BRIEF_FIGURES = {
     # fact id: how the brief writes it (English rendering must say the same)

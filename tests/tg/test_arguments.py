@@ -19,7 +19,7 @@ from bot.services.store import QuestionStore
 from telegram_harness import IGNORE_PTB_WARNINGS, KNOWLEDGE, running_bot, scaled_settings
 
 pytestmark = pytest.mark.filterwarnings(IGNORE_PTB_WARNINGS)
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 ADMIN = 700001
 
 

@@ -27,7 +27,7 @@ from telegram_harness import (
 )
 
 pytestmark = pytest.mark.filterwarnings(IGNORE_PTB_WARNINGS)
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 
 

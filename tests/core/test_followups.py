@@ -14,7 +14,7 @@ from bot.core import load_knowledge
 from bot.core.followup import ask_after, ask_in_context
 from bot.maintain.evaluation import format_meaning, load_dialogues, score_dialogues
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = ROOT / "tests" / "questions"
 # Measured on the held-out split when this was written (84.9% right, 9.2% confidently wrong
 # over all follow-ups). The issue asks for 90% and 2%: not reached; these floors keep what is.

@@ -20,7 +20,7 @@ from bot.tg.webhook import MAX_BODY
 from telegram_harness import BOT_USERNAME, IGNORE_PTB_WARNINGS, KNOWLEDGE, TOKEN, running_bot, scaled_limits
 
 pytestmark = pytest.mark.filterwarnings(IGNORE_PTB_WARNINGS)
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 SECRET = "s3cret_Token-1"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
 

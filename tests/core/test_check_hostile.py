@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from bot.cli import main
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 PROBLEM_LINE = re.compile(r"^(?:\S*/)?kb/[^:\s][^:]*:[1-9]\d*: \S")  # as `check` prints it: openable from here
 
 FACTS = """\

@@ -17,7 +17,7 @@ from aiohttp import web
 from bot.localapi import LocalBotApi
 from telegram_harness import BOT_USERNAME, KNOWLEDGE, TOKEN, scaled_limits
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ [A-Z]+ \S+: ")
 
 
