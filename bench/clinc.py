@@ -55,7 +55,7 @@ from rapidfuzz.utils import default_process  # noqa: E402
 
 from bot.core import ask, build, load_knowledge, read_knowledge  # noqa: E402
 from bot.core.engine import rank  # noqa: E402
-from bot.evaluation import OBJECTIVES, Labelled, Scores, load_questions, pick, score, tune  # noqa: E402
+from bot.maintain.evaluation import OBJECTIVES, Labelled, Scores, load_questions, pick, score, tune  # noqa: E402
 import clinc_to_knowledge as converter  # noqa: E402
 from machine import cpu_model, percentile, pin_to_one_core  # noqa: E402
 

@@ -21,7 +21,7 @@ Written files:
     faq/clinc.yaml  one topic, one entry per intent
 
 Threshold and margin: given with --threshold/--margin, otherwise tuned with
-bot.evaluation.tune on the file's validation data, i.e. the splits val, oos_val
+bot.maintain.evaluation.tune on the file's validation data, i.e. the splits val, oos_val
 and oos_train that exist and are not the converted split (test splits are never
 used). Given only one of the two, the other is tuned. Without validation data
 the knowledge base's defaults are written.
@@ -150,8 +150,8 @@ def write_knowledge(pairs, out_dir: Path | str, threshold: float = DEFAULT_THRES
 
 
 def labelled(pairs):
-    """CLINC pairs as bot.evaluation.Labelled questions (oos -> expect None)."""
-    from bot.evaluation import Labelled
+    """CLINC pairs as bot.maintain.evaluation.Labelled questions (oos -> expect None)."""
+    from bot.maintain.evaluation import Labelled
 
     return [Labelled(utterance, None if intent == OOS else entry_id_of(intent)) for utterance, intent in pairs]
 
@@ -159,7 +159,7 @@ def labelled(pairs):
 def tune_settings(out_dir: Path, questions, threshold: float | None = None, margin: float | None = None):
     """Load `out_dir` and tune on `questions` (given values stay fixed); (threshold, margin, Scores)."""
     from bot.core import load_knowledge
-    from bot.evaluation import tune
+    from bot.maintain.evaluation import tune
 
     kb = load_knowledge(out_dir)
     return tune(kb, questions, thresholds=[threshold] if threshold is not None else THRESHOLDS,

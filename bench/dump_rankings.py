@@ -1,4 +1,4 @@
-"""Write the matcher's rankings to a JSON fixture, for tests/test_index_rankings.py.
+"""Write the matcher's rankings to a JSON fixture, for tests/core/test_index_rankings.py.
 
     python bench/dump_rankings.py bundled tests/fixtures/rankings-bundled.json
     python bench/dump_rankings.py clinc tests/fixtures/rankings-clinc.json [--data PATH]

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bot.core import ask, load_knowledge  # noqa: E402
-from bot.evaluation import load_dialogues, load_meaning_questions, score_dialogues, score_meaning  # noqa: E402
+from bot.maintain.evaluation import load_dialogues, load_meaning_questions, score_dialogues, score_meaning  # noqa: E402
 from machine import cpu_model, percentile, pin_to_one_core  # noqa: E402
 
 QUESTIONS = ROOT / "tests" / "questions"

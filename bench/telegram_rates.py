@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 import telegram  # noqa: E402
 
 from bot.core import ask  # noqa: E402
-from bot.live import LiveKnowledge  # noqa: E402
 from bot.localapi import LocalBotApi, RateLimits  # noqa: E402
+from bot.services.knowledge import LiveKnowledge  # noqa: E402
 from botprocess import bot_process  # noqa: E402
 from machine import cpu_model, percentile  # noqa: E402
 

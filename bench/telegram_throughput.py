@@ -36,8 +36,8 @@ from telegram import Update  # noqa: E402
 from telegram.ext import ApplicationBuilder, MessageHandler, filters  # noqa: E402
 
 from bot.core import ask  # noqa: E402
-from bot.live import LiveKnowledge  # noqa: E402
 from bot.localapi import LocalBotApi, RateLimits  # noqa: E402
+from bot.services.knowledge import LiveKnowledge  # noqa: E402
 from bot.tg.app import build_application  # noqa: E402
 from bot.tg.settings import TelegramSettings  # noqa: E402
 from machine import cpu_model, percentile  # noqa: E402

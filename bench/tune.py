@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.core import load_knowledge  # noqa: E402
 from bot.core.engine import rank  # noqa: E402
-from bot.evaluation import load_questions, score, tune  # noqa: E402
+from bot.maintain.evaluation import load_questions, score, tune  # noqa: E402
 
 
 def main() -> None:

@@ -13,9 +13,9 @@ from pathlib import Path
 from .bounds import MAX_DAYS, days_argument
 from .bundled import InitError, copy_knowledge, default_knowledge, version
 from .core import AMBIGUOUS, KnowledgeBase, KnowledgeError, Problem, render_answer
-from .indexcache import load_knowledge
 from .core.checks import check_knowledge
 from .core.followup import ask_after, ask_in_context
+from .indexcache import load_knowledge
 from .playground.arguments import add_playground_arguments
 from .tg.settings import add_run_arguments
 
@@ -93,7 +93,7 @@ def command_ask(args) -> int:
                 reply = ask_after(kb, question, args.context, lang=args.lang)
             except Exception as exc:  # noqa: BLE001 - one bad question must not cost the batch
                 error = f"cannot answer this question ({type(exc).__name__})"
-        if error is not None:
+        if reply is None:  # error says why
             failed = failed or not batch
             if args.json:
                 print(json_line({"error": error}), flush=batch)
@@ -124,7 +124,9 @@ def enable_line_editing() -> None:
 
 def chat_examples(kb: KnowledgeBase, lang: str) -> tuple[tuple[str, str], ...]:
     """(entry id, title) of the example questions the welcome offers, to pick by number."""
-    ids = [str(entry_id) for entry_id in kb.settings.get("start_examples", ()) if str(entry_id) in kb.entries]
+    examples = kb.settings.get("start_examples", ())
+    listed = examples if isinstance(examples, (list, tuple)) else ()  # settings are untyped until the core redesign
+    ids = [str(entry_id) for entry_id in listed if str(entry_id) in kb.entries]
     return tuple((entry_id, kb.entries[entry_id].title(lang)) for entry_id in ids)
 
 
@@ -227,8 +229,9 @@ def command_explain(args) -> int:
 
 def command_report(args) -> int:
     from .core import read_knowledge
-    from .report import plain, report_lines
-    from .store import QuestionStore, daily_cap, database_settings
+    from .maintain.report import plain, report_lines
+    from .services.config import daily_cap, database_settings
+    from .services.store import QuestionStore
 
     try:
         path, retention_days = database_settings()
@@ -330,9 +333,10 @@ def terminal_user() -> str:
 
 
 def command_run(args) -> int:
+    from .services.config import RunOptions
     from .tg.run import main as run_bot  # imported here: ask and check don't need python-telegram-bot
 
-    return run_bot(args)
+    return run_bot(RunOptions.from_args(args))
 
 
 # --- playground --------------------------------------------------------------------------
@@ -373,8 +377,8 @@ def positive_number(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="faqbot",
-                                     description="Question-and-answer bot about Chongqing and its cooperation with the US.")
+    parser = argparse.ArgumentParser(
+        prog="faqbot", description="Question-and-answer bot about Chongqing and its cooperation with the US.")
     knowledge_help = "knowledge directory (default: $FAQBOT_KNOWLEDGE, else the one bundled with the package)"
     parser.add_argument("--version", action="version", version=f"faqbot {version()}")
     parser.add_argument("--knowledge", metavar="DIR", default=str(default_knowledge()), help=knowledge_help)

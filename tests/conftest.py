@@ -39,3 +39,16 @@ def twin_knowledge(knowledge_copy) -> Path:
     text = re.sub(r"^threshold: .*$", "threshold: 1", settings.read_text(encoding="utf-8"), flags=re.M)
     settings.write_text(re.sub(r"^margin: .*$", "margin: 1.0", text, flags=re.M), encoding="utf-8")
     return knowledge_copy
+
+
+# Each folder is a marker (registered in pyproject.toml): `pytest -m core` runs the fast tests
+# that need neither python-telegram-bot's stack, nor the local Bot API server, nor a browser.
+LAYER_MARKERS = ("core", "tg", "localapi", "browser")
+
+
+def pytest_collection_modifyitems(config, items):
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        folder = item.path.resolve().relative_to(tests).parts[0]
+        if folder in LAYER_MARKERS:
+            item.add_marker(folder)

@@ -18,8 +18,8 @@ from functools import cache
 from pathlib import Path
 
 from bot.core import KnowledgeBase, ask
-from bot.live import LiveKnowledge
 from bot.localapi import LocalBotApi, RateLimits, StoredMessage
+from bot.services.knowledge import LiveKnowledge
 from bot.tg.app import build_application
 from bot.tg.settings import TelegramSettings
 

@@ -13,7 +13,7 @@ from html import escape
 from pathlib import Path
 
 from ..core import KnowledgeBase
-from ..store import QuestionStore, utc_now
+from ..services.store import QuestionStore, utc_now
 from . import yamledit
 from .overview import OUTCOMES, Overview, from_store
 

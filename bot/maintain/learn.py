@@ -20,9 +20,9 @@ from ..core import ANSWERED, DECLINED, KnowledgeBase, KnowledgeError, load_knowl
 from ..core.checks import check_examples
 from ..core.explain import GUARD_REASONS
 from ..core.knowledge import LANGS
-from ..report import group_questions, normaliser
-from ..store import QuestionStore
+from ..services.store import QuestionStore
 from . import history, yamledit
+from .report import group_questions, normaliser
 
 
 @dataclass(frozen=True)

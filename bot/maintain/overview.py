@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from ..core import KnowledgeBase
-from ..report import QuestionGroup, count_answers, group_questions, normaliser
-from ..store import AnswerCount, QuestionStore, Unanswered, utc_now
+from ..services.store import AnswerCount, QuestionStore, Unanswered, utc_now
+from .report import QuestionGroup, count_answers, group_questions, normaliser
 
 OUTCOMES = ("answered", "did you mean", "declined")
 FILLED_DAYS = 92  # periods up to this long are charted day by day from their first day

@@ -2,7 +2,7 @@
 
 ruamel.yaml's round-trip mode keeps comments, key order, flow lists and block scalars; the
 settings below reproduce the bundled files byte for byte when nothing changed
-(tests/test_maintain_spreadsheet.py checks it). A change is validated in a temporary copy
+(tests/core/test_maintain_spreadsheet.py checks it). A change is validated in a temporary copy
 of the knowledge directory as `faqbot check` would, then each file is replaced atomically
 (temp file + os.replace), under a lock file so concurrent editors take turns.
 """

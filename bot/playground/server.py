@@ -38,9 +38,9 @@ from typing import Any
 from aiohttp import web
 
 from ..core import KnowledgeError, Problem
-from ..live import LiveKnowledge
 from ..localapi import LocalBotApi, RateLimits
-from ..store import QuestionStore
+from ..services.knowledge import LiveKnowledge
+from ..services.store import QuestionStore
 from ..tg.settings import TelegramSettings
 from .arguments import DEFAULT_PORT
 
@@ -175,12 +175,8 @@ class Playground:
     # ------------------------------------------------------------------ knowledge reloads
     def _start_watching(self) -> asyncio.Task | None:
         """Run LiveKnowledge.watch() (reload on every change) for as long as the playground runs."""
-        watch = getattr(self.live, "watch", None)
-        if watch is None:  # an older LiveKnowledge: the page's Reload button still works
-            log.warning("live reload unavailable: this LiveKnowledge cannot watch its directory")
-            return None
         # The bot's own watcher (settings.watch_knowledge) stays off: this one also tells the page.
-        task = asyncio.create_task(watch(on_reload=self._reloaded))
+        task = asyncio.create_task(self.live.watch(on_reload=self._reloaded))
         task.add_done_callback(self._watcher_ended)
         return task
 
@@ -314,7 +310,7 @@ async def serve(playground: Playground, open_browser: bool = False) -> None:
             loop.add_signal_handler(signum, stop.set)
     async with playground:
         knowledge = playground._knowledge_summary()
-        store = getattr(playground.live, "store", None)
+        store = playground.live.recorder.store
         recorded = (f"questions are recorded in {store.path}: `faqbot report --db {store.path}`"
                     if store is not None else "questions are not recorded (--db off)")
         reload_note = ("edits show up live" if playground.watching

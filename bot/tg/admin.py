@@ -22,8 +22,8 @@ from telegram.ext import Application, ContextTypes, filters
 
 from ..bounds import unanswered_arguments
 from ..core import Problem
-from ..live import LiveKnowledge
-from ..report import report_lines
+from ..maintain.report import report_lines
+from ..services.knowledge import LiveKnowledge
 from . import handlers, learning, replies
 from .settings import TelegramSettings
 from .watchdog import supervise

@@ -24,8 +24,8 @@ from telegram.ext import (
     filters,
 )
 
-from ..live import LiveKnowledge
-from ..store import QuestionStore
+from ..services.knowledge import LiveKnowledge
+from ..services.store import QuestionStore
 from . import admin, durable, handlers, learning
 from .journal import Journal
 from .settings import TelegramSettings

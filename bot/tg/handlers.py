@@ -31,7 +31,7 @@ from telegram.ext import ContextTypes
 
 from ..core import ANSWERED, KnowledgeBase, Reply, ask, render_answer
 from ..core.followup import ask_in_context
-from ..live import LiveKnowledge
+from ..services.knowledge import LiveKnowledge
 from . import conversation, replies
 from .durable import current_handling, scrub
 from .replies import say

@@ -26,9 +26,9 @@ from pathlib import Path
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from ..live import LiveKnowledge
 from ..maintain import learn
 from ..maintain.overview import from_store, headline
+from ..services.knowledge import LiveKnowledge
 from . import handlers, replies
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,6 @@ The webhook always has a secret: a random one when none is given (see webhook.py
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import re
@@ -24,8 +23,9 @@ import threading
 from dataclasses import replace
 
 from ..core import KnowledgeError
-from ..live import LiveKnowledge
 from ..logs import RepeatFilter
+from ..services.config import RunOptions
+from ..services.knowledge import LiveKnowledge
 from .settings import TelegramSettings
 from .startup import EXIT_CRASH, StartupFailure, classify, reach_bot_api
 
@@ -113,8 +113,8 @@ def configure_logging(token: str, level: int = logging.INFO, *others: str) -> Re
     return redact
 
 
-def main(args: argparse.Namespace) -> int:
-    """Run the bot until stopped; `args` are `faqbot run`'s (see settings.add_run_arguments)."""
+def main(args: RunOptions) -> int:
+    """Run the bot until stopped; `args` are `faqbot run`'s flags, as bot/cli.py built them."""
     try:
         settings = TelegramSettings.from_env().with_args(args)
     except ValueError as error:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
-from ..store import daily_cap, database_settings
+from ..services.config import RunOptions, daily_cap, database_settings
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 
@@ -134,7 +134,7 @@ class TelegramSettings:
             group_backlog=_number(env, "FAQBOT_GROUP_BACKLOG", cls.group_backlog),
         )
 
-    def with_args(self, args: argparse.Namespace) -> "TelegramSettings":
+    def with_args(self, args: RunOptions) -> "TelegramSettings":
         """The settings with `faqbot run` flags applied (a flag beats the environment)."""
         changes = {name: getattr(args, name) for name in ("webhook_url", "listen", "port", "secret_token")
                    if getattr(args, name, None) is not None}
