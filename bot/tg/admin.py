@@ -16,7 +16,6 @@ import sqlite3
 from collections.abc import Sequence
 
 from telegram import BotCommand, BotCommandScopeChat, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes, filters
 
@@ -24,7 +23,7 @@ from ..bounds import unanswered_arguments
 from ..core import Problem
 from ..live import LiveKnowledge
 from ..report import report_lines
-from . import handlers, learning, replies
+from . import learning, replies, sending
 from .settings import TelegramSettings
 from .watchdog import supervise
 
@@ -85,7 +84,7 @@ async def notify_admins(application: Application, lines: list[replies.Line]) -> 
     for admin in sorted(settings.admins):
         try:
             for text in replies.split_lines(lines):
-                await application.bot.send_message(admin, text, parse_mode=ParseMode.HTML)
+                await application.bot.send_message(admin, text)
             delivered += 1
         except (Forbidden, BadRequest) as error:  # never started the bot, blocked it, or no such chat
             log.info("could not notify admin %s: %s", admin, error.message)
@@ -118,7 +117,7 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     problems = await live.reload_async()
     context.bot_data.setdefault("reload_state", {"failing": None})["failing"] = (
         tuple(str(problem) for problem in problems) or None)
-    await handlers.reply_html(update, context, replies.split_lines(reload_result(live, problems)))
+    await sending.reply_html(update, context, replies.split_lines(reload_result(live, problems)))
 
 
 async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -126,11 +125,11 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     counts per entry (the same as `faqbot report`)."""
     live = _live(context)
     if live.store is None:
-        await handlers.reply_html(update, context, ["Questions are not being recorded (FAQBOT_DB is off)."])
+        await sending.reply_html(update, context, ["Questions are not being recorded (FAQBOT_DB is off)."])
         return
     parsed = unanswered_arguments(context.args, UNANSWERED_TOP, UNANSWERED_DAYS)
     if isinstance(parsed, str):  # out of range or not a number: say how it is used
-        await handlers.reply_html(update, context, [html.escape(parsed)])
+        await sending.reply_html(update, context, [html.escape(parsed)])
         return
     top, days = parsed
     try:
@@ -138,13 +137,13 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
                                                    asyncio.to_thread(live.store.answer_counts, days))
     except sqlite3.Error as error:
         log.error("cannot read the question database: %s", error)
-        await handlers.reply_html(update, context, [html.escape(f"Cannot read the question database: {error}.")])
+        await sending.reply_html(update, context, [html.escape(f"Cannot read the question database: {error}.")])
         return
     kb = live.kb
     dropped = await asyncio.to_thread(live.store.dropped, days)
     lines = await asyncio.to_thread(report_lines, unanswered, answers, kb, days, top, top, dropped,
                                     live.store.daily_cap)
-    await handlers.reply_html(update, context, replies.split_lines([replies.Line(text, style) for text, style in lines]))
+    await sending.reply_html(update, context, replies.split_lines([replies.Line(text, style) for text, style in lines]))
     await learning.send_suggestions(update, context, days, top)  # each group with buttons to act on it
 
 

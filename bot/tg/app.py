@@ -10,14 +10,17 @@ from telegram import (
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    LinkPreviewOptions,
     Update,
 )
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
+    Defaults,
     InlineQueryHandler,
     MessageHandler,
     PersistenceInput,
@@ -38,6 +41,10 @@ log = logging.getLogger(__name__)
 # The updates the bot acts on. Others (edits, channel posts, reactions) would only be
 # downloaded to be ignored.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+
+# Every message the bot sends is HTML (see replies.py), and the sources it cites are not
+# worth a preview card under each answer.
+SENDING_DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
 
 # Command menus: (command, English, Chinese) per scope.
 PRIVATE_COMMANDS = [
@@ -112,6 +119,7 @@ def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Applic
         .application_class(durable.FaqApplication)
         .token(settings.token)
         .base_url(settings.api_url)
+        .defaults(SENDING_DEFAULTS)
         .concurrent_updates(lanes)
         .connect_timeout(settings.connect_timeout)
         .read_timeout(settings.read_timeout)

@@ -334,8 +334,9 @@ class UpdateLanes(BaseUpdateProcessor):
         message = update.effective_message
         thread = message.message_thread_id if message is not None and message.is_topic_message else None
         try:
+            # plain text, as always: the catalogue's message is not markup (None overrides the HTML Defaults)
             await self.application.bot.send_message(chat_id, flood_notice(self.application.bot_data["live"].kb),
-                                                    message_thread_id=thread)
+                                                    message_thread_id=thread, parse_mode=None)
         except Exception as error:  # noqa: BLE001 - a notice is a courtesy
             log.warning("chat %s: could not post the flood notice: %s", chat_id, error)
 

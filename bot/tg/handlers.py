@@ -7,26 +7,18 @@ base once (`live.kb` may be swapped by a reload while it runs) and passes it alo
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
-from functools import partial
-from typing import TypeVar
 
 from telegram import (
     ChatMember,
-    InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
-    LinkPreviewOptions,
-    MaybeInaccessibleMessage,
     Message,
-    ReplyParameters,
     Update,
 )
-from telegram.constants import ChatType, MessageEntityType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.constants import MessageEntityType
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from ..core import ANSWERED, KnowledgeBase, Reply, ask, render_answer
@@ -35,15 +27,12 @@ from ..live import LiveKnowledge
 from . import conversation, replies
 from .durable import current_handling, scrub
 from .replies import say
-from .retry import surely_not_delivered
+from .sending import edit_into, is_group, post_reply, reply_html, thread_of, with_retries
 from .settings import TelegramSettings
 from .throttle import RecentAnswers
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-GROUP_TYPES = (ChatType.GROUP, ChatType.SUPERGROUP)
 INLINE_RESULTS = 5
 INLINE_CACHE_SECONDS = 30
 ADMIN_STATUSES = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
@@ -79,10 +68,6 @@ def record_question(context: ContextTypes.DEFAULT_TYPE, reply: Reply, chat_type:
             record(reply, chat_type)
         except Exception:  # noqa: BLE001 - logged, and the answer still goes out
             log.exception("recording a question failed")
-
-
-def is_group(chat) -> bool:
-    return chat is not None and chat.type in GROUP_TYPES
 
 
 def auto_answer_threshold(kb: KnowledgeBase) -> float:
@@ -129,98 +114,6 @@ def user_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | N
     return None
 
 
-# --- sending -----------------------------------------------------------------------------
-
-
-async def with_retries(context: ContextTypes.DEFAULT_TYPE, call: Callable[[], Awaitable[T]]) -> T:
-    """Make a Bot API call, retrying network errors and server errors (5xx) a few times.
-
-    429 "retry after" is not handled here: AIORateLimiter waits and retries those. A
-    BadRequest is a NetworkError in python-telegram-bot, but sending it again cannot help.
-    A call that may have reached Telegram (its answer was lost) is retried once only: the
-    Bot API has no idempotency keys, and a rare duplicate is better than a lost answer
-    (see retry.py).
-    """
-    settings = telegram_settings(context)
-    delay, retries, maybe_delivered = settings.retry_backoff, settings.send_retries, False
-    while True:
-        try:
-            return await call()
-        except BadRequest:
-            raise
-        except NetworkError as error:
-            safe = surely_not_delivered(error)
-            if retries <= 0 or (not safe and maybe_delivered):
-                raise
-            if safe:
-                log.warning("Bot API call failed (%s); retrying in %.1f s", error, delay)
-            else:
-                maybe_delivered = True
-                log.warning("Bot API call may have reached Telegram (%s); retrying once in %.1f s: "
-                            "a duplicate is possible", error, delay)
-            await asyncio.sleep(delay)
-            delay, retries = delay * 2, retries - 1
-
-
-async def send_messages(
-    context: ContextTypes.DEFAULT_TYPE,
-    chat_id: int,
-    texts: Sequence[str],
-    keyboard: InlineKeyboardMarkup | None = None,
-    *,
-    reply_to: int | None = None,
-    thread_id: int | None = None,
-) -> list[Message]:
-    """Send HTML messages in order; only the last carries the keyboard. Each part replies
-    to the question, so parts of concurrent answers can't be mistaken for each other."""
-    reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
-    sent = []
-    for number, text in enumerate(texts, 1):
-        markup = keyboard if number == len(texts) else None
-        send = partial(context.bot.send_message, chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
-                       reply_parameters=reply, message_thread_id=thread_id, link_preview_options=NO_PREVIEW,
-                       read_timeout=telegram_settings(context).send_timeout)
-        sent.append(await with_retries(context, send))
-    return sent
-
-
-async def reply_html(update: Update, context: ContextTypes.DEFAULT_TYPE, texts: Sequence[str],
-                     keyboard: InlineKeyboardMarkup | None = None) -> list[Message]:
-    """Answer a command or question. In groups the answer replies to the asking message,
-    so the asker sees it was for them; in private chats only answers to questions quote."""
-    message = update.effective_message
-    quote = is_group(update.effective_chat)
-    return await send_messages(context, message.chat_id, texts, keyboard,
-                               reply_to=message.message_id if quote else None, thread_id=thread_of(message))
-
-
-def thread_of(message: Message) -> int | None:
-    """Forum topic of a message, so the answer lands in the same topic."""
-    return message.message_thread_id if getattr(message, "is_topic_message", False) else None
-
-
-async def edit_into(context: ContextTypes.DEFAULT_TYPE, message: MaybeInaccessibleMessage, texts: Sequence[str],
-                    keyboard: InlineKeyboardMarkup | None) -> None:
-    """Turn a bot message into new content (browsing, "did you mean" choices).
-
-    An answer too long for one message continues in new messages, the keyboard on the last.
-    If the message can no longer be edited (deleted, too old), the content is sent anew.
-    """
-    edit = partial(context.bot.edit_message_text, texts[0], chat_id=message.chat.id, message_id=message.message_id,
-                   parse_mode=ParseMode.HTML, reply_markup=keyboard if len(texts) == 1 else None,
-                   link_preview_options=NO_PREVIEW, read_timeout=telegram_settings(context).send_timeout)
-    try:
-        await with_retries(context, edit)
-    except BadRequest as error:
-        if "not modified" in error.message.lower():
-            return  # pressed twice: it already shows this
-        log.info("could not edit message %s (%s); sending instead", message.message_id, error.message)
-        await send_messages(context, message.chat.id, texts, keyboard)
-        return
-    if len(texts) > 1:
-        await send_messages(context, message.chat.id, texts[1:], keyboard, reply_to=message.message_id)
-
-
 # --- questions ---------------------------------------------------------------------------
 
 
@@ -245,30 +138,6 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
                             entry=reply.match.entry_id if reply.answered else None, lang=reply.lang,
                             reply_to=message.message_id, thread_id=thread_of(message))
     conversation.remember(context, message, turn, minutes, [answer.message_id for answer in sent])
-
-
-async def post_reply(context: ContextTypes.DEFAULT_TYPE, chat, texts: Sequence[str],
-                     keyboard: InlineKeyboardMarkup | None, *, entry: str | None, lang: str,
-                     reply_to: int | None, thread_id: int | None = None) -> list[Message]:
-    """Send an answer, unless the same answer went to this group moments ago (then nothing is
-    sent: an empty list); the messages sent.
-
-    Private chats are never merged: there the user asked for it, and it costs no group budget.
-    """
-    recent = recent_answers(context)
-    merge = entry is not None and is_group(chat)
-    if merge and not recent.claim(chat.id, entry, lang, thread_id):  # merged per forum topic
-        log.info("chat %s: %s (%s) was answered moments ago; not posting it again", chat.id, entry, lang)
-        return []
-    try:
-        sent = await send_messages(context, chat.id, texts, keyboard, reply_to=reply_to, thread_id=thread_id)
-    except BaseException:
-        if merge:
-            recent.release(chat.id, entry, lang, thread_id)
-        raise
-    if merge:
-        recent.posted(chat.id, entry, lang, sent[-1].message_id, thread_id)
-    return sent
 
 
 def is_our_echo(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -567,8 +436,7 @@ def inline_article(kb: KnowledgeBase, entry_id: str, lang: str) -> InlineQueryRe
     text = replies.split_lines(replies.answer_lines(answer))[0]  # one message is all a result can post
     return InlineQueryResultArticle(
         id=f"{entry_id}", title=answer.title, description=replies.first_line(answer),
-        input_message_content=InputTextMessageContent(text, parse_mode=ParseMode.HTML,
-                                                      link_preview_options=NO_PREVIEW))
+        input_message_content=InputTextMessageContent(text))
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -599,7 +467,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             results = [InlineQueryResultArticle(
                 id="no-answer", title=say(kb, "inline_nothing", reply.lang),
                 description=reply.text.splitlines()[0] if reply.text else None,
-                input_message_content=InputTextMessageContent(explanation, parse_mode=ParseMode.HTML))]
+                input_message_content=InputTextMessageContent(explanation))]
     try:
         await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=lang is not None)
     except BadRequest as error:  # the user typed on and the query expired: nobody is waiting

@@ -29,7 +29,7 @@ from telegram.ext import ContextTypes
 from ..live import LiveKnowledge
 from ..maintain import learn
 from ..maintain.overview import from_store, headline
-from . import handlers, replies
+from . import handlers, replies, sending
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ async def send_suggestions(update: Update, context: ContextTypes.DEFAULT_TYPE, d
     found = await asyncio.to_thread(learn.suggestions, live.store, live.kb, days, min(top, SUGGESTIONS_SHOWN))
     for suggestion in found:
         token = _remember(context, suggestion)
-        await handlers.reply_html(update, context, [suggestion_text(live, suggestion)],
+        await sending.reply_html(update, context, [suggestion_text(live, suggestion)],
                                   suggestion_keyboard(live, token, suggestion))
 
 
@@ -133,24 +133,24 @@ async def suggestion_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE)
     dealt = pending.done or (await asyncio.to_thread(live.store.reviewed)).get(suggestion.example)
     if dealt:  # by this admin before, or by another one meanwhile
         await handlers.answer_button(update, context, f"Already dealt with: {dealt}.")
-        await handlers.edit_into(context, message, [suggestion_text(live, suggestion, f"Already dealt with: {dealt}.")],
+        await sending.edit_into(context, message, [suggestion_text(live, suggestion, f"Already dealt with: {dealt}.")],
                                  None)
         return
     if action == "o":
         await handlers.answer_button(update, context)
-        await handlers.edit_into(context, message, [suggestion_text(live, suggestion, "Add it to which topic?")],
+        await sending.edit_into(context, message, [suggestion_text(live, suggestion, "Add it to which topic?")],
                                  topics_keyboard(live, token, suggestion.lang))
     elif action == "t":
         keyboard = entries_keyboard(live, token, ident or "", suggestion.lang)
         await handlers.answer_button(update, context, None if keyboard else "That topic no longer exists.")
         if keyboard is not None:
-            await handlers.edit_into(context, message, [suggestion_text(live, suggestion, "Add it to which entry?")],
+            await sending.edit_into(context, message, [suggestion_text(live, suggestion, "Add it to which entry?")],
                                      keyboard)
     elif action == "i":
         await asyncio.to_thread(learn.ignore, live.store, suggestion)
         pending.done = "ignored"
         await handlers.answer_button(update, context, "Ignored.")
-        await handlers.edit_into(context, message, [suggestion_text(live, suggestion, "Ignored: not suggested again.")],
+        await sending.edit_into(context, message, [suggestion_text(live, suggestion, "Ignored: not suggested again.")],
                                  None)
     else:
         await add_pressed(update, context, token, pending, suggestion.closest if action == "a" else ident)
@@ -167,7 +167,7 @@ async def add_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, token:
     outcome = await asyncio.to_thread(learn.add_question, live.directory, entry_id, suggestion.example,
                                       suggestion.lang, by=by, kb=live.kb)
     if not outcome.ok:
-        await handlers.edit_into(context, message, [suggestion_text(live, suggestion, outcome.message)],
+        await sending.edit_into(context, message, [suggestion_text(live, suggestion, outcome.message)],
                                  suggestion_keyboard(live, token, suggestion))
         return
     pending.done = f"added to {entry_id}"
@@ -175,7 +175,7 @@ async def add_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, token:
     problems = await live.reload_async()
     note = outcome.message + (" Reloaded: the bot answers it now. /undo takes it back." if not problems else
                               f" The reload failed: {problems[0]}")
-    await handlers.edit_into(context, message, [suggestion_text(live, suggestion, note)], None)
+    await sending.edit_into(context, message, [suggestion_text(live, suggestion, note)], None)
 
 
 async def undo_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -186,16 +186,16 @@ async def undo_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if undone.ok:
         problems = await live.reload_async()
         lines.append(replies.Line("Reloaded." if not problems else f"The reload failed: {problems[0]}"))
-    await handlers.reply_html(update, context, replies.split_lines(lines))
+    await sending.reply_html(update, context, replies.split_lines(lines))
 
 
 async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/stats: the headline figures of the last week, as `faqbot report --html` charts them."""
     live = _live(context)
     if live.store is None:
-        await handlers.reply_html(update, context, ["Questions are not being recorded (FAQBOT_DB is off)."])
+        await sending.reply_html(update, context, ["Questions are not being recorded (FAQBOT_DB is off)."])
         return
     view = await asyncio.to_thread(from_store, live.store, live.kb, STATS_DAYS)
     lines = headline(view)
-    await handlers.reply_html(update, context, replies.split_lines(
+    await sending.reply_html(update, context, replies.split_lines(
         [replies.Line(lines[0], "b"), *(replies.Line(line) for line in lines[1:])]))
