@@ -17,13 +17,22 @@ from collections.abc import Sequence
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import Application, ContextTypes, filters
+from telegram.ext import Application, filters
 
 from ..bounds import unanswered_arguments
 from ..core import Problem
 from ..live import LiveKnowledge
 from ..report import report_lines
 from . import learning, replies, sending
+from .context import (
+    FaqContext,
+    background_of,
+    failing_reload,
+    live_of,
+    set_failing_reload,
+    settings_of,
+    take_background,
+)
 from .settings import TelegramSettings
 from .watchdog import supervise
 
@@ -44,10 +53,6 @@ PRUNE_EVERY = 24 * 3600  # seconds
 def admins_only(settings: TelegramSettings) -> filters.BaseFilter:
     """Messages from the configured admins, in their private chat with the bot."""
     return filters.User(user_id=settings.admins) & filters.ChatType.PRIVATE
-
-
-def _live(context_or_app) -> LiveKnowledge:
-    return context_or_app.bot_data["live"]
 
 
 # --- what admins are told ---------------------------------------------------------------------
@@ -72,14 +77,14 @@ def reload_result(live: LiveKnowledge, problems: Sequence[Problem]) -> list[repl
 
 def removed_lines(live: LiveKnowledge) -> list[replies.Line]:
     """What the last accepted load removed (allowed by ALLOW-REMOVALS, or since the last run)."""
-    loss = getattr(live, "last_loss", None)
+    loss = live.last_loss
     return [replies.Line(f"Removed: {loss.summary()}.", "b")] if loss else []
 
 
 async def notify_admins(application: Application, lines: list[replies.Line]) -> int:
     """Send every admin a private message; returns how many received it. An admin who never
     started the bot (or blocked it) cannot be written to: that is logged, not an error."""
-    settings: TelegramSettings = application.bot_data["settings"]
+    settings = settings_of(application.bot_data)
     delivered = 0
     for admin in sorted(settings.admins):
         try:
@@ -96,34 +101,33 @@ async def notify_admins(application: Application, lines: list[replies.Line]) -> 
 async def reload_reported(application: Application, problems: list[Problem]) -> None:
     """After a reload the watcher started: tell the admins about a broken edit (once per
     distinct set of problems), and that it is fixed when a good edit follows."""
-    state = application.bot_data.setdefault("reload_state", {"failing": None})
-    live = _live(application)
+    bot_data = application.bot_data
+    live = live_of(bot_data)
     if problems:
         key = tuple(str(problem) for problem in problems)
-        if state["failing"] != key:
-            state["failing"] = key
+        if failing_reload(bot_data) != key:
+            set_failing_reload(bot_data, key)
             await notify_admins(application, reload_result(live, problems))
-    elif state["failing"] is not None or getattr(live, "last_loss", None):
-        state["failing"] = None
+    elif failing_reload(bot_data) is not None or live.last_loss:
+        set_failing_reload(bot_data, None)
         await notify_admins(application, reload_result(live, problems))
 
 
 # --- commands ------------------------------------------------------------------------------
 
 
-async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def reload_command(update: Update, context: FaqContext) -> None:
     """/reload: load the knowledge files now, and say how it went."""
-    live = _live(context)
+    live = context.live
     problems = await live.reload_async()
-    context.bot_data.setdefault("reload_state", {"failing": None})["failing"] = (
-        tuple(str(problem) for problem in problems) or None)
+    set_failing_reload(context.bot_data, tuple(str(problem) for problem in problems) or None)
     await sending.reply_html(update, context, replies.split_lines(reload_result(live, problems)))
 
 
-async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unanswered_command(update: Update, context: FaqContext) -> None:
     """/unanswered [TOP] [DAYS]: the most frequent unanswered questions, grouped, and answer
     counts per entry (the same as `faqbot report`)."""
-    live = _live(context)
+    live = context.live
     if live.store is None:
         await sending.reply_html(update, context, ["Questions are not being recorded (FAQBOT_DB is off)."])
         return
@@ -153,7 +157,7 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
 async def set_admin_menus(application: Application, private_commands: Sequence[tuple[str, str, str]]) -> None:
     """Each admin's private chat gets the usual menu plus the admin commands; nobody else sees
     them. Telegram refuses this for an admin who never started the bot: logged, not an error."""
-    settings: TelegramSettings = application.bot_data["settings"]
+    settings = settings_of(application.bot_data)
     commands = [*private_commands, *ADMIN_COMMANDS]
     for admin in sorted(settings.admins):
         scope = BotCommandScopeChat(admin)
@@ -182,10 +186,10 @@ async def prune_daily(live: LiveKnowledge) -> None:
 
 async def start_background(application: Application) -> None:
     """post_init: watch the knowledge directory (if configured) and prune old records."""
-    settings: TelegramSettings = application.bot_data["settings"]
-    live = _live(application)
-    tasks = application.bot_data.setdefault("background", [])
-    if settings.watch_knowledge and callable(getattr(live, "watch", None)):
+    settings = settings_of(application.bot_data)
+    live = live_of(application.bot_data)
+    tasks = background_of(application.bot_data)
+    if settings.watch_knowledge:
         async def on_reload(problems: list[Problem]) -> None:
             await reload_reported(application, problems)
 
@@ -196,7 +200,7 @@ async def start_background(application: Application) -> None:
             supervise("watching the knowledge directory",
                       lambda: live.watch(on_reload, debounce=settings.reload_debounce), tell),
             name="faqbot:watch-knowledge"))
-    if getattr(live, "store", None) is not None:
+    if live.store is not None:
         tasks.append(asyncio.create_task(prune_daily(live), name="faqbot:prune"))
     if removed_lines(live):  # the knowledge lost something since the bot last ran
         tasks.append(asyncio.create_task(notify_admins(application, [
@@ -205,12 +209,10 @@ async def start_background(application: Application) -> None:
 
 async def stop_background(application: Application) -> None:
     """post_shutdown: stop the background tasks and finish writing question records."""
-    tasks = application.bot_data.pop("background", [])
+    tasks = take_background(application.bot_data)
     for task in tasks:
         task.cancel()
     for task in tasks:
         with contextlib.suppress(asyncio.CancelledError):
             await task
-    flush = getattr(_live(application), "flush", None)
-    if callable(flush):
-        await flush()
+    await live_of(application.bot_data).flush()

@@ -29,7 +29,7 @@ from telegram.ext import (
 
 from ..live import LiveKnowledge
 from ..store import QuestionStore
-from . import admin, durable, handlers, learning
+from . import admin, context, durable, handlers, learning
 from .journal import Journal
 from .settings import TelegramSettings
 from .throttle import RecentAnswers, group_limiter_rates
@@ -81,7 +81,7 @@ async def set_menus(application: Application) -> None:
         for scope, commands in scopes:
             await bot.set_my_commands([BotCommand(c, en) for c, en, _ in commands], scope=scope)
             await bot.set_my_commands([BotCommand(c, zh) for c, _, zh in commands], scope=scope, language_code="zh")
-        kb = application.bot_data["live"].kb  # the descriptions name the FAQ's subject: messages.yaml
+        kb = context.live_of(application.bot_data).kb  # the descriptions name the FAQ's subject: messages.yaml
         for language_code, lang in ((None, "en"), ("zh", "zh")):
             await bot.set_my_description(kb.message("bot_description", lang), language_code=language_code)
             await bot.set_my_short_description(kb.message("bot_short_description", lang), language_code=language_code)
@@ -120,6 +120,7 @@ def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Applic
         .token(settings.token)
         .base_url(settings.api_url)
         .defaults(SENDING_DEFAULTS)
+        .context_types(context.CONTEXT_TYPES)
         .concurrent_updates(lanes)
         .connect_timeout(settings.connect_timeout)
         .read_timeout(settings.read_timeout)
@@ -141,15 +142,15 @@ def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Applic
     application = builder.build()
     # the webhook server checks the secret before reading a body, and caps bodies (see webhook.py)
     application.updater = GuardedUpdater(bot=application.bot, update_queue=application.update_queue)
-    if settings.database is not None and getattr(live, "store", None) is None:
+    if settings.database is not None and live.store is None:
         try:
             live.store = QuestionStore(settings.database, settings.retention_days, settings.unanswered_per_day)
         except (OSError, sqlite3.Error) as error:  # answering matters more than recording
             log.error("cannot open the question database %s (%s): unanswered questions are not recorded",
                       settings.database, error)
     lanes.application = application
-    application.bot_data.update(live=live, settings=settings, recent=RecentAnswers(settings.merge_window),
-                                journal=journal)
+    context.share(application.bot_data, live=live, settings=settings, recent=RecentAnswers(settings.merge_window),
+                  journal=journal)
     add_handlers(application)
     return application
 
@@ -168,7 +169,7 @@ def add_handlers(application: Application) -> None:
     # Edited messages and channel posts are left out on purpose: an edit of an answered
     # question would be answered twice, and channels have nobody to answer.
     new_message = filters.UpdateType.MESSAGE
-    admins = admin.admins_only(application.bot_data["settings"])
+    admins = admin.admins_only(context.settings_of(application.bot_data))
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
 
     application.add_handlers([

@@ -32,6 +32,7 @@ from telegram._utils.defaultvalue import DefaultValue
 from telegram.constants import ChatType
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ExtBot
 
+from .context import background_of, journal_of, live_of, settings_of
 from .journal import FINISHED, Journal, update_kind
 from .replies import MAX_MESSAGE, say, utf16_len
 from .settings import TelegramSettings
@@ -335,7 +336,7 @@ class UpdateLanes(BaseUpdateProcessor):
         thread = message.message_thread_id if message is not None and message.is_topic_message else None
         try:
             # plain text, as always: the catalogue's message is not markup (None overrides the HTML Defaults)
-            await self.application.bot.send_message(chat_id, flood_notice(self.application.bot_data["live"].kb),
+            await self.application.bot.send_message(chat_id, flood_notice(live_of(self.application.bot_data).kb),
                                                     message_thread_id=thread, parse_mode=None)
         except Exception as error:  # noqa: BLE001 - a notice is a courtesy
             log.warning("chat %s: could not post the flood notice: %s", chat_id, error)
@@ -455,19 +456,19 @@ class FaqApplication(Application):
 async def replay_pending(application: Application) -> int:
     """post_init: put the journal's unfinished updates back in the queue, oldest first."""
     processor = application.update_processor
-    journal: Journal | None = application.bot_data.get("journal")
+    journal = journal_of(application.bot_data)
     if journal is None:
         return 0
     if isinstance(processor, UpdateLanes):
         processor.application = application
-    application.bot_data.setdefault("background", []).append(
+    background_of(application.bot_data).append(
         asyncio.create_task(prune_journal(journal), name="faqbot:prune-journal"))
     replayed = 0
     for pending in journal.pending():
         if pending.raw is None:
             journal.finish(pending.update_id, "skipped", pending.kind)
             continue
-        settings: TelegramSettings = application.bot_data["settings"]
+        settings = settings_of(application.bot_data)
         if pending.tries >= settings.handling_tries:
             log.error("update %s (%s) was being handled %d times when the bot stopped; skipped",
                       pending.update_id, pending.kind, pending.tries)

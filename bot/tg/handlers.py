@@ -19,17 +19,14 @@ from telegram import (
 )
 from telegram.constants import MessageEntityType
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import ContextTypes
 
 from ..core import ANSWERED, KnowledgeBase, Reply, ask, render_answer
 from ..core.followup import ask_in_context
-from ..live import LiveKnowledge
 from . import conversation, replies
+from .context import FaqContext
 from .durable import current_handling, scrub
 from .replies import say
 from .sending import edit_into, is_group, post_reply, reply_html, thread_of, with_retries
-from .settings import TelegramSettings
-from .throttle import RecentAnswers
 
 log = logging.getLogger(__name__)
 
@@ -39,35 +36,19 @@ ADMIN_STATUSES = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 
 # --- what handlers share -------------------------------------------------------------------
-# build_application puts the live knowledge, the settings and the merge memory in bot_data.
 
 
-def knowledge(context: ContextTypes.DEFAULT_TYPE) -> KnowledgeBase:
-    live: LiveKnowledge = context.bot_data["live"]
-    return live.kb
-
-
-def recent_answers(context: ContextTypes.DEFAULT_TYPE) -> RecentAnswers:
-    return context.bot_data["recent"]
-
-
-def telegram_settings(context: ContextTypes.DEFAULT_TYPE) -> TelegramSettings:
-    return context.bot_data["settings"]
-
-
-def record_question(context: ContextTypes.DEFAULT_TYPE, reply: Reply, chat_type: str) -> None:
+def record_question(context: FaqContext, reply: Reply, chat_type: str) -> None:
     """Hand every question the bot answered or declined to the knowledge side, if it listens.
 
     `LiveKnowledge.record` keeps unanswered questions and answer counts when a question
     database is configured (see bot/store.py); it writes off the event loop. A failure
     there must never cost the user the answer.
     """
-    record = getattr(context.bot_data["live"], "record", None)
-    if callable(record):
-        try:
-            record(reply, chat_type)
-        except Exception:  # noqa: BLE001 - logged, and the answer still goes out
-            log.exception("recording a question failed")
+    try:
+        context.live.record(reply, chat_type)
+    except Exception:  # noqa: BLE001 - logged, and the answer still goes out
+        log.exception("recording a question failed")
 
 
 def auto_answer_threshold(kb: KnowledgeBase) -> float:
@@ -81,27 +62,22 @@ def auto_answer_threshold(kb: KnowledgeBase) -> float:
 # --- language ----------------------------------------------------------------------------
 
 
-def language_choice(context: ContextTypes.DEFAULT_TYPE) -> str | None:
-    """What the user picked with /lang: "en", "zh", "auto", or None if never asked."""
-    return context.user_data.get("lang") if context.user_data is not None else None
-
-
-def answer_language(context: ContextTypes.DEFAULT_TYPE) -> str | None:
+def answer_language(context: FaqContext) -> str | None:
     """The language to answer a question in: the /lang choice, else None, which means the
     language the question is written in. The app language does not count here: people at a
     fair often keep their phone in English and ask in Chinese."""
-    choice = language_choice(context)
+    choice = context.language_choice
     return choice if choice in ("en", "zh") else None
 
 
-def user_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+def user_language(update: Update, context: FaqContext) -> str | None:
     """The language for what has no language of its own (/start, /help, menus, buttons),
     or None when unknown.
 
     The /lang choice first; then the language of the user's Telegram app (zh-hans, zh-hant,
     en-gb ...). "Auto" in /lang means: the question's language, so here unknown.
     """
-    choice = language_choice(context)
+    choice = context.language_choice
     if choice in ("en", "zh"):
         return choice
     if choice == "auto":
@@ -117,7 +93,7 @@ def user_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | N
 # --- questions ---------------------------------------------------------------------------
 
 
-async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str,
+async def answer_question(update: Update, context: FaqContext, question: str,
                           *, addressed: bool = True) -> None:
     """Ask the core and post the reply: the one place questions are answered.
 
@@ -125,7 +101,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     bot speaks only when it is sure, and never declines or asks "did you mean".
     """
     message, chat = update.effective_message, update.effective_chat
-    kb = knowledge(context)
+    kb = context.kb
     minutes = float(kb.settings["follow_up_minutes"])
     # "and imports?" follows the user's last question (or, in a group, the one replied to);
     # a message nobody addressed to the bot is read alone
@@ -140,12 +116,12 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     conversation.remember(context, message, turn, minutes, [answer.message_id for answer in sent])
 
 
-def is_our_echo(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+def is_our_echo(message: Message, context: FaqContext) -> bool:
     """A message a user posted through our inline mode: it is our own answer, not a question."""
     return message.via_bot is not None and message.via_bot.id == context.bot.id
 
 
-async def private_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def private_question(update: Update, context: FaqContext) -> None:
     """Private chat: any text is a question."""
     message = update.effective_message
     if is_our_echo(message, context):
@@ -162,12 +138,12 @@ def mention_removed(message: Message, username: str) -> str | None:
     return " ".join(re.sub(rf"@{re.escape(username)}\b", " ", message.text, flags=re.IGNORECASE).split())
 
 
-def replies_to_us(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+def replies_to_us(message: Message, context: FaqContext) -> bool:
     original = message.reply_to_message
     return bool(original and original.from_user and original.from_user.id == context.bot.id)
 
 
-async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def group_message(update: Update, context: FaqContext) -> None:
     """Group text that is not a command: answer it if it mentions the bot or replies to it;
     otherwise only with auto answer on, and only when sure. Everything else is chat
     between people and none of the bot's business."""
@@ -177,7 +153,7 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     question = mention_removed(message, context.bot.username)
     if question is not None or replies_to_us(message, context):
         await answer_question(update, context, question if question is not None else message.text)
-    elif context.chat_data is not None and context.chat_data.get("autoanswer"):
+    elif context.auto_answer:
         await answer_question(update, context, message.text, addressed=False)
 
 
@@ -188,12 +164,12 @@ def command_argument(message: Message) -> str:
     return text[len(message.parse_entity(command)):].strip() if command else text.partition(" ")[2].strip()
 
 
-async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ask_command(update: Update, context: FaqContext) -> None:
     """/ask QUESTION (also /ask@bot QUESTION): how groups ask without mentioning the bot."""
     question = command_argument(update.effective_message)
     if not question:
         lang = user_language(update, context) or "en"
-        await reply_html(update, context, replies.text_messages(say(knowledge(context), "ask_usage", lang)))
+        await reply_html(update, context, replies.text_messages(say(context.kb, "ask_usage", lang)))
         return
     await answer_question(update, context, question)
 
@@ -205,10 +181,10 @@ def in_both_languages(kb: KnowledgeBase, key: str) -> str:
     return f"{say(kb, key, 'en')}\n\n{say(kb, key, 'zh')}"
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: FaqContext) -> None:
     """/start: welcome with example questions; /start ENTRY_ID (a t.me/bot?start= link,
     e.g. a QR code at the stand) opens that answer directly."""
-    kb = knowledge(context)
+    kb = context.kb
     conversation.forget(context, update.effective_user.id if update.effective_user else None)
     lang = user_language(update, context)
     payload = context.args[0] if context.args else ""
@@ -223,38 +199,38 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                      replies.examples_keyboard(kb, lang or "en"))
 
 
-async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    kb = knowledge(context)
+async def show_help(update: Update, context: FaqContext) -> None:
+    kb = context.kb
     lang = user_language(update, context)
     text = say(kb, "help", lang) if lang else in_both_languages(kb, "help")
     await reply_html(update, context, replies.text_messages(text))
 
 
-async def show_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    kb = knowledge(context)
+async def show_topics(update: Update, context: FaqContext) -> None:
+    kb = context.kb
     lang = user_language(update, context) or "en"
     await reply_html(update, context, replies.text_messages(say(kb, "choose_topic", lang)),
                      replies.topics_keyboard(kb, lang))
 
 
-async def show_facts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    kb = knowledge(context)
+async def show_facts(update: Update, context: FaqContext) -> None:
+    kb = context.kb
     await reply_html(update, context, replies.facts_card(kb, user_language(update, context) or "en"))
 
 
-async def show_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    kb = knowledge(context)
+async def show_sources(update: Update, context: FaqContext) -> None:
+    kb = context.kb
     await reply_html(update, context, replies.sources_card(kb, user_language(update, context) or "en"))
 
 
-async def choose_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    kb = knowledge(context)
+async def choose_language(update: Update, context: FaqContext) -> None:
+    kb = context.kb
     lang = user_language(update, context) or "en"
     await reply_html(update, context, replies.text_messages(say(kb, "lang_prompt", lang)),
-                     replies.language_keyboard(kb, lang, language_choice(context)))
+                     replies.language_keyboard(kb, lang, context.language_choice))
 
 
-async def is_chat_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def is_chat_admin(update: Update, context: FaqContext) -> bool:
     message, chat = update.effective_message, update.effective_chat
     if message.sender_chat is not None and message.sender_chat.id == chat.id:
         return True  # an anonymous admin, posting as the group itself
@@ -266,15 +242,15 @@ async def is_chat_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> b
     return member.status in ADMIN_STATUSES
 
 
-async def set_auto_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def set_auto_answer(update: Update, context: FaqContext) -> None:
     """/autoanswer on|off: group admins let the bot answer unaddressed questions it is sure of."""
-    kb = knowledge(context)
+    kb = context.kb
     lang = user_language(update, context) or "en"
     if not is_group(update.effective_chat):
         await reply_html(update, context, replies.text_messages(say(kb, "auto_groups_only", lang)))
         return
     wanted = command_argument(update.effective_message).lower()
-    current = bool(context.chat_data.get("autoanswer"))
+    current = context.auto_answer
     if wanted not in ("on", "off"):
         state = say(kb, "state_on" if current else "state_off", lang)
         await reply_html(update, context, replies.text_messages(say(kb, "auto_usage", lang, state=state)))
@@ -282,24 +258,24 @@ async def set_auto_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if not await is_chat_admin(update, context):
         await reply_html(update, context, replies.text_messages(say(kb, "auto_admins_only", lang)))
         return
-    context.chat_data["autoanswer"] = wanted == "on"
+    context.auto_answer = wanted == "on"
     lines = [say(kb, "auto_on" if wanted == "on" else "auto_off", lang)]
     if wanted == "on" and not context.bot.can_read_all_group_messages:
         lines.append(say(kb, "auto_privacy", lang))
     await reply_html(update, context, replies.text_messages("\n\n".join(lines)))
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: FaqContext) -> None:
     """A private /command the bot doesn't have: say so and show the help."""
-    kb = knowledge(context)
+    kb = context.kb
     lang = user_language(update, context) or "en"
     text = f"{say(kb, 'unknown_command', lang)}\n{say(kb, 'help', lang)}"
     await reply_html(update, context, replies.text_messages(text))
 
 
-async def private_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def private_non_text(update: Update, context: FaqContext) -> None:
     """A sticker, photo, voice note ... in a private chat: ask for a typed question."""
-    kb = knowledge(context)
+    kb = context.kb
     lang = user_language(update, context) or "en"
     await reply_html(update, context, replies.text_messages(say(kb, "empty", lang)))
 
@@ -307,7 +283,7 @@ async def private_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 # --- buttons -----------------------------------------------------------------------------
 
 
-async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str | None = None) -> None:
+async def answer_button(update: Update, context: FaqContext, text: str | None = None) -> None:
     """Acknowledge a button press (Telegram shows a spinner until then); never fails."""
     try:
         await update.callback_query.answer(text)
@@ -315,13 +291,13 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE, text
         log.info("could not answer callback query: %s", error)
 
 
-def pressed_entry(context: ContextTypes.DEFAULT_TYPE) -> tuple[KnowledgeBase, str, str | None]:
-    kb = knowledge(context)
+def pressed_entry(context: FaqContext) -> tuple[KnowledgeBase, str, str | None]:
+    kb = context.kb
     lang, ident = context.match.group(1), context.match.group(2)
     return kb, lang, ident if ident in kb.entries else None
 
 
-async def pressed_answer(update: Update, context: ContextTypes.DEFAULT_TYPE):
+async def pressed_answer(update: Update, context: FaqContext):
     """(kb, lang, entry id) of a pressed answer button; None, after telling the presser,
     when the button is out of date (an entry removed by a reload, a deleted message)."""
     kb, lang, entry_id = pressed_entry(context)
@@ -331,7 +307,7 @@ async def pressed_answer(update: Update, context: ContextTypes.DEFAULT_TYPE):
     return kb, lang, entry_id
 
 
-async def related_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def related_pressed(update: Update, context: FaqContext) -> None:
     """A related question or /start example: its answer as a new message, replying to the
     pressed one. In a group it counts like any answer (rate limit, merging)."""
     query = update.callback_query
@@ -341,7 +317,7 @@ async def related_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     kb, lang, entry_id = pressed
     chat = query.message.chat
     thread = thread_of(query.message)
-    if is_group(chat) and recent_answers(context).is_recent(chat.id, entry_id, lang, thread):
+    if is_group(chat) and context.recent.is_recent(chat.id, entry_id, lang, thread):
         # The cheap way to tell the presser: a notice only they see, no group message.
         await answer_button(update, context, say(kb, "answered_above", lang))
         return
@@ -352,7 +328,7 @@ async def related_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
                      reply_to=query.message.message_id, thread_id=thread)
 
 
-async def choice_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def choice_pressed(update: Update, context: FaqContext) -> None:
     """A "did you mean" option: the question message becomes that answer (anyone may press)."""
     query = update.callback_query
     pressed = await pressed_answer(update, context)
@@ -364,14 +340,14 @@ async def choice_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await edit_into(context, query.message, replies.split_lines(replies.answer_lines(answer)),
                     replies.related_keyboard(answer))
     if is_group(query.message.chat):
-        recent_answers(context).posted(query.message.chat.id, entry_id, lang, query.message.message_id,
+        context.recent.posted(query.message.chat.id, entry_id, lang, query.message.message_id,
                                        thread_of(query.message))
 
 
-async def topic_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def topic_pressed(update: Update, context: FaqContext) -> None:
     """/topics browser: a topic's questions, in place."""
     query = update.callback_query
-    kb = knowledge(context)
+    kb = context.kb
     lang, topic_id = context.match.group(1), context.match.group(2)
     topic = next((t for t in kb.topics if t.id == topic_id), None)
     if topic is None or query.message is None:
@@ -382,10 +358,10 @@ async def topic_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await edit_into(context, query.message, texts, replies.topic_keyboard(kb, topic.id, lang))
 
 
-async def topic_list_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def topic_list_pressed(update: Update, context: FaqContext) -> None:
     """/topics browser: back to the list of topics."""
     query = update.callback_query
-    kb = knowledge(context)
+    kb = context.kb
     lang = context.match.group(1)
     await answer_button(update, context)
     if query.message is not None:
@@ -393,7 +369,7 @@ async def topic_list_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE)
                         replies.topics_keyboard(kb, lang))
 
 
-async def browsed_entry_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def browsed_entry_pressed(update: Update, context: FaqContext) -> None:
     """/topics browser: an answer, in place, with its related questions and "back"."""
     query = update.callback_query
     pressed = await pressed_answer(update, context)
@@ -406,15 +382,14 @@ async def browsed_entry_pressed(update: Update, context: ContextTypes.DEFAULT_TY
                     replies.browsed_answer_keyboard(kb, answer))
 
 
-async def language_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def language_pressed(update: Update, context: FaqContext) -> None:
     """/lang buttons: remember the user's choice (persisted with a state file)."""
     query = update.callback_query
-    kb = knowledge(context)
+    kb = context.kb
     choice = context.match.group(2)
-    if context.user_data is None:
+    if not context.choose_language(choice):
         await answer_button(update, context)
         return
-    context.user_data["lang"] = choice
     lang = choice if choice in ("en", "zh") else context.match.group(1)
     await answer_button(update, context)
     if query.message is not None:
@@ -422,10 +397,10 @@ async def language_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -
                         replies.language_keyboard(kb, lang, choice))
 
 
-async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_button(update: Update, context: FaqContext) -> None:
     """A button this version doesn't know (an old message, a game, forged data)."""
     lang = user_language(update, context) or "en"
-    await answer_button(update, context, say(knowledge(context), "outdated", lang))
+    await answer_button(update, context, say(context.kb, "outdated", lang))
 
 
 # --- inline mode -------------------------------------------------------------------------
@@ -439,7 +414,7 @@ def inline_article(kb: KnowledgeBase, entry_id: str, lang: str) -> InlineQueryRe
         input_message_content=InputTextMessageContent(text))
 
 
-async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def inline_query(update: Update, context: FaqContext) -> None:
     """@bot QUESTION in any chat: up to five answers to pick from and post.
 
     Results are cached by Telegram per query text; they are personal whenever the
@@ -447,7 +422,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     doesn't leak into another's results.
     """
     query = update.inline_query
-    kb = knowledge(context)
+    kb = context.kb
     text = scrub(query.query).strip()
     lang = answer_language(context) if text else user_language(update, context)
     if not text:
@@ -477,7 +452,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 # --- errors ------------------------------------------------------------------------------
 
 
-async def log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def log_error(update: object, context: FaqContext) -> None:
     """The one error handler: log the exception with the update's id and kind.
 
     Not the update's text: that is the user's, and a poisoned update would repeat it in

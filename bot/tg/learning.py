@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
 
 from ..live import LiveKnowledge
 from ..maintain import learn
 from ..maintain.overview import from_store, headline
 from . import handlers, replies, sending
+from .context import FaqContext, suggestions_of
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +45,11 @@ class Pending:
     done: str | None = None  # what became of it, once dealt with
 
 
-def _live(context: ContextTypes.DEFAULT_TYPE) -> LiveKnowledge:
-    return context.bot_data["live"]
+def _pending(context: FaqContext) -> OrderedDict[str, Pending]:
+    return suggestions_of(context.bot_data)
 
 
-def _pending(context: ContextTypes.DEFAULT_TYPE) -> OrderedDict:
-    return context.bot_data.setdefault("suggestions", OrderedDict())
-
-
-def _remember(context: ContextTypes.DEFAULT_TYPE, suggestion: learn.Suggestion) -> str:
+def _remember(context: FaqContext, suggestion: learn.Suggestion) -> str:
     table = _pending(context)
     token = secrets.token_urlsafe(6)  # 8 characters
     table[token] = Pending(suggestion)
@@ -101,9 +97,9 @@ def suggestion_text(live: LiveKnowledge, suggestion: learn.Suggestion, note: str
     return replies.split_lines(lines)[0]
 
 
-async def send_suggestions(update: Update, context: ContextTypes.DEFAULT_TYPE, days: float, top: int) -> None:
+async def send_suggestions(update: Update, context: FaqContext, days: float, top: int) -> None:
     """After the /unanswered report: one message with buttons per group of questions."""
-    live = _live(context)
+    live = context.live
     found = await asyncio.to_thread(learn.suggestions, live.store, live.kb, days, min(top, SUGGESTIONS_SHOWN))
     for suggestion in found:
         token = _remember(context, suggestion)
@@ -111,20 +107,20 @@ async def send_suggestions(update: Update, context: ContextTypes.DEFAULT_TYPE, d
                                   suggestion_keyboard(live, token, suggestion))
 
 
-def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    settings = context.bot_data["settings"]
+def _is_admin(update: Update, context: FaqContext) -> bool:
+    settings = context.settings
     chat = update.effective_chat
     return update.effective_user is not None and update.effective_user.id in settings.admins \
         and chat is not None and chat.type == "private"
 
 
-async def suggestion_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def suggestion_pressed(update: Update, context: FaqContext) -> None:
     """A button under a suggestion."""
     if not _is_admin(update, context) or update.callback_query.message is None:
         await handlers.unknown_button(update, context)  # to anyone else, an unknown button
         return
     token, action, ident = context.match.group(1), context.match.group(2), context.match.group(3)
-    live, message = _live(context), update.callback_query.message
+    live, message = context.live, update.callback_query.message
     pending = _pending(context).get(token)
     if pending is None:
         await handlers.answer_button(update, context, "This suggestion is out of date: send /unanswered again.")
@@ -156,9 +152,9 @@ async def suggestion_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE)
         await add_pressed(update, context, token, pending, suggestion.closest if action == "a" else ident)
 
 
-async def add_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, token: str, pending: Pending,
+async def add_pressed(update: Update, context: FaqContext, token: str, pending: Pending,
                       entry_id: str | None) -> None:
-    live, message, suggestion = _live(context), update.callback_query.message, pending.suggestion
+    live, message, suggestion = context.live, update.callback_query.message, pending.suggestion
     if not entry_id:
         await handlers.answer_button(update, context, "No entry to add it to.")
         return
@@ -178,9 +174,9 @@ async def add_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, token:
     await sending.edit_into(context, message, [suggestion_text(live, suggestion, note)], None)
 
 
-async def undo_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def undo_command(update: Update, context: FaqContext) -> None:
     """/undo: take back the last change made by learning, import or undo."""
-    live = _live(context)
+    live = context.live
     undone = await asyncio.to_thread(learn.undo_last, Path(live.directory), by=str(update.effective_user.id))
     lines = [replies.Line(undone.message, "b" if undone.ok else "")]
     if undone.ok:
@@ -189,9 +185,9 @@ async def undo_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await sending.reply_html(update, context, replies.split_lines(lines))
 
 
-async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stats_command(update: Update, context: FaqContext) -> None:
     """/stats: the headline figures of the last week, as `faqbot report --html` charts them."""
-    live = _live(context)
+    live = context.live
     if live.store is None:
         await sending.reply_html(update, context, ["Questions are not being recorded (FAQBOT_DB is off)."])
         return

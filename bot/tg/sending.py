@@ -16,20 +16,14 @@ from typing import TypeVar
 from telegram import Chat, InlineKeyboardMarkup, MaybeInaccessibleMessage, Message, ReplyParameters, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError
-from telegram.ext import ContextTypes
 
+from .context import FaqContext
 from .retry import surely_not_delivered
-from .settings import TelegramSettings
-from .throttle import RecentAnswers
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 GROUP_TYPES = (ChatType.GROUP, ChatType.SUPERGROUP)
-
-
-def _settings(context: ContextTypes.DEFAULT_TYPE) -> TelegramSettings:
-    return context.bot_data["settings"]
 
 
 def is_group(chat: Chat | None) -> bool:
@@ -41,7 +35,7 @@ def thread_of(message: MaybeInaccessibleMessage) -> int | None:
     return message.message_thread_id if isinstance(message, Message) and message.is_topic_message else None
 
 
-async def with_retries(context: ContextTypes.DEFAULT_TYPE, call: Callable[[], Awaitable[T]]) -> T:
+async def with_retries(context: FaqContext, call: Callable[[], Awaitable[T]]) -> T:
     """Make a Bot API call, retrying network errors and server errors (5xx) a few times.
 
     429 "retry after" is not handled here: AIORateLimiter waits and retries those. A
@@ -50,7 +44,7 @@ async def with_retries(context: ContextTypes.DEFAULT_TYPE, call: Callable[[], Aw
     Bot API has no idempotency keys, and a rare duplicate is better than a lost answer
     (see retry.py).
     """
-    settings = _settings(context)
+    settings = context.settings
     delay, retries, maybe_delivered = settings.retry_backoff, settings.send_retries, False
     while True:
         try:
@@ -72,7 +66,7 @@ async def with_retries(context: ContextTypes.DEFAULT_TYPE, call: Callable[[], Aw
 
 
 async def send_messages(
-    context: ContextTypes.DEFAULT_TYPE,
+    context: FaqContext,
     chat_id: int,
     texts: Sequence[str],
     keyboard: InlineKeyboardMarkup | None = None,
@@ -87,12 +81,12 @@ async def send_messages(
     for number, text in enumerate(texts, 1):
         markup = keyboard if number == len(texts) else None
         send = partial(context.bot.send_message, chat_id, text, reply_markup=markup, reply_parameters=reply,
-                       message_thread_id=thread_id, read_timeout=_settings(context).send_timeout)
+                       message_thread_id=thread_id, read_timeout=context.settings.send_timeout)
         sent.append(await with_retries(context, send))
     return sent
 
 
-async def reply_html(update: Update, context: ContextTypes.DEFAULT_TYPE, texts: Sequence[str],
+async def reply_html(update: Update, context: FaqContext, texts: Sequence[str],
                      keyboard: InlineKeyboardMarkup | None = None) -> list[Message]:
     """Answer a command or question. In groups the answer replies to the asking message,
     so the asker sees it was for them; in private chats only answers to questions quote."""
@@ -103,7 +97,7 @@ async def reply_html(update: Update, context: ContextTypes.DEFAULT_TYPE, texts: 
                                reply_to=message.message_id if quote else None, thread_id=thread_of(message))
 
 
-async def edit_into(context: ContextTypes.DEFAULT_TYPE, message: MaybeInaccessibleMessage, texts: Sequence[str],
+async def edit_into(context: FaqContext, message: MaybeInaccessibleMessage, texts: Sequence[str],
                     keyboard: InlineKeyboardMarkup | None) -> None:
     """Turn a bot message into new content (browsing, "did you mean" choices).
 
@@ -111,7 +105,7 @@ async def edit_into(context: ContextTypes.DEFAULT_TYPE, message: MaybeInaccessib
     If the message can no longer be edited (deleted, too old), the content is sent anew.
     """
     edit = partial(context.bot.edit_message_text, texts[0], chat_id=message.chat.id, message_id=message.message_id,
-                   reply_markup=keyboard if len(texts) == 1 else None, read_timeout=_settings(context).send_timeout)
+                   reply_markup=keyboard if len(texts) == 1 else None, read_timeout=context.settings.send_timeout)
     try:
         await with_retries(context, edit)
     except BadRequest as error:
@@ -124,7 +118,7 @@ async def edit_into(context: ContextTypes.DEFAULT_TYPE, message: MaybeInaccessib
         await send_messages(context, message.chat.id, texts[1:], keyboard, reply_to=message.message_id)
 
 
-async def post_reply(context: ContextTypes.DEFAULT_TYPE, chat: Chat, texts: Sequence[str],
+async def post_reply(context: FaqContext, chat: Chat, texts: Sequence[str],
                      keyboard: InlineKeyboardMarkup | None, *, entry: str | None, lang: str,
                      reply_to: int | None, thread_id: int | None = None) -> list[Message]:
     """Send an answer, unless the same answer went to this group moments ago (then nothing is
@@ -132,7 +126,7 @@ async def post_reply(context: ContextTypes.DEFAULT_TYPE, chat: Chat, texts: Sequ
 
     Private chats are never merged: there the user asked for it, and it costs no group budget.
     """
-    recent: RecentAnswers = context.bot_data["recent"]
+    recent = context.recent
     merge = entry is not None and is_group(chat)
     if merge and not recent.claim(chat.id, entry, lang, thread_id):  # merged per forum topic
         log.info("chat %s: %s (%s) was answered moments ago; not posting it again", chat.id, entry, lang)

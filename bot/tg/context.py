@@ -1,0 +1,137 @@
+"""What the handlers share, typed: the one place `bot_data`, `user_data` and `chat_data` are read.
+
+As in python-telegram-bot's examples/contexttypesbot.py, handlers get a `FaqContext`, a
+CallbackContext with typed properties, instead of looking keys up themselves. The data stay
+plain dicts: `user_data` and `chat_data` are what a state file keeps (state.py,
+FAQBOT_STATE_FILE), so their pickled shape is unchanged; `bot_data` is built in
+app.build_application and never persisted.
+
+    bot_data   live knowledge, Telegram settings, recent group answers, the update journal,
+               background tasks, the last failed reload, admins' pending suggestions
+    user_data  "lang": the /lang choice
+    chat_data  "autoanswer": a group's /autoanswer; follow-up turns (conversation.py)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
+
+from ..core import KnowledgeBase
+from ..live import LiveKnowledge
+from .settings import TelegramSettings
+from .throttle import RecentAnswers
+
+if TYPE_CHECKING:
+    from .journal import Journal
+
+BotData = dict[str, Any]
+UserData = dict[Any, Any]
+ChatData = dict[Any, Any]
+
+LANGUAGE_CHOICES = ("en", "zh", "auto")  # /lang: a language, or the question's own
+
+
+# --- bot_data: built once, shared by every handler and the application's hooks ----------------
+
+
+def share(bot_data: BotData, *, live: LiveKnowledge, settings: TelegramSettings, recent: RecentAnswers,
+          journal: Journal | None) -> None:
+    """build_application: what every handler reads."""
+    bot_data.update(live=live, settings=settings, recent=recent, journal=journal)
+
+
+def live_of(bot_data: BotData) -> LiveKnowledge:
+    live: LiveKnowledge = bot_data["live"]
+    return live
+
+
+def settings_of(bot_data: BotData) -> TelegramSettings:
+    settings: TelegramSettings = bot_data["settings"]
+    return settings
+
+
+def journal_of(bot_data: BotData) -> Journal | None:
+    journal: Journal | None = bot_data.get("journal")
+    return journal
+
+
+def background_of(bot_data: BotData) -> list[asyncio.Task[Any]]:
+    """Tasks started in post_init and cancelled in post_shutdown."""
+    tasks: list[asyncio.Task[Any]] = bot_data.setdefault("background", [])
+    return tasks
+
+
+def take_background(bot_data: BotData) -> list[asyncio.Task[Any]]:
+    tasks: list[asyncio.Task[Any]] = bot_data.pop("background", [])
+    return tasks
+
+
+def failing_reload(bot_data: BotData) -> tuple[str, ...] | None:
+    """The problems of the last reload the admins were told failed; None when it went well."""
+    failing: tuple[str, ...] | None = bot_data.get("reload_failing")
+    return failing
+
+
+def set_failing_reload(bot_data: BotData, problems: tuple[str, ...] | None) -> None:
+    bot_data["reload_failing"] = problems
+
+
+def suggestions_of(bot_data: BotData) -> OrderedDict[str, Any]:
+    """learning.py's pending suggestions by button token, oldest first."""
+    table: OrderedDict[str, Any] = bot_data.setdefault("suggestions", OrderedDict())
+    return table
+
+
+# --- the context every handler gets -------------------------------------------------------------
+
+
+class FaqContext(CallbackContext[ExtBot[None], UserData, ChatData, BotData]):
+    """CallbackContext with typed access to the shared services and to the user's and chat's settings."""
+
+    @property
+    def live(self) -> LiveKnowledge:
+        return live_of(self.bot_data)
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The knowledge base now: read it once per update, a reload may swap it meanwhile."""
+        return self.live.kb
+
+    @property
+    def settings(self) -> TelegramSettings:
+        return settings_of(self.bot_data)
+
+    @property
+    def recent(self) -> RecentAnswers:
+        """Answers posted to groups moments ago (merged, not repeated)."""
+        recent: RecentAnswers = self.bot_data["recent"]
+        return recent
+
+    @property
+    def language_choice(self) -> str | None:
+        """What the user picked with /lang: "en", "zh", "auto", or None if never asked."""
+        return self.user_data.get("lang") if self.user_data is not None else None
+
+    def choose_language(self, choice: str) -> bool:
+        """Remember the /lang choice; False where there is no user to remember it for."""
+        if self.user_data is None:
+            return False
+        self.user_data["lang"] = choice
+        return True
+
+    @property
+    def auto_answer(self) -> bool:
+        """Whether the group's admins turned /autoanswer on."""
+        return bool(self.chat_data.get("autoanswer")) if self.chat_data is not None else False
+
+    @auto_answer.setter
+    def auto_answer(self, on: bool) -> None:
+        if self.chat_data is not None:
+            self.chat_data["autoanswer"] = on
+
+
+CONTEXT_TYPES = ContextTypes(context=FaqContext)
