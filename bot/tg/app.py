@@ -29,7 +29,7 @@ from telegram.ext import (
 
 from ..live import LiveKnowledge
 from ..store import QuestionStore
-from . import admin, context, durable, handlers, learning
+from . import admin, callbacks, context, durable, handlers, learning
 from .journal import Journal
 from .settings import TelegramSettings
 from .throttle import RecentAnswers, group_limiter_rates
@@ -191,14 +191,15 @@ def add_handlers(application: Application) -> None:
         MessageHandler(new_message & groups & filters.TEXT & ~filters.COMMAND, handlers.group_message),
         MessageHandler(new_message & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.private_non_text),
         # first: python-telegram-bot lets a button with empty data match every pattern
-        CallbackQueryHandler(handlers.unknown_button, pattern=lambda data: not data),
-        CallbackQueryHandler(handlers.related_pressed, pattern=r"^a:(en|zh):(.+)$"),
-        CallbackQueryHandler(handlers.choice_pressed, pattern=r"^d:(en|zh):(.+)$"),
-        CallbackQueryHandler(handlers.topic_pressed, pattern=r"^t:(en|zh):(.+)$"),
-        CallbackQueryHandler(handlers.topic_list_pressed, pattern=r"^T:(en|zh):$"),
-        CallbackQueryHandler(handlers.browsed_entry_pressed, pattern=r"^e:(en|zh):(.+)$"),
-        CallbackQueryHandler(handlers.language_pressed, pattern=r"^l:(en|zh):(en|zh|auto)$"),
-        CallbackQueryHandler(learning.suggestion_pressed, pattern=learning.PATTERN),  # admins only (it checks)
+        CallbackQueryHandler(handlers.unknown_button, pattern=callbacks.is_empty),
+        CallbackQueryHandler(handlers.related_pressed, pattern=callbacks.PATTERNS[callbacks.ANSWER]),
+        CallbackQueryHandler(handlers.choice_pressed, pattern=callbacks.PATTERNS[callbacks.CHOICE]),
+        CallbackQueryHandler(handlers.topic_pressed, pattern=callbacks.PATTERNS[callbacks.TOPIC]),
+        CallbackQueryHandler(handlers.topic_list_pressed, pattern=callbacks.PATTERNS[callbacks.TOPICS]),
+        CallbackQueryHandler(handlers.browsed_entry_pressed, pattern=callbacks.PATTERNS[callbacks.BROWSED]),
+        CallbackQueryHandler(handlers.language_pressed, pattern=callbacks.PATTERNS[callbacks.LANGUAGE]),
+        # admins only (it checks)
+        CallbackQueryHandler(learning.suggestion_pressed, pattern=callbacks.PATTERNS[callbacks.SUGGESTION]),
         CallbackQueryHandler(handlers.unknown_button),
         InlineQueryHandler(handlers.inline_query),
     ])

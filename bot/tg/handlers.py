@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import astuple
 
 from telegram import (
     ChatMember,
@@ -23,6 +24,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from ..core import ANSWERED, KnowledgeBase, Reply, ask, render_answer
 from ..core.followup import ask_in_context
 from . import conversation, replies
+from .callbacks import pressed
 from .context import FaqContext
 from .durable import current_handling, scrub
 from .replies import say
@@ -293,7 +295,7 @@ async def answer_button(update: Update, context: FaqContext, text: str | None = 
 
 def pressed_entry(context: FaqContext) -> tuple[KnowledgeBase, str, str | None]:
     kb = context.kb
-    lang, ident = context.match.group(1), context.match.group(2)
+    lang, ident = astuple(pressed(context.match))
     return kb, lang, ident if ident in kb.entries else None
 
 
@@ -348,7 +350,7 @@ async def topic_pressed(update: Update, context: FaqContext) -> None:
     """/topics browser: a topic's questions, in place."""
     query = update.callback_query
     kb = context.kb
-    lang, topic_id = context.match.group(1), context.match.group(2)
+    lang, topic_id = astuple(pressed(context.match))
     topic = next((t for t in kb.topics if t.id == topic_id), None)
     if topic is None or query.message is None:
         await answer_button(update, context, say(kb, "outdated", lang))
@@ -362,7 +364,7 @@ async def topic_list_pressed(update: Update, context: FaqContext) -> None:
     """/topics browser: back to the list of topics."""
     query = update.callback_query
     kb = context.kb
-    lang = context.match.group(1)
+    lang = pressed(context.match).lang
     await answer_button(update, context)
     if query.message is not None:
         await edit_into(context, query.message, replies.text_messages(say(kb, "choose_topic", lang)),
@@ -386,11 +388,12 @@ async def language_pressed(update: Update, context: FaqContext) -> None:
     """/lang buttons: remember the user's choice (persisted with a state file)."""
     query = update.callback_query
     kb = context.kb
-    choice = context.match.group(2)
+    button = pressed(context.match)
+    choice = button.ident
     if not context.choose_language(choice):
         await answer_button(update, context)
         return
-    lang = choice if choice in ("en", "zh") else context.match.group(1)
+    lang = choice if choice in ("en", "zh") else button.lang
     await answer_button(update, context)
     if query.message is not None:
         await edit_into(context, query.message, replies.text_messages(say(kb, f"lang_set_{choice}", lang)),

@@ -2,13 +2,7 @@
 questions (/unanswered), /undo, and /stats.
 
 Each suggestion gets a short token; what it stands for stays here, in `bot_data`, since a
-button carries at most 64 bytes (Telegram's limit). Buttons:
-
-    u:TOKEN:a          add the wording to the entry it came closest to
-    u:TOKEN:o          add it to another entry: pick a topic ...
-    u:TOKEN:t:TOPIC    ... then an entry
-    u:TOKEN:e:ENTRY    add it to that entry
-    u:TOKEN:i          ignore it: never suggested again
+button carries at most 64 bytes (Telegram's limit). The buttons' data: callbacks.py.
 
 The work is bot.maintain.learn's (checked, locked, atomic, in the history); after an
 addition or an undo the knowledge is reloaded at once.
@@ -20,7 +14,7 @@ import asyncio
 import logging
 import secrets
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -28,7 +22,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from ..live import LiveKnowledge
 from ..maintain import learn
 from ..maintain.overview import from_store, headline
-from . import handlers, replies, sending
+from . import callbacks, handlers, replies, sending
 from .context import FaqContext, suggestions_of
 
 log = logging.getLogger(__name__)
@@ -36,7 +30,6 @@ log = logging.getLogger(__name__)
 SUGGESTIONS_SHOWN = 5  # messages with buttons after /unanswered (about one a second in a private chat)
 PENDING_KEPT = 500  # suggestions whose buttons still work; older ones are refused as out of date
 STATS_DAYS = 7
-PATTERN = r"^u:([A-Za-z0-9_-]{8}):([aoite])(?::(.+))?$"
 
 
 @dataclass
@@ -59,8 +52,6 @@ def _remember(context: FaqContext, suggestion: learn.Suggestion) -> str:
 
 
 def _button(text: str, data: str) -> list[InlineKeyboardButton]:
-    if len(data.encode("utf-8")) > replies.MAX_CALLBACK_DATA:  # ids are short (knowledge.ENTRY_ID)
-        raise ValueError(f"callback data too long: {data!r}")
     return [InlineKeyboardButton(text[:60], callback_data=data)]
 
 
@@ -68,22 +59,24 @@ def suggestion_keyboard(live: LiveKnowledge, token: str, suggestion: learn.Sugge
     rows = []
     if suggestion.closest in live.kb.entries:
         title = live.kb.entries[suggestion.closest].title(suggestion.lang)
-        rows.append(_button(f"Add as a question of “{title}”", f"u:{token}:a"))
-    rows.append(_button("Add to another entry…", f"u:{token}:o"))
-    rows.append(_button("Ignore", f"u:{token}:i"))
+        rows.append(_button(f"Add as a question of “{title}”", callbacks.suggestion(token, "a")))
+    rows.append(_button("Add to another entry…", callbacks.suggestion(token, "o")))
+    rows.append(_button("Ignore", callbacks.suggestion(token, "i")))
     return InlineKeyboardMarkup(rows)
 
 
 def topics_keyboard(live: LiveKnowledge, token: str, lang: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([_button(topic.name.get(lang), f"u:{token}:t:{topic.id}") for topic in live.kb.topics])
+    rows = [_button(topic.name.get(lang), callbacks.suggestion(token, "t", topic.id)) for topic in live.kb.topics]
+    return InlineKeyboardMarkup(rows)
 
 
 def entries_keyboard(live: LiveKnowledge, token: str, topic_id: str, lang: str) -> InlineKeyboardMarkup | None:
     topic = next((t for t in live.kb.topics if t.id == topic_id), None)
     if topic is None:
         return None
-    rows = [_button(live.kb.entries[entry_id].title(lang), f"u:{token}:e:{entry_id}") for entry_id in topic.entry_ids]
-    return InlineKeyboardMarkup([*rows, _button("« Topics", f"u:{token}:o")])
+    rows = [_button(live.kb.entries[entry_id].title(lang), callbacks.suggestion(token, "e", entry_id))
+            for entry_id in topic.entry_ids]
+    return InlineKeyboardMarkup([*rows, _button("« Topics", callbacks.suggestion(token, "o"))])
 
 
 def suggestion_text(live: LiveKnowledge, suggestion: learn.Suggestion, note: str = "") -> str:
@@ -119,7 +112,7 @@ async def suggestion_pressed(update: Update, context: FaqContext) -> None:
     if not _is_admin(update, context) or update.callback_query.message is None:
         await handlers.unknown_button(update, context)  # to anyone else, an unknown button
         return
-    token, action, ident = context.match.group(1), context.match.group(2), context.match.group(3)
+    token, action, ident = astuple(callbacks.pressed_suggestion(context.match))
     live, message = context.live, update.callback_query.message
     pending = _pending(context).get(token)
     if pending is None:
