@@ -29,7 +29,8 @@ from telegram.ext import (
 
 from ..live import LiveKnowledge
 from ..store import QuestionStore
-from . import admin, callbacks, context, durable, handlers, learning
+from . import callbacks, context, durable
+from .handlers import admin, buttons, commands, errors, inline, learning, questions
 from .journal import Journal
 from .settings import TelegramSettings
 from .throttle import RecentAnswers, group_limiter_rates
@@ -173,34 +174,34 @@ def add_handlers(application: Application) -> None:
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
 
     application.add_handlers([
-        CommandHandler("start", handlers.start, filters=new_message),
-        CommandHandler("help", handlers.show_help, filters=new_message),
-        CommandHandler("topics", handlers.show_topics, filters=new_message),
-        CommandHandler("facts", handlers.show_facts, filters=new_message),
-        CommandHandler("source", handlers.show_sources, filters=new_message),
-        CommandHandler("lang", handlers.choose_language, filters=new_message),
-        CommandHandler("ask", handlers.ask_command, filters=new_message),
-        CommandHandler("autoanswer", handlers.set_auto_answer, filters=new_message),
+        CommandHandler("start", commands.start, filters=new_message),
+        CommandHandler("help", commands.show_help, filters=new_message),
+        CommandHandler("topics", commands.show_topics, filters=new_message),
+        CommandHandler("facts", commands.show_facts, filters=new_message),
+        CommandHandler("source", commands.show_sources, filters=new_message),
+        CommandHandler("lang", commands.choose_language, filters=new_message),
+        CommandHandler("ask", questions.ask_command, filters=new_message),
+        CommandHandler("autoanswer", commands.set_auto_answer, filters=new_message),
         # before unknown_command: for anyone but an admin these are unknown commands
         CommandHandler("reload", admin.reload_command, filters=new_message & admins),
         CommandHandler("unanswered", admin.unanswered_command, filters=new_message & admins),
         CommandHandler("undo", learning.undo_command, filters=new_message & admins),
         CommandHandler("stats", learning.stats_command, filters=new_message & admins),
-        MessageHandler(new_message & private & filters.COMMAND, handlers.unknown_command),
-        MessageHandler(new_message & private & filters.TEXT, handlers.private_question),
-        MessageHandler(new_message & groups & filters.TEXT & ~filters.COMMAND, handlers.group_message),
-        MessageHandler(new_message & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.private_non_text),
+        MessageHandler(new_message & private & filters.COMMAND, commands.unknown_command),
+        MessageHandler(new_message & private & filters.TEXT, questions.private_question),
+        MessageHandler(new_message & groups & filters.TEXT & ~filters.COMMAND, questions.group_message),
+        MessageHandler(new_message & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, commands.private_non_text),
         # first: python-telegram-bot lets a button with empty data match every pattern
-        CallbackQueryHandler(handlers.unknown_button, pattern=callbacks.is_empty),
-        CallbackQueryHandler(handlers.related_pressed, pattern=callbacks.PATTERNS[callbacks.ANSWER]),
-        CallbackQueryHandler(handlers.choice_pressed, pattern=callbacks.PATTERNS[callbacks.CHOICE]),
-        CallbackQueryHandler(handlers.topic_pressed, pattern=callbacks.PATTERNS[callbacks.TOPIC]),
-        CallbackQueryHandler(handlers.topic_list_pressed, pattern=callbacks.PATTERNS[callbacks.TOPICS]),
-        CallbackQueryHandler(handlers.browsed_entry_pressed, pattern=callbacks.PATTERNS[callbacks.BROWSED]),
-        CallbackQueryHandler(handlers.language_pressed, pattern=callbacks.PATTERNS[callbacks.LANGUAGE]),
+        CallbackQueryHandler(buttons.unknown_button, pattern=callbacks.is_empty),
+        CallbackQueryHandler(buttons.related_pressed, pattern=callbacks.PATTERNS[callbacks.ANSWER]),
+        CallbackQueryHandler(buttons.choice_pressed, pattern=callbacks.PATTERNS[callbacks.CHOICE]),
+        CallbackQueryHandler(buttons.topic_pressed, pattern=callbacks.PATTERNS[callbacks.TOPIC]),
+        CallbackQueryHandler(buttons.topic_list_pressed, pattern=callbacks.PATTERNS[callbacks.TOPICS]),
+        CallbackQueryHandler(buttons.browsed_entry_pressed, pattern=callbacks.PATTERNS[callbacks.BROWSED]),
+        CallbackQueryHandler(buttons.language_pressed, pattern=callbacks.PATTERNS[callbacks.LANGUAGE]),
         # admins only (it checks)
         CallbackQueryHandler(learning.suggestion_pressed, pattern=callbacks.PATTERNS[callbacks.SUGGESTION]),
-        CallbackQueryHandler(handlers.unknown_button),
-        InlineQueryHandler(handlers.inline_query),
+        CallbackQueryHandler(buttons.unknown_button),
+        InlineQueryHandler(inline.inline_query),
     ])
-    application.add_error_handler(handlers.log_error)
+    application.add_error_handler(errors.log_error)

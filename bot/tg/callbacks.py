@@ -9,7 +9,7 @@ A button carries at most 64 bytes (Telegram's limit). Most are "<kind>:<lang>:<i
     e  topic browser: show this answer in place
     l  /lang: the choice (en, zh or auto) in place of the id
 
-Admins' suggestion buttons (learning.py) are "u:<token>:<action>[:<id>]": the token stands
+Admins' suggestion buttons (handlers/learning.py) are "u:<token>:<action>[:<id>]": the token stands
 for the suggestion, kept in bot_data, since the question itself would not fit:
 
     u:TOKEN:a          add the wording to the entry it came closest to

@@ -18,6 +18,7 @@ import asyncio
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
+from telegram import Update
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from ..core import KnowledgeBase
@@ -81,7 +82,7 @@ def set_failing_reload(bot_data: BotData, problems: tuple[str, ...] | None) -> N
 
 
 def suggestions_of(bot_data: BotData) -> OrderedDict[str, Any]:
-    """learning.py's pending suggestions by button token, oldest first."""
+    """handlers/learning.py's pending suggestions by button token, oldest first."""
     table: OrderedDict[str, Any] = bot_data.setdefault("suggestions", OrderedDict())
     return table
 
@@ -135,3 +136,35 @@ class FaqContext(CallbackContext[ExtBot[None], UserData, ChatData, BotData]):
 
 
 CONTEXT_TYPES = ContextTypes(context=FaqContext)
+
+
+# --- the language to answer in ------------------------------------------------------------------
+
+
+def answer_language(context: FaqContext) -> str | None:
+    """The language to answer a question in: the /lang choice, else None, which means the
+    language the question is written in. The app language does not count here: people at a
+    fair often keep their phone in English and ask in Chinese."""
+    choice = context.language_choice
+    return choice if choice in ("en", "zh") else None
+
+
+def user_language(update: Update, context: FaqContext) -> str | None:
+    """The language for what has no language of its own (/start, /help, menus, buttons),
+    or None when unknown.
+
+    The /lang choice first; then the language of the user's Telegram app (zh-hans, zh-hant,
+    en-gb ...). "Auto" in /lang means: the question's language, so here unknown.
+    """
+    choice = context.language_choice
+    if choice in ("en", "zh"):
+        return choice
+    if choice == "auto":
+        return None
+    code = ((update.effective_user and update.effective_user.language_code) or "").lower()
+    if code.startswith("zh"):
+        return "zh"
+    if code.startswith("en"):
+        return "en"
+    return None
+

@@ -19,12 +19,12 @@ from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, filters
 
-from ..bounds import unanswered_arguments
-from ..core import Problem
-from ..live import LiveKnowledge
-from ..report import report_lines
-from . import learning, replies, sending
-from .context import (
+from ...bounds import unanswered_arguments
+from ...core import Problem
+from ...live import LiveKnowledge
+from ...report import report_lines
+from .. import replies, sending
+from ..context import (
     FaqContext,
     background_of,
     failing_reload,
@@ -33,8 +33,9 @@ from .context import (
     settings_of,
     take_background,
 )
-from .settings import TelegramSettings
-from .watchdog import supervise
+from ..settings import TelegramSettings
+from ..watchdog import supervise
+from . import learning
 
 log = logging.getLogger(__name__)
 

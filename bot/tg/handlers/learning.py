@@ -19,11 +19,12 @@ from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from ..live import LiveKnowledge
-from ..maintain import learn
-from ..maintain.overview import from_store, headline
-from . import callbacks, handlers, replies, sending
-from .context import FaqContext, suggestions_of
+from ...live import LiveKnowledge
+from ...maintain import learn
+from ...maintain.overview import from_store, headline
+from .. import callbacks, replies, sending
+from ..context import FaqContext, suggestions_of
+from .buttons import answer_button, unknown_button
 
 log = logging.getLogger(__name__)
 
@@ -110,35 +111,35 @@ def _is_admin(update: Update, context: FaqContext) -> bool:
 async def suggestion_pressed(update: Update, context: FaqContext) -> None:
     """A button under a suggestion."""
     if not _is_admin(update, context) or update.callback_query.message is None:
-        await handlers.unknown_button(update, context)  # to anyone else, an unknown button
+        await unknown_button(update, context)  # to anyone else, an unknown button
         return
     token, action, ident = astuple(callbacks.pressed_suggestion(context.match))
     live, message = context.live, update.callback_query.message
     pending = _pending(context).get(token)
     if pending is None:
-        await handlers.answer_button(update, context, "This suggestion is out of date: send /unanswered again.")
+        await answer_button(update, context, "This suggestion is out of date: send /unanswered again.")
         return
     suggestion = pending.suggestion
     dealt = pending.done or (await asyncio.to_thread(live.store.reviewed)).get(suggestion.example)
     if dealt:  # by this admin before, or by another one meanwhile
-        await handlers.answer_button(update, context, f"Already dealt with: {dealt}.")
+        await answer_button(update, context, f"Already dealt with: {dealt}.")
         await sending.edit_into(context, message, [suggestion_text(live, suggestion, f"Already dealt with: {dealt}.")],
                                  None)
         return
     if action == "o":
-        await handlers.answer_button(update, context)
+        await answer_button(update, context)
         await sending.edit_into(context, message, [suggestion_text(live, suggestion, "Add it to which topic?")],
                                  topics_keyboard(live, token, suggestion.lang))
     elif action == "t":
         keyboard = entries_keyboard(live, token, ident or "", suggestion.lang)
-        await handlers.answer_button(update, context, None if keyboard else "That topic no longer exists.")
+        await answer_button(update, context, None if keyboard else "That topic no longer exists.")
         if keyboard is not None:
             await sending.edit_into(context, message, [suggestion_text(live, suggestion, "Add it to which entry?")],
                                      keyboard)
     elif action == "i":
         await asyncio.to_thread(learn.ignore, live.store, suggestion)
         pending.done = "ignored"
-        await handlers.answer_button(update, context, "Ignored.")
+        await answer_button(update, context, "Ignored.")
         await sending.edit_into(context, message, [suggestion_text(live, suggestion, "Ignored: not suggested again.")],
                                  None)
     else:
@@ -149,9 +150,9 @@ async def add_pressed(update: Update, context: FaqContext, token: str, pending: 
                       entry_id: str | None) -> None:
     live, message, suggestion = context.live, update.callback_query.message, pending.suggestion
     if not entry_id:
-        await handlers.answer_button(update, context, "No entry to add it to.")
+        await answer_button(update, context, "No entry to add it to.")
         return
-    await handlers.answer_button(update, context, "Checking…")
+    await answer_button(update, context, "Checking…")
     by = str(update.effective_user.id)
     outcome = await asyncio.to_thread(learn.add_question, live.directory, entry_id, suggestion.example,
                                       suggestion.lang, by=by, kb=live.kb)
