@@ -7,6 +7,7 @@
     sending.py   Bot API calls with retries, answers over several messages, edits in place
     replies.py   core replies as Telegram HTML, message splitting, keyboards
     throttle.py  group pacing figures and merging of repeated answers
+    pacing.py    the rate limiter: Telegram's overall sliding window and group limits
     settings.py  TelegramSettings from the environment and `faqbot run` flags
     run.py       `faqbot run`: long polling or webhook
 

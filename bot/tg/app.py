@@ -16,7 +16,6 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -29,12 +28,12 @@ from telegram.ext import (
 
 from ..live import LiveKnowledge
 from ..store import QuestionStore
-from . import callbacks, context, durable
+from . import callbacks, context, durable, pacing
 from .handlers import admin, buttons, commands, errors, inline, learning, questions
 from .journal import Journal
 from .settings import TelegramSettings
-from .throttle import RecentAnswers, group_limiter_rates
 from .state import SafePicklePersistence
+from .throttle import RecentAnswers
 from .webhook import GuardedUpdater
 
 log = logging.getLogger(__name__)
@@ -98,25 +97,13 @@ async def on_start(application: Application) -> None:
     await durable.replay_pending(application)
 
 
-def rate_limiter(settings: TelegramSettings) -> AIORateLimiter | None:
-    """Waits before sends that would break Telegram's flood limits, and retries after a 429."""
-    if not settings.rate_limit:
-        return None
-    group_rate, group_period = group_limiter_rates(settings.group_rate, settings.group_period)
-    # Overall: a sliding window of one second, counted as Telegram counts (see SlidingWindow),
-    # one message short of the limit. The leaky bucket AIORateLimiter has by default held
-    # the bot at half the limit (see bench/telegram_rates.py).
-    window = durable.SlidingWindow(max(settings.overall_rate - 1, 1), 1.0)
-    return durable.MarkingRateLimiter(overall_max_rate=1, overall_time_period=1, overall_window=window,
-                          group_max_rate=group_rate, group_time_period=group_period,
-                          max_retries=settings.max_retries)
-
-
 def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Application:
     journal = open_journal(settings)
     lanes = durable.UpdateLanes(settings, journal)
+    journaled = durable.JournaledBuilder()
+    journaled.journal = journal
     builder = (
-        durable.JournaledBuilder()
+        journaled
         .application_class(durable.FaqApplication)
         .token(settings.token)
         .base_url(settings.api_url)
@@ -130,10 +117,9 @@ def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Applic
         .post_init(on_start)
         .post_shutdown(admin.stop_background)
     )
-    builder.journal = journal
     if settings.base_file_url:
         builder = builder.base_file_url(settings.base_file_url)
-    limiter = rate_limiter(settings)
+    limiter = pacing.rate_limiter(settings)
     if limiter is not None:
         builder = builder.rate_limiter(limiter)
     if settings.state_file is not None:

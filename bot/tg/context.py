@@ -18,7 +18,7 @@ import asyncio
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
-from telegram import Update
+from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from ..core import KnowledgeBase
@@ -136,6 +136,35 @@ class FaqContext(CallbackContext[ExtBot[None], UserData, ChatData, BotData]):
 
 
 CONTEXT_TYPES = ContextTypes(context=FaqContext)
+
+
+# --- what an update is about: handlers' filters guarantee it is there ----------------------------
+
+
+def message_of(update: Update) -> Message:
+    """The message of an update a message or command handler was registered for."""
+    if update.effective_message is None:
+        raise TypeError(f"update {update.update_id} has no message")
+    return update.effective_message
+
+
+def chat_of(update: Update) -> Chat:
+    if update.effective_chat is None:
+        raise TypeError(f"update {update.update_id} has no chat")
+    return update.effective_chat
+
+
+def user_of(update: Update) -> User:
+    if update.effective_user is None:
+        raise TypeError(f"update {update.update_id} has no user")
+    return update.effective_user
+
+
+def query_of(update: Update) -> CallbackQuery:
+    """The button press of an update a CallbackQueryHandler was registered for."""
+    if update.callback_query is None:
+        raise TypeError(f"update {update.update_id} is no button press")
+    return update.callback_query
 
 
 # --- the language to answer in ------------------------------------------------------------------

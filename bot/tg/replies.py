@@ -22,10 +22,24 @@ MAX_RELATED = 3
 LANGUAGE_CHOICES = (("en", "English"), ("zh", "中文"), ("auto", None))  # None: the message "lang_auto"
 
 
-def say(kb: KnowledgeBase, key: str, lang: str, **values) -> str:
+def say(kb: KnowledgeBase, key: str, lang: str, **values: object) -> str:
     """A message in `lang` from the knowledge base's catalogue (bot/core/messages.yaml, with
     the knowledge directory's messages.yaml overriding single messages)."""
     return kb.message(key, lang, **values)
+
+
+def setting_number(kb: KnowledgeBase, key: str, default: float | None = None) -> float:
+    """A number from settings.yaml (checked when the knowledge is loaded)."""
+    value = kb.settings.get(key, default)
+    if not isinstance(value, (int, float)):
+        raise TypeError(f"setting {key} is not a number: {value!r}")
+    return float(value)
+
+
+def setting_ids(kb: KnowledgeBase, key: str) -> list[str]:
+    """A list of ids from settings.yaml (start_examples, facts_card)."""
+    value = kb.settings.get(key, ())
+    return [str(item) for item in value] if isinstance(value, (list, tuple)) else []
 
 
 # --- text and splitting ----------------------------------------------------------------
@@ -126,7 +140,7 @@ def first_line(answer: Answer, limit: int = 120) -> str:
 
 def facts_card(kb: KnowledgeBase, lang: str) -> list[str]:
     """/facts: each key figure with its label, value and date, then the source line."""
-    facts = [kb.facts[str(fact_id)] for fact_id in kb.settings.get("facts_card", ()) if str(fact_id) in kb.facts]
+    facts = [kb.facts[fact_id] for fact_id in setting_ids(kb, "facts_card") if fact_id in kb.facts]
     lines = [Line(say(kb, "facts_title", lang), "b")]
     for fact in facts:
         label = fact.label.get(lang) if fact.label else fact.id
@@ -178,7 +192,7 @@ def reply_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 def examples_keyboard(kb: KnowledgeBase, lang: str) -> InlineKeyboardMarkup | None:
-    ids = [str(i) for i in kb.settings.get("start_examples", ()) if str(i) in kb.entries]
+    ids = [i for i in setting_ids(kb, "start_examples") if i in kb.entries]
     rows = [_button(kb.entries[i].title(lang), callback(ANSWER, lang, i)) for i in ids]
     return InlineKeyboardMarkup(rows) if rows else None
 

@@ -127,16 +127,16 @@ async def post_reply(context: FaqContext, chat: Chat, texts: Sequence[str],
     Private chats are never merged: there the user asked for it, and it costs no group budget.
     """
     recent = context.recent
-    merge = entry is not None and is_group(chat)
-    if merge and not recent.claim(chat.id, entry, lang, thread_id):  # merged per forum topic
-        log.info("chat %s: %s (%s) was answered moments ago; not posting it again", chat.id, entry, lang)
+    merged = entry if is_group(chat) else None  # the entry, when it is merged
+    if merged is not None and not recent.claim(chat.id, merged, lang, thread_id):  # merged per forum topic
+        log.info("chat %s: %s (%s) was answered moments ago; not posting it again", chat.id, merged, lang)
         return []
     try:
         sent = await send_messages(context, chat.id, texts, keyboard, reply_to=reply_to, thread_id=thread_id)
     except BaseException:
-        if merge:
-            recent.release(chat.id, entry, lang, thread_id)
+        if merged is not None:
+            recent.release(chat.id, merged, lang, thread_id)
         raise
-    if merge:
-        recent.posted(chat.id, entry, lang, sent[-1].message_id, thread_id)
+    if merged is not None:
+        recent.posted(chat.id, merged, lang, sent[-1].message_id, thread_id)
     return sent

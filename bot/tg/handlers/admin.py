@@ -23,6 +23,7 @@ from ...bounds import unanswered_arguments
 from ...core import Problem
 from ...live import LiveKnowledge
 from ...report import report_lines
+from ...store import QuestionStore
 from .. import replies, sending
 from ..context import (
     FaqContext,
@@ -173,13 +174,13 @@ async def set_admin_menus(application: Application, private_commands: Sequence[t
 # --- background work -------------------------------------------------------------------------
 
 
-async def prune_daily(live: LiveKnowledge) -> None:
+async def prune_daily(store: QuestionStore) -> None:
     """Delete records older than the retention period: now, and then once a day."""
     while True:
         try:
-            deleted = await asyncio.to_thread(live.store.prune)
+            deleted = await asyncio.to_thread(store.prune)
             if deleted:
-                log.info("deleted %d question records older than %d days", deleted, live.store.retention_days)
+                log.info("deleted %d question records older than %d days", deleted, store.retention_days)
         except Exception:  # noqa: BLE001 - tomorrow is another try
             log.exception("pruning old question records failed")
         await asyncio.sleep(PRUNE_EVERY)
@@ -202,7 +203,7 @@ async def start_background(application: Application) -> None:
                       lambda: live.watch(on_reload, debounce=settings.reload_debounce), tell),
             name="faqbot:watch-knowledge"))
     if live.store is not None:
-        tasks.append(asyncio.create_task(prune_daily(live), name="faqbot:prune"))
+        tasks.append(asyncio.create_task(prune_daily(live.store), name="faqbot:prune"))
     if removed_lines(live):  # the knowledge lost something since the bot last ran
         tasks.append(asyncio.create_task(notify_admins(application, [
             replies.Line("Started with less knowledge than last time.", "b"), *removed_lines(live)])))

@@ -7,15 +7,15 @@ reload, a deleted message) gets a short notice, never an error.
 from __future__ import annotations
 
 import logging
-from dataclasses import astuple
+from dataclasses import astuple, dataclass
 
-from telegram import Update
+from telegram import MaybeInaccessibleMessage, Update
 from telegram.error import TelegramError
 
 from ...core import KnowledgeBase, render_answer
 from .. import replies
 from ..callbacks import pressed
-from ..context import FaqContext, user_language
+from ..context import FaqContext, query_of, user_language
 from ..replies import say
 from ..sending import edit_into, is_group, post_reply, thread_of
 
@@ -25,37 +25,40 @@ log = logging.getLogger(__name__)
 async def answer_button(update: Update, context: FaqContext, text: str | None = None) -> None:
     """Acknowledge a button press (Telegram shows a spinner until then); never fails."""
     try:
-        await update.callback_query.answer(text)
+        await query_of(update).answer(text)
     except TelegramError as error:  # too old, already answered: nothing the user can see
         log.info("could not answer callback query: %s", error)
 
 
-def pressed_entry(context: FaqContext) -> tuple[KnowledgeBase, str, str | None]:
-    kb = context.kb
-    lang, ident = astuple(pressed(context.match))
-    return kb, lang, ident if ident in kb.entries else None
+@dataclass(frozen=True)
+class PressedAnswer:
+    """An answer button that is still good: the knowledge base read once, the entry, and the
+    message the button is under."""
+
+    kb: KnowledgeBase
+    lang: str
+    entry_id: str
+    message: MaybeInaccessibleMessage
 
 
-async def pressed_answer(update: Update, context: FaqContext):
-    """(kb, lang, entry id) of a pressed answer button; None, after telling the presser,
-    when the button is out of date (an entry removed by a reload, a deleted message)."""
-    kb, lang, entry_id = pressed_entry(context)
-    if entry_id is None or update.callback_query.message is None:
-        await answer_button(update, context, say(kb, "outdated", lang))
+async def pressed_answer(update: Update, context: FaqContext) -> PressedAnswer | None:
+    """The pressed answer button; None, after telling the presser, when it is out of date
+    (an entry removed by a reload, a deleted message)."""
+    kb, button, message = context.kb, pressed(context.match), query_of(update).message
+    if button.ident not in kb.entries or message is None:
+        await answer_button(update, context, say(kb, "outdated", button.lang))
         return None
-    return kb, lang, entry_id
+    return PressedAnswer(kb, button.lang, button.ident, message)
 
 
 async def related_pressed(update: Update, context: FaqContext) -> None:
     """A related question or /start example: its answer as a new message, replying to the
     pressed one. In a group it counts like any answer (rate limit, merging)."""
-    query = update.callback_query
-    pressed = await pressed_answer(update, context)
-    if pressed is None:
+    button = await pressed_answer(update, context)
+    if button is None:
         return
-    kb, lang, entry_id = pressed
-    chat = query.message.chat
-    thread = thread_of(query.message)
+    kb, lang, entry_id, chat = button.kb, button.lang, button.entry_id, button.message.chat
+    thread = thread_of(button.message)
     if is_group(chat) and context.recent.is_recent(chat.id, entry_id, lang, thread):
         # The cheap way to tell the presser: a notice only they see, no group message.
         await answer_button(update, context, say(kb, "answered_above", lang))
@@ -64,28 +67,26 @@ async def related_pressed(update: Update, context: FaqContext) -> None:
     answer = render_answer(kb, entry_id, lang)
     await post_reply(context, chat, replies.split_lines(replies.answer_lines(answer)),
                      replies.related_keyboard(answer), entry=entry_id, lang=lang,
-                     reply_to=query.message.message_id, thread_id=thread)
+                     reply_to=button.message.message_id, thread_id=thread)
 
 
 async def choice_pressed(update: Update, context: FaqContext) -> None:
     """A "did you mean" option: the question message becomes that answer (anyone may press)."""
-    query = update.callback_query
-    pressed = await pressed_answer(update, context)
-    if pressed is None:
+    button = await pressed_answer(update, context)
+    if button is None:
         return
-    kb, lang, entry_id = pressed
+    message = button.message
     await answer_button(update, context)
-    answer = render_answer(kb, entry_id, lang)
-    await edit_into(context, query.message, replies.split_lines(replies.answer_lines(answer)),
+    answer = render_answer(button.kb, button.entry_id, button.lang)
+    await edit_into(context, message, replies.split_lines(replies.answer_lines(answer)),
                     replies.related_keyboard(answer))
-    if is_group(query.message.chat):
-        context.recent.posted(query.message.chat.id, entry_id, lang, query.message.message_id,
-                                       thread_of(query.message))
+    if is_group(message.chat):
+        context.recent.posted(message.chat.id, button.entry_id, button.lang, message.message_id, thread_of(message))
 
 
 async def topic_pressed(update: Update, context: FaqContext) -> None:
     """/topics browser: a topic's questions, in place."""
-    query = update.callback_query
+    query = query_of(update)
     kb = context.kb
     lang, topic_id = astuple(pressed(context.match))
     topic = next((t for t in kb.topics if t.id == topic_id), None)
@@ -100,7 +101,7 @@ async def topic_pressed(update: Update, context: FaqContext) -> None:
 
 async def topic_list_pressed(update: Update, context: FaqContext) -> None:
     """/topics browser: back to the list of topics."""
-    query = update.callback_query
+    query = query_of(update)
     kb = context.kb
     lang = pressed(context.match).lang
     await answer_button(update, context)
@@ -111,20 +112,18 @@ async def topic_list_pressed(update: Update, context: FaqContext) -> None:
 
 async def browsed_entry_pressed(update: Update, context: FaqContext) -> None:
     """/topics browser: an answer, in place, with its related questions and "back"."""
-    query = update.callback_query
-    pressed = await pressed_answer(update, context)
-    if pressed is None:
+    button = await pressed_answer(update, context)
+    if button is None:
         return
-    kb, lang, entry_id = pressed
     await answer_button(update, context)
-    answer = render_answer(kb, entry_id, lang)
-    await edit_into(context, query.message, replies.split_lines(replies.answer_lines(answer)),
-                    replies.browsed_answer_keyboard(kb, answer))
+    answer = render_answer(button.kb, button.entry_id, button.lang)
+    await edit_into(context, button.message, replies.split_lines(replies.answer_lines(answer)),
+                    replies.browsed_answer_keyboard(button.kb, answer))
 
 
 async def language_pressed(update: Update, context: FaqContext) -> None:
     """/lang buttons: remember the user's choice (persisted with a state file)."""
-    query = update.callback_query
+    query = query_of(update)
     kb = context.kb
     button = pressed(context.match)
     choice = button.ident

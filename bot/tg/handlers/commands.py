@@ -10,7 +10,7 @@ from telegram.error import TelegramError
 
 from ...core import KnowledgeBase, render_answer
 from .. import conversation, replies
-from ..context import FaqContext, user_language
+from ..context import FaqContext, chat_of, message_of, user_language, user_of
 from ..replies import say
 from ..sending import is_group, reply_html, with_retries
 
@@ -80,11 +80,11 @@ async def choose_language(update: Update, context: FaqContext) -> None:
 
 
 async def is_chat_admin(update: Update, context: FaqContext) -> bool:
-    message, chat = update.effective_message, update.effective_chat
+    message, chat, user = message_of(update), chat_of(update), user_of(update)
     if message.sender_chat is not None and message.sender_chat.id == chat.id:
         return True  # an anonymous admin, posting as the group itself
     try:
-        member = await with_retries(context, lambda: context.bot.get_chat_member(chat.id, update.effective_user.id))
+        member = await with_retries(context, lambda: context.bot.get_chat_member(chat.id, user.id))
     except TelegramError as error:
         log.warning("could not check admin rights in chat %s: %s", chat.id, error)
         return False
@@ -98,7 +98,7 @@ async def set_auto_answer(update: Update, context: FaqContext) -> None:
     if not is_group(update.effective_chat):
         await reply_html(update, context, replies.text_messages(say(kb, "auto_groups_only", lang)))
         return
-    wanted = command_argument(update.effective_message).lower()
+    wanted = command_argument(message_of(update)).lower()
     current = context.auto_answer
     if wanted not in ("on", "off"):
         state = say(kb, "state_on" if current else "state_off", lang)

@@ -10,8 +10,8 @@ from telegram.error import BadRequest
 from ...core import ANSWERED, KnowledgeBase, ask, render_answer
 from .. import replies
 from ..context import FaqContext, answer_language, user_language
-from ..durable import scrub
-from ..replies import say
+from ..journal import scrub
+from ..replies import say, setting_ids, setting_number
 
 log = logging.getLogger(__name__)
 
@@ -35,18 +35,20 @@ async def inline_query(update: Update, context: FaqContext) -> None:
     doesn't leak into another's results.
     """
     query = update.inline_query
+    if query is None:  # registered for inline queries only
+        return
     kb = context.kb
     text = scrub(query.query).strip()
     lang = answer_language(context) if text else user_language(update, context)
     if not text:
-        ids = [str(i) for i in kb.settings.get("start_examples", ()) if str(i) in kb.entries]
+        ids = [i for i in setting_ids(kb, "start_examples") if i in kb.entries]
         results = [inline_article(kb, entry_id, lang or "en") for entry_id in ids[:INLINE_RESULTS]]
     else:
         reply = ask(kb, text, lang=lang)
-        threshold = float(kb.settings.get("threshold", 30))
-        if reply.match.status == ANSWERED:
-            ids = [reply.match.entry_id] + [c.entry_id for c in reply.match.candidates
-                                            if c.score >= threshold and c.entry_id != reply.match.entry_id]
+        threshold = setting_number(kb, "threshold", 30)
+        best = reply.match.entry_id
+        if reply.match.status == ANSWERED and best is not None:
+            ids = [best] + [c.entry_id for c in reply.match.candidates if c.score >= threshold and c.entry_id != best]
         else:
             ids = [entry_id for entry_id, _ in reply.options]
         results = [inline_article(kb, entry_id, reply.lang) for entry_id in dict.fromkeys(ids)][:INLINE_RESULTS]

@@ -17,13 +17,13 @@ from collections import OrderedDict
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MaybeInaccessibleMessage, Update
 
 from ...live import LiveKnowledge
 from ...maintain import learn
 from ...maintain.overview import from_store, headline
 from .. import callbacks, replies, sending
-from ..context import FaqContext, suggestions_of
+from ..context import FaqContext, query_of, suggestions_of, user_of
 from .buttons import answer_button, unknown_button
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,9 @@ def _button(text: str, data: str) -> list[InlineKeyboardButton]:
 
 def suggestion_keyboard(live: LiveKnowledge, token: str, suggestion: learn.Suggestion) -> InlineKeyboardMarkup:
     rows = []
-    if suggestion.closest in live.kb.entries:
-        title = live.kb.entries[suggestion.closest].title(suggestion.lang)
+    closest = live.kb.entries.get(suggestion.closest) if suggestion.closest is not None else None
+    if closest is not None:
+        title = closest.title(suggestion.lang)
         rows.append(_button(f"Add as a question of “{title}”", callbacks.suggestion(token, "a")))
     rows.append(_button("Add to another entry…", callbacks.suggestion(token, "o")))
     rows.append(_button("Ignore", callbacks.suggestion(token, "i")))
@@ -94,6 +95,8 @@ def suggestion_text(live: LiveKnowledge, suggestion: learn.Suggestion, note: str
 async def send_suggestions(update: Update, context: FaqContext, days: float, top: int) -> None:
     """After the /unanswered report: one message with buttons per group of questions."""
     live = context.live
+    if live.store is None:  # nothing recorded, nothing to suggest
+        return
     found = await asyncio.to_thread(learn.suggestions, live.store, live.kb, days, min(top, SUGGESTIONS_SHOWN))
     for suggestion in found:
         token = _remember(context, suggestion)
@@ -110,17 +113,17 @@ def _is_admin(update: Update, context: FaqContext) -> bool:
 
 async def suggestion_pressed(update: Update, context: FaqContext) -> None:
     """A button under a suggestion."""
-    if not _is_admin(update, context) or update.callback_query.message is None:
+    live, message = context.live, query_of(update).message
+    if not _is_admin(update, context) or message is None:
         await unknown_button(update, context)  # to anyone else, an unknown button
         return
     token, action, ident = astuple(callbacks.pressed_suggestion(context.match))
-    live, message = context.live, update.callback_query.message
-    pending = _pending(context).get(token)
-    if pending is None:
+    pending, store = _pending(context).get(token), live.store
+    if pending is None or store is None:
         await answer_button(update, context, "This suggestion is out of date: send /unanswered again.")
         return
     suggestion = pending.suggestion
-    dealt = pending.done or (await asyncio.to_thread(live.store.reviewed)).get(suggestion.example)
+    dealt = pending.done or (await asyncio.to_thread(store.reviewed)).get(suggestion.example)
     if dealt:  # by this admin before, or by another one meanwhile
         await answer_button(update, context, f"Already dealt with: {dealt}.")
         await sending.edit_into(context, message, [suggestion_text(live, suggestion, f"Already dealt with: {dealt}.")],
@@ -137,23 +140,23 @@ async def suggestion_pressed(update: Update, context: FaqContext) -> None:
             await sending.edit_into(context, message, [suggestion_text(live, suggestion, "Add it to which entry?")],
                                      keyboard)
     elif action == "i":
-        await asyncio.to_thread(learn.ignore, live.store, suggestion)
+        await asyncio.to_thread(learn.ignore, store, suggestion)
         pending.done = "ignored"
         await answer_button(update, context, "Ignored.")
         await sending.edit_into(context, message, [suggestion_text(live, suggestion, "Ignored: not suggested again.")],
                                  None)
     else:
-        await add_pressed(update, context, token, pending, suggestion.closest if action == "a" else ident)
+        await add_pressed(update, context, message, token, pending, suggestion.closest if action == "a" else ident)
 
 
-async def add_pressed(update: Update, context: FaqContext, token: str, pending: Pending,
-                      entry_id: str | None) -> None:
-    live, message, suggestion = context.live, update.callback_query.message, pending.suggestion
+async def add_pressed(update: Update, context: FaqContext, message: MaybeInaccessibleMessage, token: str,
+                      pending: Pending, entry_id: str | None) -> None:
+    live, suggestion = context.live, pending.suggestion
     if not entry_id:
         await answer_button(update, context, "No entry to add it to.")
         return
     await answer_button(update, context, "Checking…")
-    by = str(update.effective_user.id)
+    by = str(user_of(update).id)
     outcome = await asyncio.to_thread(learn.add_question, live.directory, entry_id, suggestion.example,
                                       suggestion.lang, by=by, kb=live.kb)
     if not outcome.ok:
@@ -161,7 +164,8 @@ async def add_pressed(update: Update, context: FaqContext, token: str, pending: 
                                  suggestion_keyboard(live, token, suggestion))
         return
     pending.done = f"added to {entry_id}"
-    await asyncio.to_thread(learn.accepted, live.store, suggestion, entry_id)
+    if live.store is not None:
+        await asyncio.to_thread(learn.accepted, live.store, suggestion, entry_id)
     problems = await live.reload_async()
     note = outcome.message + (" Reloaded: the bot answers it now. /undo takes it back." if not problems else
                               f" The reload failed: {problems[0]}")
@@ -171,7 +175,7 @@ async def add_pressed(update: Update, context: FaqContext, token: str, pending: 
 async def undo_command(update: Update, context: FaqContext) -> None:
     """/undo: take back the last change made by learning, import or undo."""
     live = context.live
-    undone = await asyncio.to_thread(learn.undo_last, Path(live.directory), by=str(update.effective_user.id))
+    undone = await asyncio.to_thread(learn.undo_last, Path(live.directory), by=str(user_of(update).id))
     lines = [replies.Line(undone.message, "b" if undone.ok else "")]
     if undone.ok:
         problems = await live.reload_async()

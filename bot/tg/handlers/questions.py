@@ -16,9 +16,9 @@ from telegram.constants import MessageEntityType
 from ...core import ANSWERED, KnowledgeBase, Reply
 from ...core.followup import ask_in_context
 from .. import conversation, replies
-from ..context import FaqContext, answer_language, user_language
-from ..durable import scrub
-from ..replies import say
+from ..context import FaqContext, answer_language, chat_of, message_of, user_language
+from ..journal import scrub
+from ..replies import say, setting_number
 from ..sending import post_reply, reply_html, thread_of
 from .commands import command_argument
 
@@ -40,10 +40,9 @@ def record_question(context: FaqContext, reply: Reply, chat_type: str) -> None:
 
 def auto_answer_threshold(kb: KnowledgeBase) -> float:
     """How sure the bot must be to answer a message nobody addressed to it."""
-    configured = kb.settings.get("auto_answer_threshold")
-    if configured is not None:
-        return float(configured)
-    return min(float(kb.settings.get("threshold", 30)) + 20, 90.0)
+    if kb.settings.get("auto_answer_threshold") is not None:
+        return setting_number(kb, "auto_answer_threshold")
+    return min(setting_number(kb, "threshold", 30) + 20, 90.0)
 
 
 async def answer_question(update: Update, context: FaqContext, question: str,
@@ -53,9 +52,9 @@ async def answer_question(update: Update, context: FaqContext, question: str,
     `addressed` is False for group messages seen only because auto answer is on: then the
     bot speaks only when it is sure, and never declines or asks "did you mean".
     """
-    message, chat = update.effective_message, update.effective_chat
+    message, chat = message_of(update), chat_of(update)
     kb = context.kb
-    minutes = float(kb.settings["follow_up_minutes"])
+    minutes = setting_number(kb, "follow_up_minutes")
     # "and imports?" follows the user's last question (or, in a group, the one replied to);
     # a message nobody addressed to the bot is read alone
     previous = conversation.previous_turn(context, message, minutes) if addressed else None
@@ -76,10 +75,10 @@ def is_our_echo(message: Message, context: FaqContext) -> bool:
 
 async def private_question(update: Update, context: FaqContext) -> None:
     """Private chat: any text is a question."""
-    message = update.effective_message
+    message = message_of(update)
     if is_our_echo(message, context):
         return
-    await answer_question(update, context, message.text)
+    await answer_question(update, context, message.text or "")
 
 
 def mention_removed(message: Message, username: str) -> str | None:
@@ -88,7 +87,7 @@ def mention_removed(message: Message, username: str) -> str | None:
     mentions = message.parse_entities([MessageEntityType.MENTION]).values()
     if wanted not in (text.lower() for text in mentions):
         return None
-    return " ".join(re.sub(rf"@{re.escape(username)}\b", " ", message.text, flags=re.IGNORECASE).split())
+    return " ".join(re.sub(rf"@{re.escape(username)}\b", " ", message.text or "", flags=re.IGNORECASE).split())
 
 
 def replies_to_us(message: Message, context: FaqContext) -> bool:
@@ -100,19 +99,20 @@ async def group_message(update: Update, context: FaqContext) -> None:
     """Group text that is not a command: answer it if it mentions the bot or replies to it;
     otherwise only with auto answer on, and only when sure. Everything else is chat
     between people and none of the bot's business."""
-    message = update.effective_message
+    message = message_of(update)
     if is_our_echo(message, context) or message.is_automatic_forward:
         return
+    text = message.text or ""  # registered for text messages only
     question = mention_removed(message, context.bot.username)
     if question is not None or replies_to_us(message, context):
-        await answer_question(update, context, question if question is not None else message.text)
+        await answer_question(update, context, question if question is not None else text)
     elif context.auto_answer:
-        await answer_question(update, context, message.text, addressed=False)
+        await answer_question(update, context, text, addressed=False)
 
 
 async def ask_command(update: Update, context: FaqContext) -> None:
     """/ask QUESTION (also /ask@bot QUESTION): how groups ask without mentioning the bot."""
-    question = command_argument(update.effective_message)
+    question = command_argument(message_of(update))
     if not question:
         lang = user_language(update, context) or "en"
         await reply_html(update, context, replies.text_messages(say(context.kb, "ask_usage", lang)))
