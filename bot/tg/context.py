@@ -33,8 +33,6 @@ BotData = dict[str, Any]
 UserData = dict[Any, Any]
 ChatData = dict[Any, Any]
 
-LANGUAGE_CHOICES = ("en", "zh", "auto")  # /lang: a language, or the question's own
-
 
 # --- bot_data: built once, shared by every handler and the application's hooks ----------------
 
