@@ -287,9 +287,9 @@ def question_of(text: str, bot_username: str) -> str:
 
 
 def _admin_reload_report() -> Any:
-    """bot.tg.admin.reload_reported (tells admins about broken edits), where it exists."""
+    """bot.tg.handlers.admin.reload_reported (tells admins about broken edits), where it exists."""
     try:
-        from ..tg.admin import reload_reported
+        from ..tg.handlers.admin import reload_reported
     except ImportError:
         return None
     return reload_reported

@@ -10,14 +10,16 @@ from telegram import (
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    LinkPreviewOptions,
     Update,
 )
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
+    Defaults,
     InlineQueryHandler,
     MessageHandler,
     PersistenceInput,
@@ -26,11 +28,12 @@ from telegram.ext import (
 
 from ..services.knowledge import LiveKnowledge
 from ..services.store import QuestionStore
-from . import admin, durable, handlers, learning
+from . import callbacks, context, durable, pacing
+from .handlers import admin, buttons, commands, errors, inline, learning, questions
 from .journal import Journal
 from .settings import TelegramSettings
-from .throttle import RecentAnswers, group_limiter_rates
 from .state import SafePicklePersistence
+from .throttle import RecentAnswers
 from .webhook import GuardedUpdater
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,10 @@ log = logging.getLogger(__name__)
 # The updates the bot acts on. Others (edits, channel posts, reactions) would only be
 # downloaded to be ignored.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+
+# Every message the bot sends is HTML (see replies.py), and the sources it cites are not
+# worth a preview card under each answer.
+SENDING_DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
 
 # Command menus: (command, English, Chinese) per scope.
 PRIVATE_COMMANDS = [
@@ -74,7 +81,7 @@ async def set_menus(application: Application) -> None:
         for scope, commands in scopes:
             await bot.set_my_commands([BotCommand(c, en) for c, en, _ in commands], scope=scope)
             await bot.set_my_commands([BotCommand(c, zh) for c, _, zh in commands], scope=scope, language_code="zh")
-        kb = application.bot_data["live"].kb  # the descriptions name the FAQ's subject: messages.yaml
+        kb = context.live_of(application.bot_data).kb  # the descriptions name the FAQ's subject: messages.yaml
         for language_code, lang in ((None, "en"), ("zh", "zh")):
             await bot.set_my_description(kb.message("bot_description", lang), language_code=language_code)
             await bot.set_my_short_description(kb.message("bot_short_description", lang), language_code=language_code)
@@ -90,28 +97,18 @@ async def on_start(application: Application) -> None:
     await durable.replay_pending(application)
 
 
-def rate_limiter(settings: TelegramSettings) -> AIORateLimiter | None:
-    """Waits before sends that would break Telegram's flood limits, and retries after a 429."""
-    if not settings.rate_limit:
-        return None
-    group_rate, group_period = group_limiter_rates(settings.group_rate, settings.group_period)
-    # Overall: a sliding window of one second, counted as Telegram counts (see SlidingWindow),
-    # one message short of the limit. The leaky bucket AIORateLimiter has by default held
-    # the bot at half the limit (see bench/telegram_rates.py).
-    window = durable.SlidingWindow(max(settings.overall_rate - 1, 1), 1.0)
-    return durable.MarkingRateLimiter(overall_max_rate=1, overall_time_period=1, overall_window=window,
-                          group_max_rate=group_rate, group_time_period=group_period,
-                          max_retries=settings.max_retries)
-
-
 def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Application:
     journal = open_journal(settings)
     lanes = durable.UpdateLanes(settings, journal)
+    journaled = durable.JournaledBuilder()
+    journaled.journal = journal
     builder = (
-        durable.JournaledBuilder()
+        journaled
         .application_class(durable.FaqApplication)
         .token(settings.token)
         .base_url(settings.api_url)
+        .defaults(SENDING_DEFAULTS)
+        .context_types(context.CONTEXT_TYPES)
         .concurrent_updates(lanes)
         .connect_timeout(settings.connect_timeout)
         .read_timeout(settings.read_timeout)
@@ -120,10 +117,9 @@ def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Applic
         .post_init(on_start)
         .post_shutdown(admin.stop_background)
     )
-    builder.journal = journal
     if settings.base_file_url:
         builder = builder.base_file_url(settings.base_file_url)
-    limiter = rate_limiter(settings)
+    limiter = pacing.rate_limiter(settings)
     if limiter is not None:
         builder = builder.rate_limiter(limiter)
     if settings.state_file is not None:
@@ -133,15 +129,15 @@ def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Applic
     application = builder.build()
     # the webhook server checks the secret before reading a body, and caps bodies (see webhook.py)
     application.updater = GuardedUpdater(bot=application.bot, update_queue=application.update_queue)
-    if settings.database is not None and getattr(live, "store", None) is None:
+    if settings.database is not None and live.store is None:
         try:
             live.store = QuestionStore(settings.database, settings.retention_days, settings.unanswered_per_day)
         except (OSError, sqlite3.Error) as error:  # answering matters more than recording
             log.error("cannot open the question database %s (%s): unanswered questions are not recorded",
                       settings.database, error)
     lanes.application = application
-    application.bot_data.update(live=live, settings=settings, recent=RecentAnswers(settings.merge_window),
-                                journal=journal)
+    context.share(application.bot_data, live=live, settings=settings, recent=RecentAnswers(settings.merge_window),
+                  journal=journal)
     add_handlers(application)
     return application
 
@@ -160,37 +156,38 @@ def add_handlers(application: Application) -> None:
     # Edited messages and channel posts are left out on purpose: an edit of an answered
     # question would be answered twice, and channels have nobody to answer.
     new_message = filters.UpdateType.MESSAGE
-    admins = admin.admins_only(application.bot_data["settings"])
+    admins = admin.admins_only(context.settings_of(application.bot_data))
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
 
     application.add_handlers([
-        CommandHandler("start", handlers.start, filters=new_message),
-        CommandHandler("help", handlers.show_help, filters=new_message),
-        CommandHandler("topics", handlers.show_topics, filters=new_message),
-        CommandHandler("facts", handlers.show_facts, filters=new_message),
-        CommandHandler("source", handlers.show_sources, filters=new_message),
-        CommandHandler("lang", handlers.choose_language, filters=new_message),
-        CommandHandler("ask", handlers.ask_command, filters=new_message),
-        CommandHandler("autoanswer", handlers.set_auto_answer, filters=new_message),
+        CommandHandler("start", commands.start, filters=new_message),
+        CommandHandler("help", commands.show_help, filters=new_message),
+        CommandHandler("topics", commands.show_topics, filters=new_message),
+        CommandHandler("facts", commands.show_facts, filters=new_message),
+        CommandHandler("source", commands.show_sources, filters=new_message),
+        CommandHandler("lang", commands.choose_language, filters=new_message),
+        CommandHandler("ask", questions.ask_command, filters=new_message),
+        CommandHandler("autoanswer", commands.set_auto_answer, filters=new_message),
         # before unknown_command: for anyone but an admin these are unknown commands
         CommandHandler("reload", admin.reload_command, filters=new_message & admins),
         CommandHandler("unanswered", admin.unanswered_command, filters=new_message & admins),
         CommandHandler("undo", learning.undo_command, filters=new_message & admins),
         CommandHandler("stats", learning.stats_command, filters=new_message & admins),
-        MessageHandler(new_message & private & filters.COMMAND, handlers.unknown_command),
-        MessageHandler(new_message & private & filters.TEXT, handlers.private_question),
-        MessageHandler(new_message & groups & filters.TEXT & ~filters.COMMAND, handlers.group_message),
-        MessageHandler(new_message & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.private_non_text),
+        MessageHandler(new_message & private & filters.COMMAND, commands.unknown_command),
+        MessageHandler(new_message & private & filters.TEXT, questions.private_question),
+        MessageHandler(new_message & groups & filters.TEXT & ~filters.COMMAND, questions.group_message),
+        MessageHandler(new_message & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, commands.private_non_text),
         # first: python-telegram-bot lets a button with empty data match every pattern
-        CallbackQueryHandler(handlers.unknown_button, pattern=lambda data: not data),
-        CallbackQueryHandler(handlers.related_pressed, pattern=r"^a:(en|zh):(.+)$"),
-        CallbackQueryHandler(handlers.choice_pressed, pattern=r"^d:(en|zh):(.+)$"),
-        CallbackQueryHandler(handlers.topic_pressed, pattern=r"^t:(en|zh):(.+)$"),
-        CallbackQueryHandler(handlers.topic_list_pressed, pattern=r"^T:(en|zh):$"),
-        CallbackQueryHandler(handlers.browsed_entry_pressed, pattern=r"^e:(en|zh):(.+)$"),
-        CallbackQueryHandler(handlers.language_pressed, pattern=r"^l:(en|zh):(en|zh|auto)$"),
-        CallbackQueryHandler(learning.suggestion_pressed, pattern=learning.PATTERN),  # admins only (it checks)
-        CallbackQueryHandler(handlers.unknown_button),
-        InlineQueryHandler(handlers.inline_query),
+        CallbackQueryHandler(buttons.unknown_button, pattern=callbacks.is_empty),
+        CallbackQueryHandler(buttons.related_pressed, pattern=callbacks.PATTERNS[callbacks.ANSWER]),
+        CallbackQueryHandler(buttons.choice_pressed, pattern=callbacks.PATTERNS[callbacks.CHOICE]),
+        CallbackQueryHandler(buttons.topic_pressed, pattern=callbacks.PATTERNS[callbacks.TOPIC]),
+        CallbackQueryHandler(buttons.topic_list_pressed, pattern=callbacks.PATTERNS[callbacks.TOPICS]),
+        CallbackQueryHandler(buttons.browsed_entry_pressed, pattern=callbacks.PATTERNS[callbacks.BROWSED]),
+        CallbackQueryHandler(buttons.language_pressed, pattern=callbacks.PATTERNS[callbacks.LANGUAGE]),
+        # admins only (it checks)
+        CallbackQueryHandler(learning.suggestion_pressed, pattern=callbacks.PATTERNS[callbacks.SUGGESTION]),
+        CallbackQueryHandler(buttons.unknown_button),
+        InlineQueryHandler(inline.inline_query),
     ])
-    application.add_error_handler(handlers.log_error)
+    application.add_error_handler(errors.log_error)

@@ -18,11 +18,9 @@
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import contextvars
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,9 +28,10 @@ from typing import Any
 from telegram import Update
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.constants import ChatType
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ExtBot
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ExtBot
 
-from .journal import FINISHED, Journal, update_kind
+from .context import background_of, journal_of, live_of, settings_of
+from .journal import FINISHED, Journal, prune_journal, scrub, update_kind
 from .replies import MAX_MESSAGE, say, utf16_len
 from .settings import TelegramSettings
 
@@ -42,24 +41,6 @@ GROUP_TYPES = (ChatType.GROUP, ChatType.SUPERGROUP)
 GROUP_LANE_WIDTH = 4  # a group's updates handled at once (the rest wait in its lane)
 RETRY_BACKOFF = 0.5  # seconds before handling a failed update again, doubled each time
 LATE_NOTE = "<i>⏱ Sorry for the wait: the bot was restarting. · 抱歉久等：机器人刚才在重启。</i>"
-
-
-
-LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def scrub(value):
-    """The value with every lone surrogate in its strings replaced by U+FFFD.
-
-    JSON may carry them (as \\ud800 escapes) and some clients send them; UTF-8 cannot
-    encode them, so the first library to encode the text (OpenCC, httpx, SQLite) fails."""
-    if isinstance(value, str):
-        return LONE_SURROGATE.sub("\ufffd", value) if LONE_SURROGATE.search(value) else value
-    if isinstance(value, dict):
-        return {key: scrub(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [scrub(item) for item in value]
-    return value
 
 
 @dataclass
@@ -168,79 +149,6 @@ class JournaledBot(ExtBot):
         return result
 
 
-class SlidingWindow:
-    """At most `limit` requests in any `window` seconds as Telegram counts them, first come
-    first served.
-
-    Telegram counts a message when it arrives, somewhere between the moment the bot sends
-    it and the moment the answer is back; network and scheduling jitter move that moment.
-    So a request holds its place from when it is let go until `window` seconds after its
-    answer came back: however late it arrived, it is out of Telegram's window before the
-    request that takes its place can arrive. aiolimiter's leaky bucket (AIORateLimiter's
-    default) had to be set to half the rate to stay under the limit, which held the bot
-    at 15 replies a second (bench/telegram_rates.py)."""
-
-    def __init__(self, limit: int, window: float = 1.0):
-        self.limit, self.window = max(1, int(limit)), window
-        self._done: collections.deque[float] = collections.deque()  # when answers came back
-        self._on_the_wire: dict[asyncio.Task | None, int] = {}
-        self._lock = asyncio.Lock()
-        self.paused: asyncio.Event | None = None  # set while sending is allowed (after a 429: cleared)
-
-    async def __aenter__(self) -> None:
-        async with self._lock:
-            loop = asyncio.get_running_loop()
-            while True:
-                # A 429 pauses every send: wait it out before taking a place in the window,
-                # or everything let go meanwhile would arrive at once when it ends.
-                if self.paused is not None:
-                    await self.paused.wait()
-                now = loop.time()
-                while self._done and self._done[0] <= now - self.window:
-                    self._done.popleft()
-                busy = len(self._done) + sum(self._on_the_wire.values())
-                if busy < self.limit:
-                    task = asyncio.current_task()
-                    self._on_the_wire[task] = self._on_the_wire.get(task, 0) + 1
-                    return
-                wait = self._done[0] + self.window - now if self._done else 0.01
-                await asyncio.sleep(max(wait, 0.001))
-
-    async def __aexit__(self, *exc_info) -> None:
-        task = asyncio.current_task()
-        count = self._on_the_wire.get(task, 0)
-        if count <= 1:
-            self._on_the_wire.pop(task, None)
-        else:
-            self._on_the_wire[task] = count - 1
-        self._done.append(asyncio.get_running_loop().time())
-
-
-class MarkingRateLimiter(AIORateLimiter):
-    """AIORateLimiter that marks when a request is on the wire (between the limiter's
-    waiting and Telegram's answer), so a shutdown never cancels a send halfway; and
-    whose overall limit is a sliding window (`overall_window`, if given)."""
-
-    def __init__(self, *args, overall_window: SlidingWindow | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if overall_window is not None:
-            self._base_limiter = overall_window  # python-telegram-bot 22: `async with` it per request
-            overall_window.paused = self._retry_after_event
-
-    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
-        async def marked(*a, **k):
-            handling = CURRENT.get()
-            if handling is None:
-                return await callback(*a, **k)
-            handling.in_request += 1
-            try:
-                return await callback(*a, **k)
-            finally:
-                handling.in_request -= 1
-
-        return await super().process_request(marked, args, kwargs, endpoint, data, rate_limit_args)
-
-
 class JournaledBuilder(ApplicationBuilder):
     """ApplicationBuilder whose bot is a JournaledBot (set `journal` before build())."""
 
@@ -315,7 +223,8 @@ class UpdateLanes(BaseUpdateProcessor):
                         self.group_backlog, update.update_id)
             if not lane.noticed:
                 lane.noticed = True
-                self.application.create_task(self._flood_notice(chat_id, update))
+                if self.application is not None:  # set in build_application, before any update
+                    self.application.create_task(self._flood_notice(chat_id, update))
             return
         lane.load += 1
         try:
@@ -333,9 +242,13 @@ class UpdateLanes(BaseUpdateProcessor):
     async def _flood_notice(self, chat_id: int, update: Update) -> None:
         message = update.effective_message
         thread = message.message_thread_id if message is not None and message.is_topic_message else None
+        application = self.application
+        if application is None:  # set in build_application, before any update
+            return
         try:
-            await self.application.bot.send_message(chat_id, flood_notice(self.application.bot_data["live"].kb),
-                                                    message_thread_id=thread)
+            # plain text, as always: the catalogue's message is not markup (None overrides the HTML Defaults)
+            await application.bot.send_message(chat_id, flood_notice(live_of(application.bot_data).kb),
+                                               message_thread_id=thread, parse_mode=None)
         except Exception as error:  # noqa: BLE001 - a notice is a courtesy
             log.warning("chat %s: could not post the flood notice: %s", chat_id, error)
 
@@ -348,6 +261,7 @@ class UpdateLanes(BaseUpdateProcessor):
             coroutine.close()
             return
         task = asyncio.current_task()
+        assert task is not None  # a coroutine running on the loop
         self._tasks[task] = handling
         self._active.add(update.update_id)
         token = CURRENT.set(handling)
@@ -458,19 +372,19 @@ class FaqApplication(Application):
 async def replay_pending(application: Application) -> int:
     """post_init: put the journal's unfinished updates back in the queue, oldest first."""
     processor = application.update_processor
-    journal: Journal | None = application.bot_data.get("journal")
+    journal = journal_of(application.bot_data)
     if journal is None:
         return 0
     if isinstance(processor, UpdateLanes):
         processor.application = application
-    application.bot_data.setdefault("background", []).append(
+    background_of(application.bot_data).append(
         asyncio.create_task(prune_journal(journal), name="faqbot:prune-journal"))
     replayed = 0
     for pending in journal.pending():
         if pending.raw is None:
             journal.finish(pending.update_id, "skipped", pending.kind)
             continue
-        settings: TelegramSettings = application.bot_data["settings"]
+        settings = settings_of(application.bot_data)
         if pending.tries >= settings.handling_tries:
             log.error("update %s (%s) was being handled %d times when the bot stopped; skipped",
                       pending.update_id, pending.kind, pending.tries)
@@ -488,14 +402,3 @@ async def replay_pending(application: Application) -> int:
     if replayed:
         log.info("%d update(s) left from before the restart are being answered", replayed)
     return replayed
-
-
-async def prune_journal(journal: Journal, every: float = 3600.0) -> None:
-    while True:
-        try:
-            deleted = journal.prune()
-            if deleted:
-                log.info("deleted %d old journal rows", deleted)
-        except Exception:  # noqa: BLE001 - next hour is another try
-            log.exception("pruning the update journal failed")
-        await asyncio.sleep(every)

@@ -29,12 +29,34 @@ survives the process being killed; a power cut may lose the last moments).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import re
 import sqlite3
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub(value):
+    """The value with every lone surrogate in its strings replaced by U+FFFD.
+
+    JSON may carry them (as \\ud800 escapes) and some clients send them; UTF-8 cannot
+    encode them, so the first library to encode the text (OpenCC, httpx, SQLite) fails."""
+    if isinstance(value, str):
+        return LONE_SURROGATE.sub("\ufffd", value) if LONE_SURROGATE.search(value) else value
+    if isinstance(value, dict):
+        return {key: scrub(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [scrub(item) for item in value]
+    return value
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal (
@@ -172,3 +194,14 @@ class Journal:
 
     def counts(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT state, COUNT(*) FROM journal GROUP BY state").fetchall())
+
+
+async def prune_journal(journal: Journal, every: float = 3600.0) -> None:
+    while True:
+        try:
+            deleted = journal.prune()
+            if deleted:
+                log.info("deleted %d old journal rows", deleted)
+        except Exception:  # noqa: BLE001 - next hour is another try
+            log.exception("pruning the update journal failed")
+        await asyncio.sleep(every)

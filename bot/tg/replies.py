@@ -14,18 +14,32 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from ..core import AMBIGUOUS, ANSWERED, Answer, KnowledgeBase, Reply
 from ..core.render import fact_value, fact_when, format_day, source_line
+from .callbacks import ANSWER, BROWSED, CHOICE, LANGUAGE, TOPIC, TOPICS, callback
 
 MAX_MESSAGE = 4096  # Telegram's limit, in UTF-16 code units of the text after parsing
-MAX_CALLBACK_DATA = 64  # bytes
 MAX_RELATED = 3
 
 LANGUAGE_CHOICES = (("en", "English"), ("zh", "中文"), ("auto", None))  # None: the message "lang_auto"
 
 
-def say(kb: KnowledgeBase, key: str, lang: str, **values) -> str:
+def say(kb: KnowledgeBase, key: str, lang: str, **values: object) -> str:
     """A message in `lang` from the knowledge base's catalogue (bot/core/messages.yaml, with
     the knowledge directory's messages.yaml overriding single messages)."""
     return kb.message(key, lang, **values)
+
+
+def setting_number(kb: KnowledgeBase, key: str, default: float | None = None) -> float:
+    """A number from settings.yaml (checked when the knowledge is loaded)."""
+    value = kb.settings.get(key, default)
+    if not isinstance(value, (int, float)):
+        raise TypeError(f"setting {key} is not a number: {value!r}")
+    return float(value)
+
+
+def setting_ids(kb: KnowledgeBase, key: str) -> list[str]:
+    """A list of ids from settings.yaml (start_examples, facts_card)."""
+    value = kb.settings.get(key, ())
+    return [str(item) for item in value] if isinstance(value, (list, tuple)) else []
 
 
 # --- text and splitting ----------------------------------------------------------------
@@ -126,7 +140,7 @@ def first_line(answer: Answer, limit: int = 120) -> str:
 
 def facts_card(kb: KnowledgeBase, lang: str) -> list[str]:
     """/facts: each key figure with its label, value and date, then the source line."""
-    facts = [kb.facts[str(fact_id)] for fact_id in kb.settings.get("facts_card", ()) if str(fact_id) in kb.facts]
+    facts = [kb.facts[fact_id] for fact_id in setting_ids(kb, "facts_card") if fact_id in kb.facts]
     lines = [Line(say(kb, "facts_title", lang), "b")]
     for fact in facts:
         label = fact.label.get(lang) if fact.label else fact.id
@@ -152,32 +166,20 @@ def sources_card(kb: KnowledgeBase, lang: str) -> list[str]:
 
 
 # --- buttons -----------------------------------------------------------------------------
-# Callback data is "<kind>:<lang>:<id>", at most 5 + 48 = 53 bytes for an entry:
-#   a  send this answer as a new message (related questions, /start examples)
-#   d  "did you mean": turn the pressed message into this answer
-#   t  topic browser: show a topic's questions;  T  the list of topics (id empty)
-#   e  topic browser: show this answer in place
-#   l  /lang: the choice (en, zh or auto) in place of the id
-
-
-def callback(kind: str, lang: str, ident: str = "") -> str:
-    data = f"{kind}:{lang}:{ident}"
-    if len(data.encode("utf-8")) > MAX_CALLBACK_DATA:
-        raise ValueError(f"callback data too long: {data!r}")
-    return data
+# What each button carries: callbacks.py.
 
 
 def _button(text: str, data: str) -> list[InlineKeyboardButton]:
     return [InlineKeyboardButton(text, callback_data=data)]
 
 
-def related_keyboard(answer: Answer, kind: str = "a") -> InlineKeyboardMarkup | None:
+def related_keyboard(answer: Answer, kind: str = ANSWER) -> InlineKeyboardMarkup | None:
     rows = [_button(title, callback(kind, answer.lang, entry_id)) for entry_id, title in answer.related[:MAX_RELATED]]
     return InlineKeyboardMarkup(rows) if rows else None
 
 
 def did_you_mean_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    rows = [_button(title, callback("d", reply.lang, entry_id)) for entry_id, title in reply.options]
+    rows = [_button(title, callback(CHOICE, reply.lang, entry_id)) for entry_id, title in reply.options]
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -190,28 +192,29 @@ def reply_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 def examples_keyboard(kb: KnowledgeBase, lang: str) -> InlineKeyboardMarkup | None:
-    ids = [str(i) for i in kb.settings.get("start_examples", ()) if str(i) in kb.entries]
-    rows = [_button(kb.entries[i].title(lang), callback("a", lang, i)) for i in ids]
+    ids = [i for i in setting_ids(kb, "start_examples") if i in kb.entries]
+    rows = [_button(kb.entries[i].title(lang), callback(ANSWER, lang, i)) for i in ids]
     return InlineKeyboardMarkup(rows) if rows else None
 
 
 def topics_keyboard(kb: KnowledgeBase, lang: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([_button(topic.name.get(lang), callback("t", lang, topic.id)) for topic in kb.topics])
+    return InlineKeyboardMarkup([_button(topic.name.get(lang), callback(TOPIC, lang, topic.id)) for topic in kb.topics])
 
 
 def topic_keyboard(kb: KnowledgeBase, topic_id: str, lang: str) -> InlineKeyboardMarkup:
     topic = next(t for t in kb.topics if t.id == topic_id)
-    rows = [_button(kb.entries[i].title(lang), callback("e", lang, i)) for i in topic.entry_ids if i in kb.entries]
-    rows.append(_button(say(kb, "all_topics", lang), callback("T", lang)))
+    rows = [_button(kb.entries[i].title(lang), callback(BROWSED, lang, i)) for i in topic.entry_ids if i in kb.entries]
+    rows.append(_button(say(kb, "all_topics", lang), callback(TOPICS, lang)))
     return InlineKeyboardMarkup(rows)
 
 
 def browsed_answer_keyboard(kb: KnowledgeBase, answer: Answer) -> InlineKeyboardMarkup:
     """An answer opened from /topics: its related questions (opened in place too) and "back"."""
-    rows = [_button(title, callback("e", answer.lang, entry_id)) for entry_id, title in answer.related[:MAX_RELATED]]
+    lang = answer.lang
+    rows = [_button(title, callback(BROWSED, lang, entry_id)) for entry_id, title in answer.related[:MAX_RELATED]]
     topic = kb.entries[answer.entry_id].topic
-    back = callback("t", answer.lang, topic) if any(t.id == topic for t in kb.topics) else callback("T", answer.lang)
-    rows.append(_button(say(kb, "back", answer.lang), back))
+    back = callback(TOPIC, lang, topic) if any(t.id == topic for t in kb.topics) else callback(TOPICS, lang)
+    rows.append(_button(say(kb, "back", lang), back))
     return InlineKeyboardMarkup(rows)
 
 
@@ -221,5 +224,5 @@ def language_keyboard(kb: KnowledgeBase, lang: str, current: str | None) -> Inli
     for choice, label in LANGUAGE_CHOICES:
         text = label or say(kb, "lang_auto", lang)
         buttons.append(InlineKeyboardButton(("✓ " if choice == current else "") + text,
-                                            callback_data=callback("l", lang, choice)))
+                                            callback_data=callback(LANGUAGE, lang, choice)))
     return InlineKeyboardMarkup([buttons])

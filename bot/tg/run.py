@@ -108,8 +108,7 @@ def configure_logging(token: str, level: int = logging.INFO, *others: str) -> Re
         handler.addFilter(redact)
     # Whatever escapes anyway (a thread's exception, a bug at exit) is printed redacted too.
     sys.excepthook = lambda kind, value, tb: log.critical("uncaught exception", exc_info=(kind, value, tb))
-    threading.excepthook = lambda hook: log.critical("uncaught exception in a thread", exc_info=(
-        hook.exc_type, hook.exc_value, hook.exc_traceback))
+    threading.excepthook = lambda hook: log.critical("uncaught exception in a thread", exc_info=hook.exc_value)
     return redact
 
 
@@ -163,11 +162,11 @@ def main(args: RunOptions) -> int:
     try:
         serve(application, settings, ALLOWED_UPDATES)
     except Exception as error:  # noqa: BLE001 - every way out is one clear line and an exit code
-        failure = classify(error, settings.api_url)
-        if failure.code == EXIT_CRASH:
+        stopped = classify(error, settings.api_url)
+        if stopped.code == EXIT_CRASH:
             log.error("the bot stopped on an unexpected error", exc_info=True)  # redacted by the filter
-        print(f"faqbot run: {redact.redact(failure.message)}", file=sys.stderr)
-        return failure.code
+        print(f"faqbot run: {redact.redact(stopped.message)}", file=sys.stderr)
+        return stopped.code
     return 0
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import urlsplit
 
 from ..services.config import RunOptions, daily_cap, database_settings
@@ -92,7 +92,7 @@ class TelegramSettings:
     handling_tries: int = 4
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "TelegramSettings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> TelegramSettings:
         env = os.environ if environ is None else environ
         state_file = env.get("FAQBOT_STATE_FILE", "").strip()
         admins = env.get("FAQBOT_ADMINS", "").replace(",", " ").split()
@@ -134,7 +134,7 @@ class TelegramSettings:
             group_backlog=_number(env, "FAQBOT_GROUP_BACKLOG", cls.group_backlog),
         )
 
-    def with_args(self, args: RunOptions) -> "TelegramSettings":
+    def with_args(self, args: RunOptions) -> TelegramSettings:
         """The settings with `faqbot run` flags applied (a flag beats the environment)."""
         changes = {name: getattr(args, name) for name in ("webhook_url", "listen", "port", "secret_token")
                    if getattr(args, name, None) is not None}

@@ -25,6 +25,7 @@ from http import HTTPStatus
 import tornado.web
 from telegram.ext import Updater
 from telegram.ext._utils.webhookhandler import TelegramHandler, WebhookAppClass, WebhookServer
+from tornado.http1connection import HTTP1Connection
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ class GuardedHandler(TelegramHandler):
         length = self.request.headers.get("Content-Length")
         if length is not None and (not length.strip().isdigit() or int(length) > self.max_body):
             raise tornado.web.HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-        self.request.connection.set_max_body_size(self.max_body + 65536)  # data_received says 413 first
+        if isinstance(self.request.connection, HTTP1Connection):  # always, under tornado's HTTPServer
+            self.request.connection.set_max_body_size(self.max_body + 65536)  # data_received says 413 first
 
     def data_received(self, chunk: bytes) -> None:
         if self._finished:

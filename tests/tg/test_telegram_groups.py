@@ -7,7 +7,7 @@ import pytest
 from bot.core import ask, render_answer
 from bot.core.render import fact_value
 from bot.services.knowledge import LiveKnowledge
-from bot.tg.handlers import auto_answer_threshold
+from bot.tg.handlers.questions import auto_answer_threshold
 from telegram_harness import (
     AMBIGUOUS_CANDIDATES,
     BOT_USERNAME,

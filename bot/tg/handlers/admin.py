@@ -16,17 +16,27 @@ import sqlite3
 from collections.abc import Sequence
 
 from telegram import BotCommand, BotCommandScopeChat, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import Application, ContextTypes, filters
+from telegram.ext import Application, filters
 
-from ..bounds import unanswered_arguments
-from ..core import Problem
-from ..maintain.report import report_lines
-from ..services.knowledge import LiveKnowledge
-from . import handlers, learning, replies
-from .settings import TelegramSettings
-from .watchdog import supervise
+from ...bounds import unanswered_arguments
+from ...core import Problem
+from ...maintain.report import report_lines
+from ...services.knowledge import LiveKnowledge
+from ...services.store import QuestionStore
+from .. import replies, sending
+from ..context import (
+    FaqContext,
+    background_of,
+    failing_reload,
+    live_of,
+    set_failing_reload,
+    settings_of,
+    take_background,
+)
+from ..settings import TelegramSettings
+from ..watchdog import supervise
+from . import learning
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +55,6 @@ PRUNE_EVERY = 24 * 3600  # seconds
 def admins_only(settings: TelegramSettings) -> filters.BaseFilter:
     """Messages from the configured admins, in their private chat with the bot."""
     return filters.User(user_id=settings.admins) & filters.ChatType.PRIVATE
-
-
-def _live(context_or_app) -> LiveKnowledge:
-    return context_or_app.bot_data["live"]
 
 
 # --- what admins are told ---------------------------------------------------------------------
@@ -73,19 +79,19 @@ def reload_result(live: LiveKnowledge, problems: Sequence[Problem]) -> list[repl
 
 def removed_lines(live: LiveKnowledge) -> list[replies.Line]:
     """What the last accepted load removed (allowed by ALLOW-REMOVALS, or since the last run)."""
-    loss = getattr(live, "last_loss", None)
+    loss = live.last_loss
     return [replies.Line(f"Removed: {loss.summary()}.", "b")] if loss else []
 
 
 async def notify_admins(application: Application, lines: list[replies.Line]) -> int:
     """Send every admin a private message; returns how many received it. An admin who never
     started the bot (or blocked it) cannot be written to: that is logged, not an error."""
-    settings: TelegramSettings = application.bot_data["settings"]
+    settings = settings_of(application.bot_data)
     delivered = 0
     for admin in sorted(settings.admins):
         try:
             for text in replies.split_lines(lines):
-                await application.bot.send_message(admin, text, parse_mode=ParseMode.HTML)
+                await application.bot.send_message(admin, text)
             delivered += 1
         except (Forbidden, BadRequest) as error:  # never started the bot, blocked it, or no such chat
             log.info("could not notify admin %s: %s", admin, error.message)
@@ -97,40 +103,39 @@ async def notify_admins(application: Application, lines: list[replies.Line]) -> 
 async def reload_reported(application: Application, problems: list[Problem]) -> None:
     """After a reload the watcher started: tell the admins about a broken edit (once per
     distinct set of problems), and that it is fixed when a good edit follows."""
-    state = application.bot_data.setdefault("reload_state", {"failing": None})
-    live = _live(application)
+    bot_data = application.bot_data
+    live = live_of(bot_data)
     if problems:
         key = tuple(str(problem) for problem in problems)
-        if state["failing"] != key:
-            state["failing"] = key
+        if failing_reload(bot_data) != key:
+            set_failing_reload(bot_data, key)
             await notify_admins(application, reload_result(live, problems))
-    elif state["failing"] is not None or getattr(live, "last_loss", None):
-        state["failing"] = None
+    elif failing_reload(bot_data) is not None or live.last_loss:
+        set_failing_reload(bot_data, None)
         await notify_admins(application, reload_result(live, problems))
 
 
 # --- commands ------------------------------------------------------------------------------
 
 
-async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def reload_command(update: Update, context: FaqContext) -> None:
     """/reload: load the knowledge files now, and say how it went."""
-    live = _live(context)
+    live = context.live
     problems = await live.reload_async()
-    context.bot_data.setdefault("reload_state", {"failing": None})["failing"] = (
-        tuple(str(problem) for problem in problems) or None)
-    await handlers.reply_html(update, context, replies.split_lines(reload_result(live, problems)))
+    set_failing_reload(context.bot_data, tuple(str(problem) for problem in problems) or None)
+    await sending.reply_html(update, context, replies.split_lines(reload_result(live, problems)))
 
 
-async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unanswered_command(update: Update, context: FaqContext) -> None:
     """/unanswered [TOP] [DAYS]: the most frequent unanswered questions, grouped, and answer
     counts per entry (the same as `faqbot report`)."""
-    live = _live(context)
+    live = context.live
     if live.store is None:
-        await handlers.reply_html(update, context, ["Questions are not being recorded (FAQBOT_DB is off)."])
+        await sending.reply_html(update, context, ["Questions are not being recorded (FAQBOT_DB is off)."])
         return
     parsed = unanswered_arguments(context.args, UNANSWERED_TOP, UNANSWERED_DAYS)
     if isinstance(parsed, str):  # out of range or not a number: say how it is used
-        await handlers.reply_html(update, context, [html.escape(parsed)])
+        await sending.reply_html(update, context, [html.escape(parsed)])
         return
     top, days = parsed
     try:
@@ -138,13 +143,13 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
                                                    asyncio.to_thread(live.store.answer_counts, days))
     except sqlite3.Error as error:
         log.error("cannot read the question database: %s", error)
-        await handlers.reply_html(update, context, [html.escape(f"Cannot read the question database: {error}.")])
+        await sending.reply_html(update, context, [html.escape(f"Cannot read the question database: {error}.")])
         return
     kb = live.kb
     dropped = await asyncio.to_thread(live.store.dropped, days)
     lines = await asyncio.to_thread(report_lines, unanswered, answers, kb, days, top, top, dropped,
                                     live.store.daily_cap)
-    await handlers.reply_html(update, context, replies.split_lines([replies.Line(text, style) for text, style in lines]))
+    await sending.reply_html(update, context, replies.split_lines([replies.Line(text, style) for text, style in lines]))
     await learning.send_suggestions(update, context, days, top)  # each group with buttons to act on it
 
 
@@ -154,7 +159,7 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
 async def set_admin_menus(application: Application, private_commands: Sequence[tuple[str, str, str]]) -> None:
     """Each admin's private chat gets the usual menu plus the admin commands; nobody else sees
     them. Telegram refuses this for an admin who never started the bot: logged, not an error."""
-    settings: TelegramSettings = application.bot_data["settings"]
+    settings = settings_of(application.bot_data)
     commands = [*private_commands, *ADMIN_COMMANDS]
     for admin in sorted(settings.admins):
         scope = BotCommandScopeChat(admin)
@@ -169,13 +174,13 @@ async def set_admin_menus(application: Application, private_commands: Sequence[t
 # --- background work -------------------------------------------------------------------------
 
 
-async def prune_daily(live: LiveKnowledge) -> None:
+async def prune_daily(store: QuestionStore) -> None:
     """Delete records older than the retention period: now, and then once a day."""
     while True:
         try:
-            deleted = await asyncio.to_thread(live.store.prune)
+            deleted = await asyncio.to_thread(store.prune)
             if deleted:
-                log.info("deleted %d question records older than %d days", deleted, live.store.retention_days)
+                log.info("deleted %d question records older than %d days", deleted, store.retention_days)
         except Exception:  # noqa: BLE001 - tomorrow is another try
             log.exception("pruning old question records failed")
         await asyncio.sleep(PRUNE_EVERY)
@@ -183,10 +188,10 @@ async def prune_daily(live: LiveKnowledge) -> None:
 
 async def start_background(application: Application) -> None:
     """post_init: watch the knowledge directory (if configured) and prune old records."""
-    settings: TelegramSettings = application.bot_data["settings"]
-    live = _live(application)
-    tasks = application.bot_data.setdefault("background", [])
-    if settings.watch_knowledge and callable(getattr(live, "watch", None)):
+    settings = settings_of(application.bot_data)
+    live = live_of(application.bot_data)
+    tasks = background_of(application.bot_data)
+    if settings.watch_knowledge:
         async def on_reload(problems: list[Problem]) -> None:
             await reload_reported(application, problems)
 
@@ -197,8 +202,8 @@ async def start_background(application: Application) -> None:
             supervise("watching the knowledge directory",
                       lambda: live.watch(on_reload, debounce=settings.reload_debounce), tell),
             name="faqbot:watch-knowledge"))
-    if getattr(live, "store", None) is not None:
-        tasks.append(asyncio.create_task(prune_daily(live), name="faqbot:prune"))
+    if live.store is not None:
+        tasks.append(asyncio.create_task(prune_daily(live.store), name="faqbot:prune"))
     if removed_lines(live):  # the knowledge lost something since the bot last ran
         tasks.append(asyncio.create_task(notify_admins(application, [
             replies.Line("Started with less knowledge than last time.", "b"), *removed_lines(live)])))
@@ -206,12 +211,10 @@ async def start_background(application: Application) -> None:
 
 async def stop_background(application: Application) -> None:
     """post_shutdown: stop the background tasks and finish writing question records."""
-    tasks = application.bot_data.pop("background", [])
+    tasks = take_background(application.bot_data)
     for task in tasks:
         task.cancel()
     for task in tasks:
         with contextlib.suppress(asyncio.CancelledError):
             await task
-    flush = getattr(_live(application), "flush", None)
-    if callable(flush):
-        await flush()
+    await live_of(application.bot_data).flush()
