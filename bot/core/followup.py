@@ -331,15 +331,12 @@ def ask_in_context(kb: KnowledgeBase, question: str, previous: Turn | None,
         new = read_asked(kb, unmarked, reading)
     reverse = kb.lexicon.reverse_words.search(cleaned)
     verbatim = found.status == ANSWERED and ranking.best.entry_id in ranking.exact  # an FAQ question as written
-    fragment = _fragment(kb, reading.analysis.normalised, new)
-    # an FAQ question as written stands alone, unless it is a fragment ("per company?")
-    full = is_full_question(kb, new, fragment) or (verbatim and not fragment)
+    full = is_full_question(kb, new, _fragment(kb, reading.analysis.normalised, new)) or verbatim
     continues = reverse or not full or marked and not (new.leftover or new.asks_name)
     if continues and previous.asked.measures and kb.meaning:
         completed = _completed_match(kb, previous, new, question, reverse)
-        # a fragment ("per company?") means nothing alone: its reading in context decides
-        if completed is not None and (marked or reverse or not full or not new.specific
-                                      or completed[0].status == ANSWERED or found.status != ANSWERED):
+        if completed is not None and (marked or reverse or not new.specific or completed[0].status == ANSWERED
+                                      or found.status != ANSWERED):
             completed_match, asked = completed
             reply = _understood_reply(kb, completed_match, lang)
             return reply, turn_after(reply, f"{previous.text} {question}", asked)

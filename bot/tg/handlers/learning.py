@@ -19,9 +19,9 @@ from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MaybeInaccessibleMessage, Update
 
-from ...services.knowledge import LiveKnowledge
 from ...maintain import learn
 from ...maintain.overview import from_store, headline
+from ...services.knowledge import LiveKnowledge
 from .. import callbacks, replies, sending
 from ..context import FaqContext, query_of, suggestions_of, user_of
 from .buttons import answer_button, unknown_button
