@@ -34,8 +34,19 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
-from .text import (NGRAM_WEIGHT, STOPWORDS_EN, STOPWORDS_ZH, Analysis, Synonyms, analyse, char_ngrams, features, is_filler,
-                   stem, word_features)
+from .text import (
+    NGRAM_WEIGHT,
+    STOPWORDS_EN,
+    STOPWORDS_ZH,
+    Analysis,
+    Synonyms,
+    analyse,
+    char_ngrams,
+    features,
+    is_filler,
+    stem,
+    word_features,
+)
 
 SMOOTHING = 0.01  # naive Bayes additive smoothing (alpha)
 SIMILARITY_WEIGHT = 2.0  # how much the centroid similarity adds to the ranking
@@ -225,12 +236,11 @@ def _perceptron_step(examples: sparse.csr_matrix, start: int, end: int, truth: n
     moved = batch[wrong]
     touched, columns = np.unique(moved.indices, return_inverse=True)  # only these features' weights change
     compact = sparse.csr_matrix((moved.data, columns.ravel(), moved.indptr), shape=(len(wrong), len(touched)))
-    # each wrong example moves its entry's column up and its rival's down: a sparse matrix
-    # with two values a row, so the update touches only those columns of the touched rows
     # each wrong example moves its entry's column up and its rival's down: two values a row,
     # so the update touches only those columns of the touched features
-    moves = sparse.csr_matrix((np.tile([1.0, -1.0], len(wrong)), (np.repeat(np.arange(len(wrong)), 2),
-                                                                  np.column_stack([truth[wrong], rival[wrong]]).ravel())),
+    example_rows = np.repeat(np.arange(len(wrong)), 2)
+    entry_columns = np.column_stack([truth[wrong], rival[wrong]]).ravel()
+    moves = sparse.csr_matrix((np.tile([1.0, -1.0], len(wrong)), (example_rows, entry_columns)),
                               shape=(len(wrong), weights.shape[1]))
     _add_rows(weights, touched, compact.T @ moves)
     _add_rows(totals, touched, compact.T @ (sparse.diags((step + wrong).astype(np.float64)) @ moves))
@@ -312,7 +322,8 @@ class Index:
         log_likelihood = self._bayes(by_entry @ weighted)
         # one centroid per entry and language: a Chinese question is compared with the Chinese
         # wording only, so the English half of an entry does not dilute its similarity
-        self.centroid = _unit_rows(docs.grouped(docs.slots, 2 * entries) @ weighted).T.tocsr()  # slot = entry * 2 + language
+        # slot = entry * 2 + language
+        self.centroid = _unit_rows(docs.grouped(docs.slots, 2 * entries) @ weighted).T.tocsr()
         self.evidence = (log_likelihood + DISCRIMINATIVE_WEIGHT * self._perceptron(vectors, docs.owners)).tocsr()
 
     def _bayes(self, mass) -> sparse.csr_matrix:
@@ -441,11 +452,13 @@ class Index:
         index.entry_ids, index.vocabulary = list(about["entry_ids"]), list(about["vocabulary"])
         index.unknown_idf = float(about["unknown_idf"])
         index.normalised_documents = {k: list(v) for k, v in about["normalised_documents"].items()}
-        index.exact = defaultdict(set, {(tuple(words), tuple(runs)): set(found) for (words, runs), found in about["exact"]})
+        index.exact = defaultdict(set, {(tuple(words), tuple(runs)): set(found)
+                                        for (words, runs), found in about["exact"]})
         index.verbatim = defaultdict(set, {k: set(v) for k, v in about["verbatim"].items()})
         names = bytes(arrays["feature_names"]).decode("utf-8")
         index.feature_names = names.split("\n") if names else []
-        index.idf, index.log_prior_unit = np.asarray(arrays["idf"], dtype=np.float64), np.asarray(arrays["log_prior_unit"], dtype=np.float64)
+        index.idf = np.asarray(arrays["idf"], dtype=np.float64)
+        index.log_prior_unit = np.asarray(arrays["log_prior_unit"], dtype=np.float64)
         features, entries = len(index.feature_names), len(index.entry_ids)
         for name, width in zip(cls.MATRICES, (entries, 2 * entries, entries)):
             matrix = sparse.csr_matrix((arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"]),
