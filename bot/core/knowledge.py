@@ -15,6 +15,7 @@ with every problem found, each as FILE:LINE: message.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -22,11 +23,17 @@ from importlib import resources
 from pathlib import Path
 from string import Formatter
 from types import MappingProxyType
-from typing import Mapping
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from .figures import AS_PUBLISHED, Formula, Period, parse_period, parse_value
 from .yamlfile import DEFAULT_LIMITS, Problem, YamlFileError, YamlLimits, YamlList, YamlMap, load_yaml
 from .yamlfile import SETTINGS as YAML_LIMIT_SETTINGS
+
+if TYPE_CHECKING:  # built from a KnowledgeBase, so imported for the annotations only
+    from .describe import MeaningIndex
+    from .lexicon import Lexicon
+    from .matcher import Index
+    from .scope import Scope
 
 LANGS = ("en", "zh")
 ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")  # fits Telegram deep links and callback data
@@ -159,13 +166,13 @@ class KnowledgeBase:
     entries: Mapping[str, Entry]
     messages: Mapping[str, Text]
     synonyms: tuple[tuple[str, tuple[str, ...]], ...]
-    settings: Mapping[str, object]
+    settings: Settings
+    lexicon: Lexicon  # the package's lexicon extended by the directory's
     warnings: tuple[Problem, ...] = ()
     entities: Mapping[str, Entity] = field(default_factory=dict)
-    lexicon: object = None  # lexicon.Lexicon: the package's lexicon extended by the directory's
-    index: object = None  # the matcher's index, attached by engine.build
-    scopes: Mapping[str, object] = field(default_factory=dict)  # entry id -> engine.Scope
-    meaning: object = None  # engine.MeaningIndex: what each fact measures, attached by engine.build
+    index: Index | None = None  # the matcher's index, attached by engine.build
+    scopes: Mapping[str, Scope] = field(default_factory=dict)  # entry id -> what it covers, attached by engine.build
+    meaning: MeaningIndex | None = None  # what each fact measures, attached by engine.build
 
     def message(self, key: str, lang: str, **values) -> str:
         return self.messages[key].get(lang).format(**values)
@@ -628,7 +635,27 @@ def placeholders(template: str) -> set[str]:
 
 # Matching thresholds come from validation data (see bench/tune.py); the lists
 # name the entries offered as examples and the facts shown on the key-figures card.
-SETTINGS_DEFAULTS = {"threshold": 30.0, "margin": 0.15, "guards": True, "meaning_threshold": 15.0, "home_places": [],
+class Settings(TypedDict):
+    """settings.yaml, every key filled in (SETTINGS_DEFAULTS): the only place defaults live."""
+
+    threshold: float  # the score an answer needs
+    margin: float  # how far ahead of the runner-up the best must be, else "did you mean"
+    guards: bool  # decline questions about another place, year or detail
+    meaning_threshold: float  # the score from which a specific question is read for its meaning
+    home_places: list[str]
+    start_examples: list[str]  # entry ids
+    facts_card: list[str]  # fact ids
+    languages: list[str]
+    follow_up_minutes: float
+    yaml_max_file_kb: int
+    yaml_max_nodes: int
+    yaml_max_aliases: int
+    yaml_max_depth: int
+    yaml_max_number_length: int
+
+
+DEFAULT_THRESHOLD = 30.0
+SETTINGS_DEFAULTS = {"threshold": DEFAULT_THRESHOLD, "margin": 0.15, "guards": True, "meaning_threshold": 15.0, "home_places": [],
                      "start_examples": [], "facts_card": [], "languages": list(LANGS), "follow_up_minutes": 10.0,
                      **YAML_LIMIT_SETTINGS}
 
@@ -860,11 +887,11 @@ def read_knowledge(directory: Path | str) -> tuple[KnowledgeBase | None, list[Pr
     base = KnowledgeBase(
         directory=directory, sources=MappingProxyType(sources), units=MappingProxyType(units),
         facts=MappingProxyType(facts), topics=topics, entries=MappingProxyType(entries),
-        messages=MappingProxyType(messages), synonyms=synonyms, settings=MappingProxyType(settings),
+        messages=MappingProxyType(messages), synonyms=synonyms, settings=cast(Settings, MappingProxyType(settings)),  # read-only at run time
         warnings=tuple(problems), entities=MappingProxyType(entities), lexicon=lexicon,
     )
     return base, problems
 
 
-__all__ = ["AS_PUBLISHED", "Entry", "Fact", "KnowledgeBase", "KnowledgeError", "LANGS", "Problem",
-           "Source", "Text", "Topic", "Unit", "read_knowledge"]
+__all__ = ["AS_PUBLISHED", "DEFAULT_THRESHOLD", "Entry", "Fact", "KnowledgeBase", "KnowledgeError", "LANGS", "Problem",
+           "Settings", "Source", "Text", "Topic", "Unit", "read_knowledge"]

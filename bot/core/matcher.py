@@ -88,13 +88,13 @@ COVERAGE_POWER = 0.5
 def confidence(posterior: float, similarity: float, coverage: float) -> float:
     """0-100: how sure we are that this entry answers the question."""
     value = math.sqrt(posterior * max(similarity, 0.0)) * coverage ** COVERAGE_POWER
-    return round(100 * value, 1)
+    return float(round(100 * value, 1))
 
 
 LANG_SLOTS = {"en": 0, "zh": 1}
 
 
-def _exact_key(analysis: Analysis) -> tuple:
+def _exact_key(analysis: Analysis) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """A question's content words in order: fillers and function words dropped,
     words stemmed, so "the exports?" and "exports" are the same phrase."""
     words = tuple(stem(w) for w in analysis.words if w not in STOPWORDS_EN)
@@ -129,14 +129,16 @@ class _Documents:
     slots: np.ndarray  # per document: entry * 2 + language (LANG_SLOTS)
 
     @classmethod
-    def of(cls, per_entry) -> _Documents:
+    def of(cls, per_entry: list[list[tuple[Analysis, float, int]]]) -> _Documents:
         """`per_entry`: for each entry, its texts as (Analysis, weight, language slot)."""
         columns: dict[str, int] = {}
         words: dict[str, int] = {}
         # typed arrays, not lists: a list holds a Python object per number, several times the memory
         rows, cols, word_rows, word_cols = array("q"), array("q"), array("q"), array("q")
         counts = array("d")
-        weights, owners, slots = [], [], []
+        weights: list[float] = []
+        owners: list[int] = []
+        slots: list[int] = []
         for owner, variants in enumerate(per_entry):
             for analysis, weight, language in variants:
                 found = word_features(analysis)
@@ -168,7 +170,8 @@ class _Documents:
 def _ngram_matrix(words: list[str]) -> tuple[sparse.csr_matrix, list[str]]:
     """words x character n-grams (text.char_ngrams), counting repeats, and the n-grams."""
     columns: dict[str, int] = {}
-    rows, cols = [], []
+    rows: list[int] = []
+    cols: list[int] = []
     for row, word in enumerate(words):
         grams = char_ngrams(word)
         rows.extend([row] * len(grams))
@@ -182,7 +185,7 @@ def _sublinear_matrix(counts: sparse.csr_matrix) -> sparse.csr_matrix:
     return out
 
 
-def _unit_rows(matrix) -> sparse.csr_matrix:
+def _unit_rows(matrix: sparse.spmatrix) -> sparse.csr_matrix:
     matrix = sparse.csr_matrix(matrix)
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
@@ -291,7 +294,7 @@ class Index:
         # the documents as normalised text, for the engine's scope guards
         self.normalised_documents = {entry_id: [a.normalised for a, _ in items] for entry_id, items in analysed.items()}
         self.vocabulary = sorted({word for items in analysed.values() for a, _ in items for word in a.words})
-        self.exact: dict[tuple, set[int]] = defaultdict(set)
+        self.exact: dict[tuple[tuple[str, ...], tuple[str, ...]], set[int]] = defaultdict(set)
         self.verbatim: dict[str, set[str]] = defaultdict(set)  # a phrase as normalised -> its entries
         for index, entry_id in enumerate(self.entry_ids):
             for phrase in (exact or {}).get(entry_id, ()):
@@ -326,7 +329,7 @@ class Index:
         self.centroid = _unit_rows(docs.grouped(docs.slots, 2 * entries) @ weighted).T.tocsr()
         self.evidence = (log_likelihood + DISCRIMINATIVE_WEIGHT * self._perceptron(vectors, docs.owners)).tocsr()
 
-    def _bayes(self, mass) -> sparse.csr_matrix:
+    def _bayes(self, mass: sparse.spmatrix) -> sparse.csr_matrix:
         """Naive Bayes log-likelihoods, features x entries, and each entry's prior unit;
         also which features each entry knows, to measure the best candidates' coverage."""
         mass = sparse.csr_matrix(mass)  # entries x features
@@ -404,7 +407,7 @@ class Index:
         columns = np.fromiter(known, dtype=np.int64, count=len(known))
         return _gather(self.entry_features, columns, np.fromiter(known.values(), dtype=np.float64)) / total
 
-    def _candidates(self, bayes: np.ndarray, similarity: np.ndarray, vector) -> tuple[Candidate, ...]:
+    def _candidates(self, bayes: np.ndarray, similarity: np.ndarray, vector: dict[str, float]) -> tuple[Candidate, ...]:
         ranking = bayes - bayes.max() + SIMILARITY_WEIGHT * similarity
         exps = np.exp(ranking - ranking.max())
         posteriors = exps / exps.sum()
@@ -443,7 +446,7 @@ class Index:
         return arrays
 
     @classmethod
-    def from_arrays(cls, arrays, synonyms: Synonyms, alternatives: int = 3) -> Index:
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], synonyms: Synonyms, alternatives: int = 3) -> Index:
         """The index `to_arrays` stored. Checks every shape and bound, since the arrays come
         from a file: raises ValueError (or KeyError) rather than serve an inconsistent index."""
         index = cls.__new__(cls)
