@@ -25,18 +25,21 @@ RATIO_UNIT = Unit("times", Text("{n} times", "{n}倍"))
 
 @dataclass(frozen=True)
 class MeaningIndex:
-    described: dict  # fact id -> Described (given, declared-derived and derived-on-demand figures)
-    derived: dict  # fact id -> Fact, for the figures derived on demand
-    home_entry: dict  # fact id -> entry id whose answer is about it (None for on-demand ones)
-    entry_facts: dict  # entry id -> the described facts it is about (the inverse of home_entry)
-    party_names: dict  # lower-case name -> place or entity id
-    known_parties: frozenset  # the parties some fact names, and every entity
+    described: dict[str, Described]  # fact id -> given, declared-derived and derived-on-demand figures
+    derived: dict[str, Fact]  # fact id -> Fact, for the figures derived on demand
+    home_entry: dict[str, str]  # fact id -> entry id whose answer is about it (none for on-demand ones)
+    entry_facts: dict[str, list[str]]  # entry id -> the described facts it is about (the inverse of home_entry)
+    party_names: dict[str, str]  # lower-case name -> place or entity id
+    known_parties: frozenset[str]  # the parties some fact names, and every entity
     party_phrases: Phrases
     home: str
     published: int  # the publication year of the (first) source
-    entity_entries: dict = field(default_factory=dict)  # entity id -> the entries whose answers name it
-    kinds_named: dict = field(default_factory=dict)  # entry id -> kinds of entity (and "place") its answer names
-    asks_for_kind: dict = field(default_factory=dict)  # kind -> Phrases asking for such a name, synonyms applied
+    # entity id -> the entries whose answers name it
+    entity_entries: dict[str, frozenset[str]] = field(default_factory=dict)
+    # entry id -> kinds of entity (and "place") its answer names
+    kinds_named: dict[str, frozenset[str]] = field(default_factory=dict)
+    # kind -> Phrases asking for such a name, synonyms applied
+    asks_for_kind: dict[str, Phrases] = field(default_factory=dict)
 
     def fact(self, kb: KnowledgeBase, fact_id: str) -> Fact:
         return kb.facts.get(fact_id) or self.derived[fact_id]

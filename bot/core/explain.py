@@ -91,10 +91,10 @@ def _agreement(kb: KnowledgeBase, asked: Asked, entry_id: str) -> list[dict]:
 
     rows = []
     for fact in facts_used(kb, kb.entries[entry_id].answer.en):
-        described = kb.meaning.described.get(fact.id)
+        described = kb.built_meaning().described.get(fact.id)
         if described is None:
             continue
-        found = disagreements(asked, described, kb.lexicon, kb.settings["home_places"], kb.meaning.published)
+        found = disagreements(asked, described, kb.lexicon, kb.settings["home_places"], kb.built_meaning().published)
         rows.append({"fact": fact.id, "agrees": not found,
                      "differs_in": [d.kind + (f" ({d.asked})" if d.asked else "") for d in found]})
     return rows

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .engine import ANSWERED, DECLINED, Match, Reply, decide, rank, read_asked, reply_to, resolve_meaning
+from .engine import ANSWERED, DECLINED, Match, MatchBasis, Reply, decide, rank, read_asked, reply_to, resolve_meaning
 from .knowledge import KnowledgeBase
 from .lexicon import HAN
 from .meaning import FLOW, STOCK, Asked, disagreements
@@ -132,7 +132,7 @@ def _unmarked(kb: KnowledgeBase, cleaned: str) -> str:
 def _measured_with(kb: KnowledgeBase, measures, parties) -> bool:
     """Whether some fact of these measures involves these parties: "the US" carries over
     from exports to imports, not to GDP."""
-    return any(d.measures & measures and parties <= d.parties for d in kb.meaning.described.values())
+    return any(d.measures & measures and parties <= d.parties for d in kb.built_meaning().described.values())
 
 
 def _ends(kb: KnowledgeBase, previous: Asked, new: Asked, reverse: bool, others) -> tuple:
@@ -208,8 +208,8 @@ def _resolve(kb: KnowledgeBase, asked: Asked, question: str, ranking_text: str) 
     ranking = rank(kb, ranking_text)
     if ranking.best is None:
         return None
-    common = dict(question=question, normalised=ranking.analysis.normalised, lang=ranking.analysis.lang,
-                  candidates=ranking.candidates, asked=asked)
+    common = MatchBasis(question=question, normalised=ranking.analysis.normalised, lang=ranking.analysis.lang,
+                        candidates=ranking.candidates, asked=asked)
     if asked.relative_year:  # "去年呢？": a year relative to today, which the brief cannot place
         return Match(status=DECLINED, entry_id=None, score=ranking.best.score, reason="other-year",
                      detail=asked.relative_year, **common)
@@ -244,8 +244,9 @@ def _understood_reply(kb: KnowledgeBase, found: Match, lang: str) -> Reply:
     USD 1.58 billion." says what the follow-up was taken to mean."""
     if found.status != ANSWERED or found.fact is None:
         return reply_to(kb, found, lang)
-    related = kb.meaning.home_entry.get(found.fact) or (found.candidates[0].entry_id if found.candidates else None)
-    answer = render_fact_answer(kb, kb.meaning.fact(kb, found.fact), lang, related)
+    meaning = kb.built_meaning()
+    related = meaning.home_entry.get(found.fact) or (found.candidates[0].entry_id if found.candidates else None)
+    answer = render_fact_answer(kb, meaning.fact(kb, found.fact), lang, related)
     found = replace(found, entry_id=None)  # written from the figure, not the entry's answer (not merged with it)
     if found.premise is not None:
         verdict = kb.message("premise_right" if found.premise else "premise_wrong", lang)
@@ -277,8 +278,9 @@ def _refer_back_reply(kb: KnowledgeBase, previous: Turn, kind: str, question: st
                       lang: str) -> Reply:
     """"When was that?", "source?", "why?": about the last answer's figure."""
     fact = _referred_fact(kb, previous) if (previous.fact or previous.entry_id) else None
-    common = dict(question=question, normalised=found.normalised, lang=lang, candidates=found.candidates,
-                  asked=previous.asked)
+    common = MatchBasis(question=question, normalised=found.normalised, lang=lang, candidates=found.candidates)
+    if previous.asked is not None:
+        common["asked"] = previous.asked
     if fact is None:
         declined = Match(status=DECLINED, entry_id=None, score=0.0, reason=f"refer-back-{kind}", **common)
         return Reply(declined, lang, kb.message("follow_up_nothing", lang))

@@ -174,8 +174,20 @@ class KnowledgeBase:
     scopes: Mapping[str, Scope] = field(default_factory=dict)  # entry id -> what it covers, attached by engine.build
     meaning: MeaningIndex | None = None  # what each fact measures, attached by engine.build
 
-    def message(self, key: str, lang: str, **values) -> str:
+    def message(self, key: str, lang: str, **values: object) -> str:
         return self.messages[key].get(lang).format(**values)
+
+    def built_index(self) -> Index:
+        """The matching index: engine.build attaches it (engine.load_knowledge always does)."""
+        if self.index is None:
+            raise ValueError("this knowledge base has no index yet: pass it through engine.build")
+        return self.index
+
+    def built_meaning(self) -> MeaningIndex:
+        """What each fact measures: engine.build attaches it with the index."""
+        if self.meaning is None:
+            raise ValueError("this knowledge base has no meaning index yet: pass it through engine.build")
+        return self.meaning
 
 
 class KnowledgeError(Exception):

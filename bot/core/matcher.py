@@ -81,6 +81,12 @@ class Ranking:
     def best(self) -> Candidate | None:
         return self.candidates[0] if self.candidates else None
 
+    def top(self) -> Candidate:
+        """The best candidate, where the caller has made sure there is one."""
+        if not self.candidates:
+            raise ValueError("an empty ranking has no best candidate")
+        return self.candidates[0]
+
 
 COVERAGE_POWER = 0.5
 

@@ -12,6 +12,7 @@ fact that agrees, or declines and says what the brief does give.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from decimal import Decimal
@@ -587,7 +588,7 @@ def _readings(claim: Claim, display_scales) -> list[Decimal]:
     return values
 
 
-def check_claim(claim: Claim, value: Decimal, percent: bool, display_scales=()) -> bool:
+def check_claim(claim: Claim, value: Decimal, percent: bool, display_scales: Sequence[Decimal | int] = ()) -> bool:
     """Whether the question's claim holds for the figure `value` (a ratio when `percent`)."""
     target = value * 100 if percent else value
     if target == 0:
