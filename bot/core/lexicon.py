@@ -126,7 +126,7 @@ class Lexicon:
                                         Phrases(_bilingual(spec.get("negative"))))
                           for cid, spec in data["compounds"].items()}
         self.negations = Phrases(_bilingual(data.get("negations")))
-        self.operations = {op: Phrases(_bilingual(spec)) for op, spec in data["operations"].items()}
+        self.operations: dict[str, Phrases] = {op: Phrases(_bilingual(spec)) for op, spec in data["operations"].items()}
         flows = data["flows"]
         self.flow_markers = {role: Phrases(_words(flows.get(role)) + _words(flows.get(f"zh_{role}")))
                              for role in ("to", "from", "with", "receive", "by")}

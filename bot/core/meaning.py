@@ -12,12 +12,12 @@ fact that agrees, or declines and says what the brief does give.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from decimal import Decimal
 
-from .lexicon import HAN, Lexicon, Phrases
+from .lexicon import HAN, Lexicon, Measure, Phrases
 
 _HAN = re.compile(f"[{HAN}]")
 
@@ -123,7 +123,7 @@ _SCALE_OF = {"%": 1, "percent": 1, "per cent": 1, "trillion": 10**12, "billion":
 _SKIP_BEFORE = ("the", "a", "an", "its", "their")
 
 
-def _mask(text: str, spans) -> str:
+def _mask(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
     for start, end, _ in spans:
         text = text[:start] + " " * (end - start) + text[end:]
     return text
@@ -263,7 +263,8 @@ def _receiver(mentions: list[_Mention], receive_at: list[int]) -> None:
             before[-1].role = "to"
 
 
-def _attributes(mentions: list[_Mention], measure_spans, directed_ids) -> None:
+def _attributes(mentions: list[_Mention], measure_spans: list[tuple[int, int, str]],
+                directed_ids: Collection[str]) -> None:
     """A party written right before a directed measure word qualifies it: "US investment",
     "美国企业" name the investor; "Chongqing's exports" the exporter."""
     for mention in mentions:
@@ -272,13 +273,14 @@ def _attributes(mentions: list[_Mention], measure_spans, directed_ids) -> None:
             mention.role = "attr"
 
 
-def _direction(mentions: list[_Mention], measure, measure_at: int, home: str, latin_pairs: bool):
+def _direction(mentions: list[_Mention], measure: Measure, measure_at: int, home: str,
+               latin_pairs: bool) -> tuple[str | None, str | None]:
     """(origin, destination) of a directed flow from the parties' roles.
 
     The subject of "exports" is the origin, of "imports" the destination (`measure.subject`);
     a "with" partner, or a bare party after the measure word ("exports us", "出口美国"), is the
     other end."""
-    ends = {"origin": None, "destination": None}
+    ends: dict[str, str | None] = {"origin": None, "destination": None}
     subject_side = measure.subject
     other_side = "destination" if subject_side == "origin" else "origin"
     for mention in mentions:
@@ -290,6 +292,7 @@ def _direction(mentions: list[_Mention], measure, measure_at: int, home: str, la
     attrs = [m for m in mentions if m.role == "attr"]
     before = sorted(attrs + [m for m in mentions if m.role is None and m.start < measure_at], key=lambda m: m.start)
     pair = next((first for first, second in zip(before, before[1:]) if second.start - first.end <= 1), None)
+    subject: _Mention | None
     if agent is not None:  # "goods purchased by Chongqing": the agent is the subject
         subject = agent
     elif latin_pairs and pair is not None:  # "cq us exports": the first of the pair
@@ -322,10 +325,12 @@ def _direction(mentions: list[_Mention], measure, measure_at: int, home: str, la
     return ends["origin"], ends["destination"]
 
 
-def _read_compounds(text: str, lexicon: Lexicon):
+def _read_compounds(text: str, lexicon: Lexicon) -> tuple[str | None, list[str], str, Claim | None]:
     """(op, measure ids, text with the compounds masked, a claim that it is negative):
     "trade surplus" is exports minus imports; "a deficit?" claims it is below zero."""
-    op, measure_ids, negative = None, [], None
+    op: str | None = None
+    measure_ids: list[str] = []
+    negative: Claim | None = None
     for compound in lexicon.compounds.values():
         found = compound.words.find(text)
         if found:
@@ -337,7 +342,7 @@ def _read_compounds(text: str, lexicon: Lexicon):
     return op, measure_ids, text, negative
 
 
-def _read_measures(text: str, lexicon: Lexicon, have_compound: bool):
+def _read_measures(text: str, lexicon: Lexicon, have_compound: bool) -> tuple[list[tuple[int, int, str]], bool]:
     """(measure word spans, weak): measure words, or hint words when there is nothing else."""
     spans = _measures(text, lexicon, hints=False)
     weak = not have_compound and not spans
@@ -346,7 +351,7 @@ def _read_measures(text: str, lexicon: Lexicon, have_compound: bool):
     return spans, weak
 
 
-def _read_op(text: str, lexicon: Lexicon, claims) -> str | None:
+def _read_op(text: str, lexicon: Lexicon, claims: tuple[Claim, ...]) -> str | None:
     for name, phrases in lexicon.operations.items():
         if name == "difference" and claims:
             continue  # "more than 30 million" compares with a number; it is not a difference
@@ -438,7 +443,8 @@ def _months(cleaned: str) -> tuple[int, ...]:
     return tuple(m for m in found if 1 <= m <= 12 and not (m == 5 and "may i" in cleaned))
 
 
-def _leftover(text: str, spans, mentions, claims, lexicon: Lexicon) -> bool:
+def _leftover(text: str, spans: list[tuple[int, int, str]], mentions: list[_Mention], claims: tuple[Claim, ...],
+              lexicon: Lexicon) -> bool:
     """Whether the question says more than its measure, parties, figure words and numbers:
     "what is special about Chongqing for trade" is about a statement, not the trade figure;
     "how big are the shale gas reserves" is not about the area."""
@@ -500,7 +506,7 @@ def _named_agree(asked: Asked, fact: Described, lexicon: Lexicon) -> bool:
     return not narrower or bool(present)  # "contracted and utilised investment": either figure
 
 
-def _is_count(measure: str, lexicon: Lexicon) -> bool:
+def _is_count(measure: str | None, lexicon: Lexicon) -> bool:
     return measure in ("companies", "population", "area")
 
 
@@ -535,7 +541,8 @@ def _year_agrees(year: int, fact: Described, published: int) -> bool:
     return fact.year == year
 
 
-def disagreements(asked: Asked, fact: Described, lexicon: Lexicon, home_places, published: int) -> list[Disagreement]:
+def disagreements(asked: Asked, fact: Described, lexicon: Lexicon, home_places: Sequence[str],
+                  published: int) -> list[Disagreement]:
     """Every way `fact` fails to answer `asked`; empty when it answers it."""
     found = []
     home, containers = home_places[0] if home_places else "", set(home_places[1:])
@@ -580,7 +587,7 @@ def disagreements(asked: Asked, fact: Described, lexicon: Lexicon, home_places, 
 # --- claims -----------------------------------------------------------------------------------
 
 
-def _readings(claim: Claim, display_scales) -> list[Decimal]:
+def _readings(claim: Claim, display_scales: Sequence[Decimal | int]) -> list[Decimal]:
     """What a number may mean: as written, or in the figure's own scale when none is given."""
     values = [claim.value]
     if not claim.scaled and not claim.percent:
