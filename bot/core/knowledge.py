@@ -15,7 +15,7 @@ with every problem found, each as FILE:LINE: message.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 from string import Formatter
 from types import MappingProxyType
-from typing import TYPE_CHECKING, TypedDict, cast
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from .figures import AS_PUBLISHED, Formula, Period, parse_period, parse_value
 from .yamlfile import DEFAULT_LIMITS, Problem, YamlFileError, YamlLimits, YamlList, YamlMap, load_yaml
@@ -204,7 +204,7 @@ class KnowledgeError(Exception):
 class _Reader:
     """Collects problems for one file while reading typed values out of it."""
 
-    def __init__(self, display_name: str, problems: list[Problem], languages=LANGS):
+    def __init__(self, display_name: str, problems: list[Problem], languages: Sequence[str] = LANGS) -> None:
         self.file = display_name
         self.problems = problems
         self.languages = languages  # the languages every text must be given in
@@ -223,13 +223,13 @@ class _Reader:
     def warn(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.file, line, message, "warning"))
 
-    def mapping(self, value, line: int, what: str) -> YamlMap | None:
+    def mapping(self, value: object, line: int, what: str) -> YamlMap | None:
         if isinstance(value, YamlMap):
             return value
         self.error(getattr(value, "line", line), f"{what} must be a mapping (key: value)")
         return None
 
-    def items(self, value, line: int, what: str) -> list[tuple[int, object]]:
+    def items(self, value: object, line: int, what: str) -> list[tuple[int, object]]:
         """(line, item) pairs of a list; an absent list is empty."""
         if value is None:
             return []
@@ -265,7 +265,7 @@ class _Reader:
             self.error(bilingual.line_of(extra), f"{what}: '{key}' has unknown language '{extra}' (use en and zh)")
         if any(texts[lang] is None for lang in self.languages):
             return None
-        fallback = texts[self.languages[0]]
+        fallback = texts[self.languages[0]] or ""  # given: checked above
         return Text(**{lang: texts[lang] or fallback for lang in LANGS})
 
     def unknown_keys(self, mapping: YamlMap, allowed: set[str], what: str) -> None:
@@ -281,8 +281,8 @@ def _display_name(path: Path, directory: Path) -> str:
         return str(path)
 
 
-def _read_file(path: Path, directory: Path, problems: list[Problem], required: bool = True, languages=LANGS,
-               limits: YamlLimits = DEFAULT_LIMITS):
+def _read_file(path: Path, directory: Path, problems: list[Problem], required: bool = True,
+               languages: Sequence[str] = LANGS, limits: YamlLimits = DEFAULT_LIMITS) -> tuple[Any, _Reader]:
     """Parse a YAML file; on failure record the problem and return None. A required
     file that is empty (or only comments) is an error: an emptied topic file would
     otherwise silently drop its entries."""
@@ -311,8 +311,8 @@ ABOUT_KEYS = ("measure", "from", "to", "with", "of")
 
 def _read_sources(reader: _Reader, document: YamlMap) -> dict[str, Source]:
     sources = {}
-    section = reader.mapping(document.get("sources", YamlMap()), document.line_of("sources"), "sources")
-    for source_id, raw in (section or {}).items():
+    section = reader.mapping(document.get("sources", YamlMap()), document.line_of("sources"), "sources") or YamlMap()
+    for source_id, raw in section.items():
         line = section.line_of(source_id)
         spec = reader.mapping(raw, line, f"source '{source_id}'")
         if spec is None:
@@ -325,7 +325,7 @@ def _read_sources(reader: _Reader, document: YamlMap) -> dict[str, Source]:
         except ValueError as error:
             reader.error(spec.line_of("published"), f"{what}: {error}")
             period = None
-        if title and publisher and period:
+        if title and publisher and published and period:
             sources[source_id] = Source(source_id, title, publisher, published, period)
     if not sources:
         reader.error(document.line, "facts.yaml needs at least one entry under 'sources'")
@@ -334,8 +334,8 @@ def _read_sources(reader: _Reader, document: YamlMap) -> dict[str, Source]:
 
 def _read_units(reader: _Reader, document: YamlMap) -> dict[str, Unit]:
     units = {}
-    section = reader.mapping(document.get("units", YamlMap()), document.line_of("units"), "units")
-    for unit_id, raw in (section or {}).items():
+    section = reader.mapping(document.get("units", YamlMap()), document.line_of("units"), "units") or YamlMap()
+    for unit_id, raw in section.items():
         spec = reader.mapping(raw, section.line_of(unit_id), f"unit '{unit_id}'")
         if spec is None:
             continue
@@ -356,7 +356,8 @@ def _read_units(reader: _Reader, document: YamlMap) -> dict[str, Unit]:
     return units
 
 
-def _read_fact(reader: _Reader, spec: YamlMap, line: int, sources, units) -> Fact | None:
+def _read_fact(reader: _Reader, spec: YamlMap, line: int, sources: Mapping[str, Source],
+               units: Mapping[str, Unit]) -> Fact | None:
     fact_id = reader.string(spec, "id", "fact")
     if fact_id is None:
         return None
@@ -384,8 +385,8 @@ def _read_fact(reader: _Reader, spec: YamlMap, line: int, sources, units) -> Fac
         unit = units.get(str(spec["unit"]))
         if unit is None:
             reader.error(spec.line_of("unit"), f"{what}: unknown unit '{spec['unit']}' (define it under 'units')")
-    fields = dict(id=fact_id, source=source, period=period, unit=unit, file=reader.file, line=line,
-                  lines=MappingProxyType(dict(spec.key_lines)))
+    fields: dict[str, Any] = dict(id=fact_id, source=source, period=period, unit=unit, file=reader.file, line=line,
+                                  lines=MappingProxyType(dict(spec.key_lines)))  # Fact's, whatever kind
     fields["scale"] = MappingProxyType(_read_display(reader, spec, what))
     fields["label"] = reader.text(spec, "label", what, required=False)
     fields["about"] = MappingProxyType({key: str(spec[key]).strip() for key in ABOUT_KEYS if spec.get(key) is not None})
@@ -437,7 +438,8 @@ def _compute_derived(reader: _Reader, facts: dict[str, Fact], faulty: set[str]) 
         if fact.id in trail:
             reader.error(fact.line_of("formula"), f"fact '{fact.id}': formula refers to itself via {' -> '.join(trail)}")
             return None
-        inputs = {}
+        inputs: dict[str, Fact] = {}
+        values: dict[str, Decimal] = {}
         for name in fact.formula.names:
             source_fact = facts.get(name)
             if name in faulty:
@@ -451,9 +453,9 @@ def _compute_derived(reader: _Reader, facts: dict[str, Fact], faulty: set[str]) 
                 if resolved is not None:
                     reader.error(fact.line_of("formula"), f"fact '{fact.id}': formula uses '{name}', which is not a figure")
                 return None
-            inputs[name] = resolved
+            inputs[name], values[name] = resolved, resolved.value
         try:
-            value = fact.formula.evaluate({name: f.value for name, f in inputs.items()})
+            value = fact.formula.evaluate(values)
         except ValueError as error:
             reader.error(fact.line_of("formula"), f"fact '{fact.id}': {error}")
             return None
@@ -470,7 +472,7 @@ def _compute_derived(reader: _Reader, facts: dict[str, Fact], faulty: set[str]) 
     return done
 
 
-def _common_period(reader: _Reader, fact: Fact, inputs) -> Period | None:
+def _common_period(reader: _Reader, fact: Fact, inputs: Iterable[Fact]) -> Period | None:
     periods = {f.period for f in inputs if f.period is not None}
     if len(periods) > 1:
         labels = ", ".join(sorted(p.label for p in periods))
@@ -479,7 +481,8 @@ def _common_period(reader: _Reader, fact: Fact, inputs) -> Period | None:
     return next(iter(periods), None)
 
 
-def _read_facts(directory: Path, problems: list[Problem], languages, limits: YamlLimits = DEFAULT_LIMITS):
+def _read_facts(directory: Path, problems: list[Problem], languages: Sequence[str], limits: YamlLimits = DEFAULT_LIMITS
+                ) -> tuple[dict[str, Source], dict[str, Unit], dict[str, Fact], set[str] | None]:
     """(sources, units, facts, faulty): `faulty` holds the ids of facts already
     reported as wrong, or is None when facts.yaml could not be read at all."""
     document, reader = _read_file(directory / "facts.yaml", directory, problems, languages=languages, limits=limits)
@@ -513,7 +516,8 @@ def _read_facts(directory: Path, problems: list[Problem], languages, limits: Yam
 ENTRY_KEYS = {"id", "questions", "keywords", "answer", "related", "examples"}
 
 
-def _read_lang_lists(reader: _Reader, spec: YamlMap, key: str, what: str, required: bool):
+def _read_lang_lists(reader: _Reader, spec: YamlMap, key: str, what: str,
+                     required: bool) -> dict[str, tuple[str, ...]]:
     """{en: [...], zh: [...]} of strings; with `required`, each language needs one."""
     value = spec.get(key)
     if value is None:
@@ -523,7 +527,7 @@ def _read_lang_lists(reader: _Reader, spec: YamlMap, key: str, what: str, requir
     mapping = reader.mapping(value, spec.line_of(key), f"{what}: '{key}'")
     if mapping is None:
         return {lang: () for lang in LANGS}
-    result = {}
+    result: dict[str, tuple[str, ...]] = {}
     for lang in LANGS:
         items = reader.items(mapping.get(lang), mapping.line_of(lang), f"{what}: '{key}.{lang}'")
         texts = []
@@ -576,7 +580,8 @@ def _answer_lines(reader: _Reader, spec: YamlMap, answer: Text) -> dict[str, int
     return lines
 
 
-def _read_topic_file(path: Path, directory: Path, problems: list[Problem], languages, limits=DEFAULT_LIMITS):
+def _read_topic_file(path: Path, directory: Path, problems: list[Problem], languages: Sequence[str],
+                     limits: YamlLimits = DEFAULT_LIMITS) -> tuple[Topic | None, list[Entry]]:
     document, reader = _read_file(path, directory, problems, languages=languages, limits=limits)
     if document is None:
         return None, []
@@ -599,14 +604,16 @@ def _read_topic_file(path: Path, directory: Path, problems: list[Problem], langu
     return topic, entries
 
 
-def _read_faq(directory: Path, problems: list[Problem], languages, limits: YamlLimits = DEFAULT_LIMITS):
+def _read_faq(directory: Path, problems: list[Problem], languages: Sequence[str], limits: YamlLimits = DEFAULT_LIMITS
+              ) -> tuple[tuple[Topic, ...], dict[str, Entry], bool]:
     """(topics, entries, complete): `complete` is False when a file could not be
     parsed, so that references to its entries are not reported as missing."""
     files = sorted((directory / "faq").glob("*.yaml"))
     complete = True
     if not files:
         problems.append(Problem(_display_name(directory / "faq", directory), 1, "no FAQ files (faq/*.yaml)"))
-    topics, entries = [], {}
+    topics: list[Topic] = []
+    entries: dict[str, Entry] = {}
     for path in files:
         topic, file_entries = _read_topic_file(path, directory, problems, languages, limits)
         complete = complete and topic is not None
@@ -672,7 +679,8 @@ SETTINGS_DEFAULTS = {"threshold": DEFAULT_THRESHOLD, "margin": 0.15, "guards": T
                      **YAML_LIMIT_SETTINGS}
 
 
-def _read_messages(directory: Path, problems: list[Problem], languages, limits=DEFAULT_LIMITS) -> dict[str, Text]:
+def _read_messages(directory: Path, problems: list[Problem], languages: Sequence[str],
+                   limits: YamlLimits = DEFAULT_LIMITS) -> dict[str, Text]:
     """The default catalogue, with the knowledge directory's messages.yaml overriding single
     messages. An override must name a known message and fill in the same {placeholders}."""
     defaults = default_messages()
@@ -681,7 +689,7 @@ def _read_messages(directory: Path, problems: list[Problem], languages, limits=D
                                   languages=languages, limits=limits)
     if document is None:
         return messages
-    document = reader.mapping(document, 1, "messages.yaml") or {}
+    document = reader.mapping(document, 1, "messages.yaml") or YamlMap()
     for key in document:
         if key not in defaults:
             reader.error(document.line_of(key), f"unknown message '{key}' (the bot has no message of that name; "
@@ -714,7 +722,8 @@ def _same_placeholders(reader: _Reader, spec: YamlMap, key: str, text: Text, def
     return sound
 
 
-def _read_synonyms(directory: Path, problems: list[Problem], limits: YamlLimits = DEFAULT_LIMITS):
+def _read_synonyms(directory: Path, problems: list[Problem], limits: YamlLimits = DEFAULT_LIMITS
+                   ) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """[(canonical, (alias, ...)), ...]: aliases are rewritten to the canonical form."""
     document, reader = _read_file(directory / "synonyms.yaml", directory, problems, required=False, limits=limits)
     if document is None:
@@ -761,8 +770,8 @@ def _read_settings(directory: Path, problems: list[Problem]) -> YamlMap:
 # --- cross-references ----------------------------------------------------------------
 
 
-def _check_references(entries: dict[str, Entry], facts: dict[str, Fact], settings, problems: list[Problem],
-                      faulty_facts: set[str] | None, faq_complete: bool):
+def _check_references(entries: dict[str, Entry], facts: dict[str, Fact], settings: YamlMap, problems: list[Problem],
+                      faulty_facts: set[str] | None, faq_complete: bool) -> None:
     """Cross-file references. What an earlier error explains (a fact that failed
     to load, an FAQ file that failed to parse) is not reported a second time."""
     for entry in entries.values():
@@ -776,7 +785,8 @@ def _check_references(entries: dict[str, Entry], facts: dict[str, Fact], setting
                 reader.error(line, f"entry '{entry.id}': related entry '{related}' does not exist")
             elif related == entry.id:
                 reader.error(line, f"entry '{entry.id}' lists itself as related")
-    checks = (("start_examples", entries, set() if faq_complete else None), ("facts_card", facts, faulty_facts))
+    checks: tuple[tuple[str, Mapping[str, object], set[str] | None], ...] = (
+        ("start_examples", entries, set() if faq_complete else None), ("facts_card", facts, faulty_facts))
     for key, table, excused in checks:
         if excused is None:  # the file defining these ids could not be read
             continue
@@ -787,7 +797,8 @@ def _check_references(entries: dict[str, Entry], facts: dict[str, Fact], setting
         problems.append(Problem(fact.file, fact.line, f"fact '{fact_id}' is on the facts card, so it needs a 'label'"))
 
 
-def _check_answer_text(reader: _Reader, entry: Entry, text: str, lang: str, facts, faulty: set[str]) -> None:
+def _check_answer_text(reader: _Reader, entry: Entry, text: str, lang: str, facts: Mapping[str, Fact],
+                       faulty: set[str]) -> None:
     what = f"entry '{entry.id}' ({lang} answer)"
     for match in PLACEHOLDER.finditer(text):
         line = entry.line_of(f"answer.{lang} {match[0]}")
@@ -810,34 +821,34 @@ ENTITY_KEYS = {"id", "kind", "names", "about", "known_as"}
 ENTITY_ID = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
-def _read_lexicon(directory: Path, problems: list[Problem]):
+def _read_lexicon(directory: Path, problems: list[Problem]) -> Lexicon:
     """The package's lexicon, extended by the directory's lexicon.yaml when there is one."""
     from .lexicon import build_lexicon, default_sections
 
     document, reader = _read_file(directory / "lexicon.yaml", directory, problems, required=False)
-    extra = reader.mapping(document, 1, "lexicon.yaml") if document is not None else None
-    for key in extra or {}:
+    extra = (reader.mapping(document, 1, "lexicon.yaml") if document is not None else None) or YamlMap()
+    for key in extra:
         if key not in default_sections():
             reader.error(extra.line_of(key), f"lexicon.yaml: unknown section '{key}' "
                                              f"(allowed: {', '.join(sorted(default_sections()))})")
     try:
-        return build_lexicon(dict(extra or {}))
+        return build_lexicon(dict(extra))
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         reader.error(1, f"lexicon.yaml: cannot read it ({type(error).__name__}: {error})")
         return build_lexicon()
 
 
-def _read_entities(directory: Path, problems: list[Problem], languages) -> dict[str, Entity]:
+def _read_entities(directory: Path, problems: list[Problem], languages: Sequence[str]) -> dict[str, Entity]:
     document, reader = _read_file(directory / "entities.yaml", directory, problems, required=False,
                                   languages=languages)
     if document is None:
         return {}
     document = reader.mapping(document, 1, "entities.yaml")
     entities: dict[str, Entity] = {}
-    for line, raw in reader.items((document or {}).get("entities"), 1, "entities"):
+    for line, raw in reader.items((document or YamlMap()).get("entities"), 1, "entities"):
         spec = reader.mapping(raw, line, "an entity")
         entity_id = reader.string(spec, "id", "entity") if spec is not None else None
-        if entity_id is None:
+        if spec is None or entity_id is None:
             continue
         what = f"entity '{entity_id}'"
         reader.unknown_keys(spec, ENTITY_KEYS, what)
@@ -855,7 +866,8 @@ def _read_entities(directory: Path, problems: list[Problem], languages) -> dict[
     return entities
 
 
-def _check_descriptions(facts: dict[str, Fact], lexicon, entities, problems: list[Problem]) -> None:
+def _check_descriptions(facts: dict[str, Fact], lexicon: Lexicon, entities: Mapping[str, Entity],
+                        problems: list[Problem]) -> None:
     """A fact's measure must be one the lexicon knows, and its parties known places or entities."""
     parties = set(lexicon.places) | set(entities) | {"*"}
     for fact in facts.values():
