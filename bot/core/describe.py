@@ -98,7 +98,8 @@ def _is_part(part: Described, whole: Described, lexicon: Lexicon) -> bool:
         if whole.partner == "*":  # exports to the US are part of all foreign trade
             return whole.of in (part.origin, part.destination, None)
         if whole.partner:  # a two-way flow: the part's parties are its parties
-            return whole.partner in (part.origin, part.destination) and whole.of in (part.origin, part.destination, None)
+            ends = (part.origin, part.destination)
+            return whole.partner in ends and whole.of in (*ends, None)
         return _directions_match(part, whole)
     return (part.named_measure == whole.named_measure and whole.partner == "*"
             and part.partner not in (None, "*"))
@@ -247,7 +248,8 @@ def build_meaning(kb: KnowledgeBase, synonyms: Synonyms) -> MeaningIndex:
     answers = {entry.id: " ".join(fill(kb, entry.answer.get(lang), lang) for lang in ("en", "zh")).lower()
                for entry in kb.entries.values()}
     entity_entries = _entity_entries(kb, answers)
-    kinds_named = {entry_id: frozenset({kb.entities[e].kind for e, entries in entity_entries.items() if entry_id in entries}
+    kinds_named = {entry_id: frozenset({kb.entities[e].kind for e, entries in entity_entries.items()
+                                        if entry_id in entries}
                                        | ({"place"} if lexicon.places_in(text) else set()))
                    for entry_id, text in answers.items()}
     # as the matcher sees them: "哪些公司" is "哪些 company" once synonyms are applied

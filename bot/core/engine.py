@@ -22,7 +22,17 @@ from .describe import build_meaning
 from .figures import EN_SCALES, ZH_SCALES, Period
 from .knowledge import LANGS, Fact, KnowledgeBase, KnowledgeError, read_knowledge
 from .matcher import Candidate, Index, Ranking
-from .meaning import DIRECTION, MEASURE, OPERATION, PARTY, Asked, Disagreement, check_claim, disagreements, read_question
+from .meaning import (
+    DIRECTION,
+    MEASURE,
+    OPERATION,
+    PARTY,
+    Asked,
+    Disagreement,
+    check_claim,
+    disagreements,
+    read_question,
+)
 from .render import Answer, facts_used, figure_sentence, fill, render_answer, render_fact_answer
 from .scope import YEAR, OutOfScope, entry_scope, out_of_scope
 from .text import HAN, Analysis, Synonyms, clean
@@ -32,9 +42,9 @@ GUARD_FLOOR = 0.5  # share of the threshold from which a scope guard names its r
 
 ANSWERED, AMBIGUOUS, DECLINED = "answered", "ambiguous", "declined"
 # Why a question naming a figure is declined, by the first way the closest figure disagrees.
-DECLINE_REASONS = {"detail": "other-detail", "party": "other-place", "year": "other-year", "unit": "other-unit", "stock": "other-period",
-                   "flow": "other-period", "partners": "other-scope", "measure": "other-figure",
-                   "direction": "other-figure", "operation": "other-figure"}
+DECLINE_REASONS = {"detail": "other-detail", "party": "other-place", "year": "other-year", "unit": "other-unit",
+                   "stock": "other-period", "flow": "other-period", "partners": "other-scope",
+                   "measure": "other-figure", "direction": "other-figure", "operation": "other-figure"}
 
 
 @dataclass(frozen=True)
@@ -559,9 +569,9 @@ def _detail_guard(kb: KnowledgeBase, asked: Asked, ranking: Ranking, chosen: str
     """A detail no answer speaks of ("the tariff on exports") in the asking clause."""
     if not kb.settings["guards"]:
         return None
+    places = kb.settings["home_places"] + list(kb.built_meaning().described[chosen].parties)
     guard = out_of_scope(kb.scopes[entry_id or ranking.top().entry_id], asked.clause or ranking.analysis.normalised,
-                         (), kb.settings["home_places"] + list(kb.built_meaning().described[chosen].parties), kb.lexicon,
-                         detail_kinds=("topics",))
+                         (), places, kb.lexicon, detail_kinds=("topics",))
     return guard if guard is not None and guard.reason == "other-detail" else None
 
 

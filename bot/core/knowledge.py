@@ -436,7 +436,8 @@ def _compute_derived(reader: _Reader, facts: dict[str, Fact], faulty: set[str]) 
             done[fact.id] = fact
             return fact
         if fact.id in trail:
-            reader.error(fact.line_of("formula"), f"fact '{fact.id}': formula refers to itself via {' -> '.join(trail)}")
+            reader.error(fact.line_of("formula"),
+                         f"fact '{fact.id}': formula refers to itself via {' -> '.join(trail)}")
             return None
         inputs: dict[str, Fact] = {}
         values: dict[str, Decimal] = {}
@@ -451,7 +452,8 @@ def _compute_derived(reader: _Reader, facts: dict[str, Fact], faulty: set[str]) 
             resolved = resolve(source_fact, trail + (fact.id,))
             if resolved is None or resolved.value is None:
                 if resolved is not None:
-                    reader.error(fact.line_of("formula"), f"fact '{fact.id}': formula uses '{name}', which is not a figure")
+                    reader.error(fact.line_of("formula"),
+                                 f"fact '{fact.id}': formula uses '{name}', which is not a figure")
                 return None
             inputs[name], values[name] = resolved, resolved.value
         try:
@@ -674,8 +676,9 @@ class Settings(TypedDict):
 
 
 DEFAULT_THRESHOLD = 30.0
-SETTINGS_DEFAULTS = {"threshold": DEFAULT_THRESHOLD, "margin": 0.15, "guards": True, "meaning_threshold": 15.0, "home_places": [],
-                     "start_examples": [], "facts_card": [], "languages": list(LANGS), "follow_up_minutes": 10.0,
+SETTINGS_DEFAULTS = {"threshold": DEFAULT_THRESHOLD, "margin": 0.15, "guards": True, "meaning_threshold": 15.0,
+                     "home_places": [], "start_examples": [], "facts_card": [], "languages": list(LANGS),
+                     "follow_up_minutes": 10.0,
                      **YAML_LIMIT_SETTINGS}
 
 
@@ -812,7 +815,8 @@ def _check_answer_text(reader: _Reader, entry: Entry, text: str, lang: str, fact
             reader.error(line, f"{what}: fact '{match['fact']}' has no date to say")
     leftover = PLACEHOLDER.sub("", text)
     if "{" in leftover or "}" in leftover:
-        reader.error(entry.line_of(f"answer.{lang}"), f"{what} has an unmatched {{ or }} (placeholders look like {{gdp_2013}})")
+        reader.error(entry.line_of(f"answer.{lang}"),
+                     f"{what} has an unmatched {{ or }} (placeholders look like {{gdp_2013}})")
 
 
 # --- lexicon.yaml, entities.yaml and what facts measure -------------------------------------
@@ -911,7 +915,8 @@ def read_knowledge(directory: Path | str) -> tuple[KnowledgeBase | None, list[Pr
     base = KnowledgeBase(
         directory=directory, sources=MappingProxyType(sources), units=MappingProxyType(units),
         facts=MappingProxyType(facts), topics=topics, entries=MappingProxyType(entries),
-        messages=MappingProxyType(messages), synonyms=synonyms, settings=cast(Settings, MappingProxyType(settings)),  # read-only at run time
+        messages=MappingProxyType(messages), synonyms=synonyms,
+        settings=cast(Settings, MappingProxyType(settings)),  # read-only at run time
         warnings=tuple(problems), entities=MappingProxyType(entities), lexicon=lexicon,
     )
     return base, problems

@@ -178,7 +178,8 @@ class Lexicon:
         # follow-up questions (followup.py): what marks one, and what a refer-back asks about
         self.follow_up_markers_en = Phrases(_words((data.get("follow_up_markers") or {}).get("en")))
         self.follow_up_markers_zh = Phrases(_words((data.get("follow_up_markers") or {}).get("zh")))
-        self.refer_back = {kind: Phrases(_bilingual(data.get(f"refer_back_{kind}"))) for kind in ("date", "source", "why")}
+        self.refer_back = {kind: Phrases(_bilingual(data.get(f"refer_back_{kind}")))
+                           for kind in ("date", "source", "why")}
         self.refer_words = Phrases(_bilingual(data.get("refer_words")))
         self.reverse_words = Phrases(_bilingual(data.get("reverse_words")))
 
@@ -210,7 +211,8 @@ class Lexicon:
         return place.name(lang) if place else place_id
 
     def details_in(self, normalised: str, kinds: tuple[str, ...] = ("topics", "people", "times")) -> set[str]:
-        return {phrase for kind in kinds if kind in self.details for _, _, phrase in self.details[kind].find(normalised)}
+        return {phrase for kind in kinds if kind in self.details
+                for _, _, phrase in self.details[kind].find(normalised)}
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

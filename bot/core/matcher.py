@@ -469,7 +469,7 @@ class Index:
         index.idf = np.asarray(arrays["idf"], dtype=np.float64)
         index.log_prior_unit = np.asarray(arrays["log_prior_unit"], dtype=np.float64)
         features, entries = len(index.feature_names), len(index.entry_ids)
-        for name, width in zip(cls.MATRICES, (entries, 2 * entries, entries)):
+        for name, width in zip(cls.MATRICES, (entries, 2 * entries, entries), strict=True):
             matrix = sparse.csr_matrix((arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"]),
                                        shape=tuple(int(n) for n in arrays[f"{name}.shape"]))
             matrix.check_format(full_check=True)

@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
+from itertools import pairwise
 
 from .lexicon import HAN, Lexicon, Measure, Phrases
 
@@ -91,7 +92,7 @@ class Described:
     partner: str | None = None  # undirected flows (trade): the other party, "*" for all
     of: str | None = None  # whom the figure is about
     op: str | None = None  # derived: share | per | difference
-    inputs: tuple["Described", ...] = ()
+    inputs: tuple[Described, ...] = ()
     period_kind: str = ""  # year | year-end | month | as-published
     year: int = 0
     unit: str | None = None  # currency or unit the figure is in
@@ -132,7 +133,8 @@ def _mask(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
 _HAN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _HAN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _HAN_SCALES = {"万": 10**4, "亿": 10**8}
-_EN_NUMBERS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+_EN_NUMBERS = {w: n for n, w in
+               enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
 _EN_SCALES = {"hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 _WORD_NUMBER = re.compile(
     r"(?<![a-z])(?:(" + "|".join(_EN_NUMBERS) + r"|a|half a) (hundred|thousand|million|billion|trillion)"
@@ -170,8 +172,9 @@ def _small_numbers(cleaned: str, lexicon: Lexicon) -> list[Claim]:
             value = Decimal(_EN_NUMBERS[count])
         else:
             after = cleaned[match.end():match.end() + 1]
-            if "第" in cleaned[max(0, match.start() - 1):match.start()] or not (
-                    set(han + (han_scale or "")) & set("十百千万亿") or after in _HAN_COUNTERS) or han == "一" and not han_scale:
+            ordinal = "第" in cleaned[max(0, match.start() - 1):match.start()]
+            if ordinal or not (set(han + (han_scale or "")) & set("十百千万亿") or after in _HAN_COUNTERS) or (
+                    han == "一" and not han_scale):
                 continue  # 第一 is an ordinal; a lone digit counts only before a counter (三年, 五家)
             value = Decimal(_han_number(han + (han_scale or "")))
         before = cleaned[max(0, match.start() - 24):match.start()]
@@ -291,7 +294,7 @@ def _direction(mentions: list[_Mention], measure: Measure, measure_at: int, home
     agent = next((m for m in mentions if m.role == "agent"), None)
     attrs = [m for m in mentions if m.role == "attr"]
     before = sorted(attrs + [m for m in mentions if m.role is None and m.start < measure_at], key=lambda m: m.start)
-    pair = next((first for first, second in zip(before, before[1:]) if second.start - first.end <= 1), None)
+    pair = next((first for first, second in pairwise(before) if second.start - first.end <= 1), None)
     subject: _Mention | None
     if agent is not None:  # "goods purchased by Chongqing": the agent is the subject
         subject = agent
@@ -421,7 +424,8 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
         explicit=explicit, weak=weak, total_words=lexicon.all_partners.search(normalised),
         as_of=lexicon.as_of.search(normalised), excluding=excluding,
         leftover=_leftover(text, spans, mentions, claims, lexicon),
-        asks_date=bool(lexicon.asks_for_date.search(normalised) or lexicon.asks_for_day.search(normalised)), yes_no=lexicon.asks_yes_no(normalised),
+        asks_date=bool(lexicon.asks_for_date.search(normalised) or lexicon.asks_for_day.search(normalised)),
+        yes_no=lexicon.asks_yes_no(normalised),
         details=frozenset(details), months=_months(cleaned), asks_day=lexicon.asks_for_day.search(normalised),
         asks_more=lexicon.asks_for_more.search(normalised),
         first_measure=spans[0][2] if spans else None)
@@ -429,7 +433,8 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
 
 _MONTHS_EN = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
               "november", "december")
-_MONTH = re.compile(r"\b(" + "|".join(m[:3] + f"(?:{m[3:]})?" for m in _MONTHS_EN) + r")\b|(\d{1,2}|[一二三四五六七八九十]{1,3})月")
+_MONTH = re.compile(r"\b(" + "|".join(m[:3] + f"(?:{m[3:]})?" for m in _MONTHS_EN)
+                    + r")\b|(\d{1,2}|[一二三四五六七八九十]{1,3})月")
 
 
 def _months(cleaned: str) -> tuple[int, ...]:
@@ -551,7 +556,8 @@ def disagreements(asked: Asked, fact: Described, lexicon: Lexicon, home_places: 
         found.append(Disagreement(PARTY, sorted(extra - containers or extra)[0]))
     if asked.op and asked.op != fact.op:
         found.append(Disagreement(OPERATION, asked.op))
-    elif fact.op and not asked.op and not (asked.measures and asked.measures >= fact.measures and len(fact.measures) > 1):
+    elif fact.op and not asked.op and not (
+            asked.measures and asked.measures >= fact.measures and len(fact.measures) > 1):
         found.append(Disagreement(OPERATION, ""))
     if not _measure_agrees(asked, fact, lexicon):
         found.append(Disagreement(MEASURE, ",".join(sorted(asked.named_measures))))
@@ -565,7 +571,8 @@ def disagreements(asked: Asked, fact: Described, lexicon: Lexicon, home_places: 
     elif (not asked.total_words and not asked.excluding and fact.on_demand
           and any(_partner_of(f, home) == "*" for f in fact.inputs)):
         found.append(Disagreement(PARTNERS, ""))  # "share of US trade": not of all foreign trade
-    missing = [year for year in asked.years if not all(_year_agrees(year, f, published) for f in (fact.inputs or (fact,)))]
+    missing = [year for year in asked.years
+               if not all(_year_agrees(year, f, published) for f in (fact.inputs or (fact,)))]
     if missing and len(missing) == len(asked.years):  # "2013? and 2012?": the year it has answers
         found.append(Disagreement(YEAR, str(missing[0])))
     if fact.stock and (asked.flow_period or (asked.years and not asked.as_of)):
