@@ -9,7 +9,8 @@ The model, chosen on CLINC150's and the team's validation questions (see bench/)
 * entries are ranked by a multinomial naive Bayes score, plus an averaged
   perceptron trained on the entries' own wording (it learns the words that
   tell close entries apart), plus the cosine similarity with the entry's
-  centroid in the question's language, plus a bonus when the question is one of
+  centroids (one per language; the better of the two counts, so a question that
+  mixes languages is not penalised), plus a bonus when the question is one of
   the entry's questions or keywords word for word;
 * confidence (0-100) = sqrt(posterior x similarity) x sqrt(coverage), where
   coverage is the share of the question's topic words the entry knows: unknown
@@ -329,9 +330,8 @@ class Index:
         vectors = _unit_rows(_sublinear_matrix(docs.counts) @ sparse.diags(self.idf))  # unit tf-idf per document
         weighted = sparse.diags(docs.weights) @ vectors
         log_likelihood = self._bayes(by_entry @ weighted)
-        # one centroid per entry and language: a Chinese question is compared with the Chinese
-        # wording only, so the English half of an entry does not dilute its similarity
-        # slot = entry * 2 + language
+        # one centroid per entry and language (slot = entry * 2 + language), so the English half
+        # of an entry does not dilute the Chinese half's similarity; rank takes the better of the two
         self.centroid = _unit_rows(docs.grouped(docs.slots, 2 * entries) @ weighted).T.tocsr()
         self.evidence = (log_likelihood + DISCRIMINATIVE_WEIGHT * self._perceptron(vectors, docs.owners)).tocsr()
 
