@@ -6,11 +6,12 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
+from .agreement import DIRECTION, MEASURE, OPERATION, PARTY, Disagreement, check_claim, disagreements
 from .decision import AMBIGUOUS, ANSWERED, DECLINE_REASONS, DECLINED, Match, MatchBasis
 from .figures import EN_SCALES, ZH_SCALES
 from .knowledge import KnowledgeBase
 from .matcher import Ranking
-from .meaning import DIRECTION, MEASURE, OPERATION, PARTY, Asked, Disagreement, check_claim, disagreements
+from .meaning import Asked
 from .render import facts_used
 from .scope import OutOfScope, out_of_scope
 

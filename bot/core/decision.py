@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypedDict
 
+from .agreement import Disagreement
 from .matcher import Candidate
-from .meaning import Asked, Disagreement
+from .meaning import Asked
 from .render import Answer
 
 GUARD_FLOOR = 0.5  # share of the threshold from which a scope guard names its reason

@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .agreement import disagreements
 from .engine import AMBIGUOUS, ANSWERED, DECLINED, GUARD_FLOOR, Reply, decide, rank, read_asked, reply_to
 from .followup import ask_after
 from .knowledge import KnowledgeBase
 from .matcher import Ranking
-from .meaning import Asked, disagreements
+from .meaning import Asked
 from .render import facts_used
 
 Explanation = dict[str, Any]  # JSON-ready: `faqbot explain --json` prints it as it is

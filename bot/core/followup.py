@@ -21,10 +21,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from .agreement import FLOW, STOCK, disagreements
 from .engine import ANSWERED, DECLINED, Match, MatchBasis, Reply, decide, rank, read_asked, reply_to, resolve_meaning
 from .knowledge import Fact, KnowledgeBase
 from .lexicon import HAN
-from .meaning import FLOW, STOCK, Asked, disagreements
+from .meaning import Asked
 from .render import Answer, fact_when, facts_used, figure_sentence, render_fact_answer, source_line
 from .text import clean
 
