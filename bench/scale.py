@@ -93,8 +93,8 @@ def child_latency(directory: str, questions_file: str) -> dict:
     result = {"ours": timed(lambda q: ask(kb, q), questions)}
     choices = [default_process(q) for e in kb.entries.values() for qs in e.questions.values() for q in qs]
     for name, scorer in (("wratio", fuzz.WRatio), ("token_sort", fuzz.token_sort_ratio)):
-        result[name] = timed(lambda q: process.extractOne(default_process(q), choices, scorer=scorer,
-                                                          processor=None), questions)
+        result[name] = timed(lambda q, scorer=scorer: process.extractOne(default_process(q), choices, scorer=scorer,
+                                                                         processor=None), questions)
     return result
 
 
@@ -151,7 +151,8 @@ def measure(name: str, directory: Path, questions: list[str], work: Path) -> dic
 def row(m: dict) -> str:
     ms = lambda pair: f"{pair[0] * 1000:.2f} / {pair[1] * 1000:.2f}"  # noqa: E731
     return (f"| {m['name']} | {m['entries']} / {m['variants']:,} | {m['cold']:.2f} s | {m['warm']:.2f} s "
-            f"| {m['peak']:.0f} MiB | {m['kept']:.0f} MiB | {ms(m['ours'])} | {ms(m['wratio'])} | {ms(m['token_sort'])} "
+            f"| {m['peak']:.0f} MiB | {m['kept']:.0f} MiB | {ms(m['ours'])} | {ms(m['wratio'])} "
+            f"| {ms(m['token_sort'])} "
             f"| {m['token_sort'][0] / m['ours'][0]:.1f}× |")
 
 
@@ -167,10 +168,11 @@ def run(data: Path, count: int, skip_large: bool) -> int:
     import yaml
 
     started = time.perf_counter()
-    bundled_questions = [str(item["q"]) for item in yaml.safe_load((ROOT / "tests" / "questions" / "dev.yaml").read_text(
-        encoding="utf-8"))]
+    dev_file = ROOT / "tests" / "questions" / "dev.yaml"
+    bundled_questions = [str(item["q"]) for item in yaml.safe_load(dev_file.read_text(encoding="utf-8"))]
     print(f"Machine: {cpu_model()}, {os.cpu_count()} logical cores; loads and questions each in a fresh "
-          f"interpreter, questions pinned to one core; {count} questions per CLINC base, dev.yaml for the bundled one.\n")
+          f"interpreter, questions pinned to one core; {count} questions per CLINC base, "
+          "dev.yaml for the bundled one.\n")
     print("| base | entries / variants | load, cold cache | load, warm cache | peak memory (tracemalloc, cold) "
           "| RSS kept after load | ours p50 / p99 ms | WRatio NN p50 / p99 ms | token_sort NN p50 / p99 ms "
           "| ours vs token_sort (p50) |")
@@ -200,7 +202,8 @@ def run(data: Path, count: int, skip_large: bool) -> int:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"CLINC150-style JSON (default: {DEFAULT_DATA})")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                        help=f"CLINC150-style JSON (default: {DEFAULT_DATA})")
     parser.add_argument("--questions", type=int, default=400, help="questions per CLINC base")
     parser.add_argument("--skip-large", action="store_true", help="leave out the 50,000-variant base")
     parser.add_argument("--child-load", metavar="DIR", help=argparse.SUPPRESS)

@@ -21,7 +21,6 @@ import asyncio
 import logging
 import os
 import platform
-import statistics
 import sys
 import time
 from dataclasses import dataclass, replace

@@ -10,6 +10,7 @@ of being answered with the exports' share. Nothing is combined across dates or s
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ from .knowledge import PLACEHOLDER, Fact, KnowledgeBase, Text, Unit
 from .lexicon import HAN, Lexicon, Phrases
 from .meaning import Described
 from .render import fact_label, fill
+from .text import Synonyms
 
 COUNT_MEASURES = ("companies", "population")
 RATIO_UNIT = Unit("times", Text("{n} times", "{n}倍"))
@@ -25,18 +27,21 @@ RATIO_UNIT = Unit("times", Text("{n} times", "{n}倍"))
 
 @dataclass(frozen=True)
 class MeaningIndex:
-    described: dict  # fact id -> Described (given, declared-derived and derived-on-demand figures)
-    derived: dict  # fact id -> Fact, for the figures derived on demand
-    home_entry: dict  # fact id -> entry id whose answer is about it (None for on-demand ones)
-    entry_facts: dict  # entry id -> the described facts it is about (the inverse of home_entry)
-    party_names: dict  # lower-case name -> place or entity id
-    known_parties: frozenset  # the parties some fact names, and every entity
+    described: dict[str, Described]  # fact id -> given, declared-derived and derived-on-demand figures
+    derived: dict[str, Fact]  # fact id -> Fact, for the figures derived on demand
+    home_entry: dict[str, str]  # fact id -> entry id whose answer is about it (none for on-demand ones)
+    entry_facts: dict[str, list[str]]  # entry id -> the described facts it is about (the inverse of home_entry)
+    party_names: dict[str, str]  # lower-case name -> place or entity id
+    known_parties: frozenset[str]  # the parties some fact names, and every entity
     party_phrases: Phrases
     home: str
     published: int  # the publication year of the (first) source
-    entity_entries: dict = field(default_factory=dict)  # entity id -> the entries whose answers name it
-    kinds_named: dict = field(default_factory=dict)  # entry id -> kinds of entity (and "place") its answer names
-    asks_for_kind: dict = field(default_factory=dict)  # kind -> Phrases asking for such a name, synonyms applied
+    # entity id -> the entries whose answers name it
+    entity_entries: dict[str, frozenset[str]] = field(default_factory=dict)
+    # entry id -> kinds of entity (and "place") its answer names
+    kinds_named: dict[str, frozenset[str]] = field(default_factory=dict)
+    # kind -> Phrases asking for such a name, synonyms applied
+    asks_for_kind: dict[str, Phrases] = field(default_factory=dict)
 
     def fact(self, kb: KnowledgeBase, fact_id: str) -> Fact:
         return kb.facts.get(fact_id) or self.derived[fact_id]
@@ -58,8 +63,8 @@ def _describe(fact: Fact, lexicon: Lexicon, home: str) -> Described | None:
                      unit=unit, stock=stock)
 
 
-def _describe_derived(fact: Fact, described: dict) -> Described | None:
-    parts = fact.formula.binary()
+def _describe_derived(fact: Fact, described: Mapping[str, Described]) -> Described | None:
+    parts = fact.formula.binary() if fact.formula is not None else None
     if parts is None or parts[1] not in described or parts[2] not in described:
         return None
     symbol, left, right = parts
@@ -93,13 +98,14 @@ def _is_part(part: Described, whole: Described, lexicon: Lexicon) -> bool:
         if whole.partner == "*":  # exports to the US are part of all foreign trade
             return whole.of in (part.origin, part.destination, None)
         if whole.partner:  # a two-way flow: the part's parties are its parties
-            return whole.partner in (part.origin, part.destination) and whole.of in (part.origin, part.destination, None)
+            ends = (part.origin, part.destination)
+            return whole.partner in ends and whole.of in (*ends, None)
         return _directions_match(part, whole)
     return (part.named_measure == whole.named_measure and whole.partner == "*"
             and part.partner not in (None, "*"))
 
 
-def _candidate_pairs(items: list[Described], lexicon: Lexicon):
+def _candidate_pairs(items: list[Described], lexicon: Lexicon) -> Iterator[tuple[str, Described, Described]]:
     """(op, numerator, denominator) for every share, per-unit figure and difference that may be asked."""
     for a in items:
         for b in items:
@@ -120,6 +126,8 @@ def _candidate_pairs(items: list[Described], lexicon: Lexicon):
 
 def _derived_fact(kb: KnowledgeBase, op: str, a: Fact, b: Fact) -> Fact | None:
     symbol = "/" if op in ("share", "per", "ratio") else "-"
+    if a.value is None or b.value is None:  # statements, not figures
+        return None
     try:
         value = Formula(f"{a.id} {symbol} {b.id}").evaluate({a.id: a.value, b.id: b.value})
     except ValueError:
@@ -158,20 +166,23 @@ def _derived_label(op: str, a: Fact, b: Fact) -> Text:
         return Text(f"{la[0]} minus {_lower_first(la[1])}", f"{lb[0]}与{lb[1]}之差")
     if op == "ratio":
         return Text(f"{la[0]} compared with {_lower_first(la[1])}", f"{lb[0]}是{lb[1]}的")
-    per = b.unit.per
+    per = b.unit.per if b.unit is not None else None
+    if per is None:  # never: _derived_unit gives no unit to such a pair
+        raise ValueError(f"'{b.id}' has no per-unit wording")
     return Text(f"{la[0]} {per.en}", f"{per.zh}{lb[0]}")
 
 
-def _home_entries(kb: KnowledgeBase) -> dict:
+def _home_entries(kb: KnowledgeBase) -> dict[str, str]:
     """For each fact, the entry that is about it: of the entries whose answers state its
     value, the one that states it earliest and states the fewest other figures (an overview
     states many; "In {us_trade_2013.when}" only dates a sentence)."""
-    ranked: dict[str, tuple] = {}
+    ranked: dict[str, tuple[tuple[int, int, int], str]] = {}
     for order, entry in enumerate(kb.entries.values()):
         stated = list(dict.fromkeys(m["fact"] for m in PLACEHOLDER.finditer(entry.answer.en)
                                     if m["part"] is None and m["fact"] in kb.facts))
         # an entry stating a derived figure is about it, not about the figure's inputs
-        inputs = {name for f in stated if kb.facts[f].formula is not None for name in kb.facts[f].formula.names}
+        formulas = [kb.facts[f].formula for f in stated]
+        inputs = {name for formula in formulas if formula is not None for name in formula.names}
         for position, fact_id in enumerate(f for f in stated if f not in inputs):
             key = (position, len(stated), order)
             if fact_id not in ranked or key < ranked[fact_id][0]:
@@ -184,8 +195,8 @@ def _norm_name(name: str) -> str:
     return " ".join(re.findall(rf"[a-z0-9]+|[{HAN}]+", name.lower().replace("'", "")))
 
 
-def _party_names(kb: KnowledgeBase, lexicon: Lexicon) -> dict:
-    names = {}
+def _party_names(kb: KnowledgeBase, lexicon: Lexicon) -> dict[str, str]:
+    names: dict[str, str] = {}
     for place in lexicon.places.values():
         for lang_names in place.names.values():
             names.update({_norm_name(name): place.id for name in lang_names})
@@ -195,10 +206,10 @@ def _party_names(kb: KnowledgeBase, lexicon: Lexicon) -> dict:
     return names
 
 
-def build_meaning(kb: KnowledgeBase, synonyms) -> MeaningIndex:
+def build_meaning(kb: KnowledgeBase, synonyms: Synonyms) -> MeaningIndex:
     lexicon = kb.lexicon
     home = (kb.settings.get("home_places") or [""])[0]
-    described = {}
+    described: dict[str, Described] = {}
     for fact in kb.facts.values():
         item = _describe(fact, lexicon, home)
         if item is not None:
@@ -209,17 +220,20 @@ def build_meaning(kb: KnowledgeBase, synonyms) -> MeaningIndex:
             if item is not None:
                 described[fact.id] = item
     declared = {(d.op, tuple(i.fact_id for i in d.inputs)) for d in described.values() if d.op}
-    derived = {}
+    derived: dict[str, Fact] = {}
     plain = [d for d in described.values() if not d.op]
     for op, a, b in _candidate_pairs(plain, lexicon):
         if (op, (a.fact_id, b.fact_id)) in declared:
             continue
-        fact = _derived_fact(kb, op, kb.facts[a.fact_id], kb.facts[b.fact_id])
-        if fact is None or fact.id in derived or (op == "ratio" and fact.value < 1) or (
-                op == "difference" and fact.value < 0):
+        pair_fact = _derived_fact(kb, op, kb.facts[a.fact_id], kb.facts[b.fact_id])
+        if pair_fact is None or pair_fact.value is None or pair_fact.id in derived or (
+                op == "ratio" and pair_fact.value < 1) or (op == "difference" and pair_fact.value < 0):
             continue  # "how many times larger", "how much more": the larger over or less the smaller
-        derived[fact.id] = fact
-        described[fact.id] = replace(_describe_derived(fact, {a.fact_id: a, b.fact_id: b}), op=op, on_demand=True)
+        pair = _describe_derived(pair_fact, {a.fact_id: a, b.fact_id: b})
+        if pair is None:  # never: the pair was built from these two
+            continue
+        derived[pair_fact.id] = pair_fact
+        described[pair_fact.id] = replace(pair, op=op, on_demand=True)
     names = _party_names(kb, lexicon)
     # names as the matcher sees them: synonyms applied ("America" -> "usa")
     names.update({_norm_name(synonyms.apply(n)): pid for n, pid in list(names.items())})
@@ -234,7 +248,8 @@ def build_meaning(kb: KnowledgeBase, synonyms) -> MeaningIndex:
     answers = {entry.id: " ".join(fill(kb, entry.answer.get(lang), lang) for lang in ("en", "zh")).lower()
                for entry in kb.entries.values()}
     entity_entries = _entity_entries(kb, answers)
-    kinds_named = {entry_id: frozenset({kb.entities[e].kind for e, entries in entity_entries.items() if entry_id in entries}
+    kinds_named = {entry_id: frozenset({kb.entities[e].kind for e, entries in entity_entries.items()
+                                        if entry_id in entries}
                                        | ({"place"} if lexicon.places_in(text) else set()))
                    for entry_id, text in answers.items()}
     # as the matcher sees them: "哪些公司" is "哪些 company" once synonyms are applied
@@ -244,7 +259,7 @@ def build_meaning(kb: KnowledgeBase, synonyms) -> MeaningIndex:
                         entity_entries, kinds_named, asks_for_kind)
 
 
-def _entity_entries(kb: KnowledgeBase, answers: dict) -> dict:
+def _entity_entries(kb: KnowledgeBase, answers: dict[str, str]) -> dict[str, frozenset[str]]:
     return {entity.id: frozenset(entry_id for entry_id, text in answers.items()
                                  if any(name.lower() in text for names in entity.names.values() for name in names))
             for entity in kb.entities.values()}

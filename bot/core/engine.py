@@ -9,77 +9,25 @@ Everything here is pure and synchronous: no Telegram, no clocks, no network.
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Collection
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 
+from .bymeaning import _by_claim, _described_facts, _premise, resolve_meaning
+from .decision import AMBIGUOUS, ANSWERED, DECLINED, GUARD_FLOOR, SMALL_TALK, Match, MatchBasis, Reply
 from .describe import build_meaning
-from .figures import EN_SCALES, ZH_SCALES
+from .figures import Period
 from .knowledge import LANGS, KnowledgeBase, KnowledgeError, read_knowledge
 from .matcher import Candidate, Index, Ranking
-from .meaning import DIRECTION, MEASURE, OPERATION, PARTY, Asked, Disagreement, check_claim, disagreements, read_question
-from .render import Answer, facts_used, figure_sentence, fill, render_answer, render_fact_answer
+from .meaning import Asked, read_question
+from .render import facts_used, fill
+from .replying import reply_to
 from .scope import YEAR, entry_scope, out_of_scope
-from .text import HAN, Synonyms, clean
+from .text import HAN, Analysis, Synonyms, clean
 
 MAX_QUESTION_CHARS = 1000  # longer messages are matched on their start only
-GUARD_FLOOR = 0.5  # share of the threshold from which a scope guard names its reason
-
-ANSWERED, AMBIGUOUS, DECLINED = "answered", "ambiguous", "declined"
-# Why a question naming a figure is declined, by the first way the closest figure disagrees.
-DECLINE_REASONS = {"detail": "other-detail", "party": "other-place", "year": "other-year", "unit": "other-unit", "stock": "other-period",
-                   "flow": "other-period", "partners": "other-scope", "measure": "other-figure",
-                   "direction": "other-figure", "operation": "other-figure"}
-
-
-@dataclass(frozen=True)
-class Match:
-    question: str
-    normalised: str
-    lang: str  # language the question was written in
-    status: str  # ANSWERED, AMBIGUOUS or DECLINED
-    entry_id: str | None  # the answer, when ANSWERED
-    score: float  # best candidate's confidence, 0-100
-    candidates: tuple[Candidate, ...]  # best first
-    reason: str | None = None  # why DECLINED: empty, greeting, low-confidence, other-year/-place/-detail
-    detail: tuple[str, str] | None = None  # what was asked about (English, Chinese), e.g. a year
-    options: tuple[str, ...] = ()  # entries offered by a "did you mean" (AMBIGUOUS) reply, or a decline's closest
-    fact: str | None = None  # the figure the question asks for (answered) or the closest one (declined)
-    premise: bool | None = None  # whether a number the question states is right
-    asked: Asked | None = None  # what the question was read to ask
-    disagreement: Disagreement | None = None  # why the closest figure does not answer it
-
-
-@dataclass(frozen=True)
-class Reply:
-    match: Match
-    lang: str  # language of the reply
-    text: str  # plain text, as a user reads it
-    answer: Answer | None = None
-    options: tuple[tuple[str, str], ...] = ()  # (entry id, title) of "did you mean" choices
-
-    @property
-    def answered(self) -> bool:
-        return self.match.status == ANSWERED
-
-    def to_json(self) -> dict:
-        chosen = self.match.entry_id
-        return {
-            "question": self.match.question,
-            "answered": self.answered,
-            "id": chosen,
-            "score": self.match.score,
-            "lang": self.lang,
-            "answer": self.text,
-            "alternatives": [{"id": c.entry_id, "score": c.score}
-                             for c in self.match.candidates if c.entry_id != chosen and c.score > 0],
-            "status": self.match.status,
-            "reason": self.match.reason,
-            "fact": self.match.fact,
-            "premise": self.match.premise,
-        }
 
 
 # --- loading ----------------------------------------------------------------------------
@@ -161,11 +109,11 @@ def rank(kb: KnowledgeBase, question: str) -> Ranking:
     also ranked by each clause, so that a preamble ("I'm at the fair and my boss asks ...")
     does not sink the score of the clause that asks; what it names (years, places) still counts."""
     question = (question or "")[:MAX_QUESTION_CHARS]
-    whole = kb.index.rank(question)
+    whole = kb.built_index().rank(question)
     clauses = [c for c in _CLAUSE_BREAK.split(question) if c.strip()]
     if len(clauses) < 2:
         return whole
-    last = kb.index.rank(clauses[-1])  # the question usually comes last, after its preamble
+    last = kb.built_index().rank(clauses[-1])  # the question usually comes last, after its preamble
     if last.best is None or (whole.best is not None and whole.best.score >= last.best.score):
         return whole
     return Ranking(whole.analysis, last.candidates, whole.exact)
@@ -181,7 +129,7 @@ _ASIDE = re.compile(r"\([^()]*\)|（[^（）]*）")  # "(if you also have the nu
 _CLAUSE_BREAK = re.compile(r"[—–;:?!()（）。；：？！，]|\.(?=\s|$)|(?<!\d),|,(?!\d)|\s-+\s")  # " - " as a dash
 
 
-def _corrected(analysis) -> str:
+def _corrected(analysis: Analysis) -> str:
     """The normalised text with the spelling-corrected words ("surplas" -> "surplus")."""
     corrected = iter(analysis.words)
     return " ".join(next(corrected, token) if token.isascii() else token for token in analysis.normalised.split())
@@ -197,7 +145,7 @@ def _asking_clause(kb: KnowledgeBase, cleaned: str) -> tuple[str, str] | None:
     if len(clauses) < 2:
         return None
     lexicon = kb.lexicon
-    read = [(_corrected(kb.index.analyse(clause)), clause) for clause in clauses]
+    read = [(_corrected(kb.built_index().analyse(clause)), clause) for clause in clauses]
     read = [(n, c) for n, c in read if not any(start <= NEGATION_LEAD for start, _, _ in lexicon.negations.find(n))]
 
     def weight(normalised: str) -> int:
@@ -205,7 +153,7 @@ def _asking_clause(kb: KnowledgeBase, cleaned: str) -> tuple[str, str] | None:
                 or lexicon.asks_for_name.search(normalised) or lexicon.question_words.search(normalised))
         asking = 2 if asks and _content_words(kb, normalised) else 1 if asks or lexicon.asks_yes_no(normalised) else 0
         return (asking + bool(lexicon.measure_words.search(normalised))
-                + bool(kb.meaning.party_phrases.search(normalised)))
+                + bool(kb.built_meaning().party_phrases.search(normalised)))
 
     scored = [(weight(n), position, (n, c)) for position, (n, c) in enumerate(read)]
     best = max(scored, default=None)
@@ -223,14 +171,18 @@ def _content_words(kb: KnowledgeBase, normalised: str) -> bool:
 def read_asked(kb: KnowledgeBase, question: str, ranking: Ranking) -> Asked:
     """What the question asks, read with the knowledge base's lexicon and parties: the
     whole question, with the parties and direction of its asking clause."""
-    meaning = kb.meaning
+    meaning = kb.built_meaning()
     cleaned = clean(question[:MAX_QUESTION_CHARS]).lower()
-    context = (ranking.analysis.years, kb.lexicon, meaning.party_names, meaning.party_phrases, meaning.home)
-    asked = read_question(_corrected(ranking.analysis), cleaned, *context)
+
+    def read(normalised: str, cleaned: str) -> Asked:
+        return read_question(normalised, cleaned, ranking.analysis.years, kb.lexicon, meaning.party_names,
+                             meaning.party_phrases, meaning.home)
+
+    asked = read(_corrected(ranking.analysis), cleaned)
     clause = _asking_clause(kb, cleaned)
     if clause is None:
         return asked
-    part = read_question(*clause, *context)
+    part = read(*clause)
     # What is asked comes from the asking clause; when, from the whole question ("In 2014,
     # how much ..."). Parties named only elsewhere count if the facts know them ("the US"),
     # not when they are the asker's own story ("I'm a teacher in Ohio").
@@ -248,8 +200,8 @@ def decide(kb: KnowledgeBase, question: str, ranking: Ranking,
     """Turn a ranking into a reply decision; threshold and margin default to the
     knowledge base's settings (evaluation tries others on the same ranking)."""
     analysis = ranking.analysis
-    common = dict(question=question, normalised=analysis.normalised, lang=analysis.lang,
-                  candidates=ranking.candidates)
+    common = MatchBasis(question=question, normalised=analysis.normalised, lang=analysis.lang,
+                        candidates=ranking.candidates)
     small_talk = None if ranking.exact else _small_talk(kb, analysis)  # an FAQ question verbatim wins
     if small_talk is not None:
         return Match(status=DECLINED, entry_id=None, score=0.0, reason=small_talk, **common)
@@ -268,23 +220,23 @@ def decide(kb: KnowledgeBase, question: str, ranking: Ranking,
     return _decide_by_topic(kb, ranking, best, threshold, margin, common)
 
 
-def _dated_events(kb: KnowledgeBase, entry_id: str) -> list:
+def _dated_events(kb: KnowledgeBase, entry_id: str) -> list[tuple[Period, frozenset[str]]]:
     """(period, parties) of the events an entry's answer dates (an office opened in May 2013;
     the brief itself, published in October 2014)."""
     answer = kb.entries[entry_id].answer.en
     events = [(f.period, frozenset(v for k, v in f.about.items() if k != "measure"))
               for f in facts_used(kb, answer) if f.text is not None and f.period is not None and f.period.year]
     if "{source.published}" in answer:
-        events += [(source.period, frozenset()) for source in kb.sources.values()][:1]
+        events += [(source.period, frozenset[str]()) for source in kb.sources.values()][:1]
     return events
 
 
-def _date_holds(period, years, months) -> bool:
+def _date_holds(period: Period, years: Collection[int], months: Collection[int]) -> bool:
     return period.year in years and (not months or period.kind != "month" or period.month in months)
 
 
 def _decide_by_dates(kb: KnowledgeBase, ranking: Ranking, best: Candidate, threshold: float,
-                     common: dict) -> Match | None:
+                     common: MatchBasis) -> Match | None:
     """"When was the Liangjiang New Area established?": the brief gives no date, so decline
     rather than answer with an undated statement. "Did the flights start in 2012?": answer,
     saying no, rather than decline the year."""
@@ -312,10 +264,7 @@ def _decide_by_dates(kb: KnowledgeBase, ranking: Ranking, best: Candidate, thres
     return None
 
 
-SMALL_TALK = ("greeting", "thanks", "goodbye", "who-are-you")  # replies from messages.yaml, never recorded
-
-
-def _small_talk(kb: KnowledgeBase, analysis) -> str | None:
+def _small_talk(kb: KnowledgeBase, analysis: Analysis) -> str | None:
     """"hi", "thanks!", "再见", "who are you?": which kind of small talk, if the message is only that."""
     lexicon = kb.lexicon
     text = analysis.normalised
@@ -333,7 +282,7 @@ def _small_talk(kb: KnowledgeBase, analysis) -> str | None:
 
 
 def _decide_by_topic(kb: KnowledgeBase, ranking: Ranking, best: Candidate, threshold: float, margin: float,
-                     common: dict) -> Match:
+                     common: MatchBasis) -> Match:
     """The decision when the question names no figure the facts describe: the best topic,
     guarded against other years, places and details."""
     analysis = ranking.analysis
@@ -412,213 +361,8 @@ def _entry_premise(kb: KnowledgeBase, asked: Asked, entry_id: str) -> bool | Non
     if not asked.claims or kb.meaning is None:
         return None
     about = kb.meaning.entry_facts.get(entry_id) or _described_facts(kb, entry_id)
-    return _premise(kb, asked, _by_claim(kb, asked, about)) if about else None
-
-
-# --- meaning ----------------------------------------------------------------------------------
-
-
-def _described_facts(kb: KnowledgeBase, entry_id: str) -> list[str]:
-    return [f.id for f in facts_used(kb, kb.entries[entry_id].answer.en) if f.id in kb.meaning.described]
-
-
-def _preference(kb: KnowledgeBase, ranking: Ranking, fact_id: str) -> tuple:
-    """Which agreeing fact to answer with: the one whose entry retrieval ranks best, then a
-    stated figure before a declared derived one before one derived on demand."""
-    order = [c.entry_id for c in ranking.candidates]
-    home = kb.meaning.home_entry.get(fact_id)
-    rank_of_home = order.index(home) if home in order else len(order)
-    kind = 2 if fact_id in kb.meaning.derived else (1 if kb.facts[fact_id].formula is not None else 0)
-    return rank_of_home, kind, len(kb.meaning.described[fact_id].parties)
-
-
-def _closest(kb: KnowledgeBase, asked: Asked, ranking: Ranking, checks: dict) -> str:
-    """The figure the brief gives that comes closest to what was asked."""
-    own = [f for c in ranking.candidates[:1] for f in _described_facts(kb, c.entry_id)]
-
-    def distance(fact_id: str) -> int:  # another measure or direction is further than another scope
-        return sum(2 if d.kind in (MEASURE, DIRECTION, OPERATION) else 1 for d in checks[fact_id])
-
-    every = list(kb.meaning.described)
-    return min(every, key=lambda f: (distance(f), f not in own, _preference(kb, ranking, f)))
-
-
-def _meaning_decides(kb: KnowledgeBase, asked: Asked, ranking: Ranking) -> bool:
-    """Whether the question names a figure the facts can be checked against."""
-    if not kb.meaning.described:
-        return False  # a knowledge base whose facts say nothing of what they measure (CLINC150)
-    if ranking.best.entry_id in ranking.exact:
-        return False  # one of the entry's own questions, word for word: the maintainers' answer
-    if asked.asks_name and not asked.asks_figure:
-        return False  # "which company ...": a question about the brief's text, not a figure
-    return asked.explicit or not asked.leftover  # "what is special about Chongqing for trade": a statement
-
-
-class _Checks(dict):
-    """Each fact's disagreements with the question, worked out when first needed."""
-
-    def __init__(self, kb: KnowledgeBase, asked: Asked):
-        super().__init__()
-        self.kb, self.asked = kb, asked
-
-    def __missing__(self, fact_id: str) -> list:
-        meaning = self.kb.meaning
-        found = disagreements(self.asked, meaning.described[fact_id], self.kb.lexicon,
-                              self.kb.settings["home_places"], meaning.published)
-        self[fact_id] = found
-        return found
-
-    def agreeing(self) -> list[str]:
-        return [fact_id for fact_id in self.kb.meaning.described if not self[fact_id]]
-
-
-def resolve_meaning(kb: KnowledgeBase, asked: Asked, ranking: Ranking, common: dict, threshold: float,
-                    margin: float) -> Match | None:
-    """Answer with a fact that agrees with what the question asks, or decline and name the
-    closest one. None when the meaning cannot decide (the topic decides then)."""
-    if not _meaning_decides(kb, asked, ranking):
-        return None
-    best, checks = ranking.best, _Checks(kb, asked)
-    own = _described_facts(kb, best.entry_id)
-    chosen = _by_claim(kb, asked, [f for f in own if not checks[f]])
-    if chosen is None:
-        agreeing = checks.agreeing()
-        if not agreeing:
-            return _decline_by_meaning(kb, asked, ranking, checks, common)
-        chosen = min(agreeing, key=lambda f: _preference(kb, ranking, f))
-    close = _close_agreeing(kb, ranking, checks, threshold, margin)
-    if len(close) > 1:
-        return Match(status=AMBIGUOUS, entry_id=None, score=best.score, options=close, **common)
-    entry_id = _entry_for(kb, chosen, best.entry_id, own)
-    guard = _detail_guard(kb, asked, ranking, chosen, entry_id)
-    if guard is not None:
-        return Match(status=DECLINED, entry_id=None, score=best.score, reason=guard.reason, detail=guard.asked,
-                     **common)
-    return Match(status=ANSWERED, entry_id=entry_id, score=best.score, fact=chosen,
-                 premise=_premise(kb, asked, chosen), **common)
-
-
-def _by_claim(kb: KnowledgeBase, asked: Asked, agreeing: list[str]) -> str | None:
-    """The first agreeing figure, or, when the question states a number ("24 companies?"),
-    the one of the same order of magnitude."""
-    if len(agreeing) < 2 or not asked.claims:
-        return agreeing[0] if agreeing else None
-    claimed = float(asked.claims[0].value) or 1.0
-
-    def distance(fact_id: str) -> float:
-        value = float(kb.meaning.fact(kb, fact_id).plain_value or 0)
-        return abs(math.log10(abs(value) or 1e-9) - math.log10(abs(claimed)))
-
-    return min(agreeing, key=distance)
-
-
-def _decline_by_meaning(kb: KnowledgeBase, asked: Asked, ranking: Ranking, checks: _Checks, common: dict) -> Match:
-    closest = _closest(kb, asked, ranking, checks)
-    why = checks[closest][0]
-    reason = DECLINE_REASONS.get(why.kind, "other-figure")
-    if why.kind == PARTY and why.asked in kb.entities:
-        reason = "other-entity"
-    entry_id = kb.meaning.home_entry.get(closest) or ranking.best.entry_id
-    return Match(status=DECLINED, entry_id=None, score=ranking.best.score, reason=reason, fact=closest,
-                 disagreement=why, options=(entry_id,), **common)
-
-
-def _entry_for(kb: KnowledgeBase, chosen: str, best_id: str, own: list[str]) -> str | None:
-    """The entry about the chosen figure, unless the best one is about it too; None for a
-    figure derived on demand (its answer is written from the fact)."""
-    if chosen in kb.meaning.derived:
-        return None
-    home = kb.meaning.home_entry.get(chosen)
-    return best_id if (own[:1] == [chosen] and home in (None, best_id)) else (home or best_id)
-
-
-def _detail_guard(kb: KnowledgeBase, asked: Asked, ranking: Ranking, chosen: str, entry_id: str | None):
-    """A detail no answer speaks of ("the tariff on exports") in the asking clause."""
-    if not kb.settings["guards"]:
-        return None
-    guard = out_of_scope(kb.scopes[entry_id or ranking.best.entry_id], asked.clause or ranking.analysis.normalised,
-                         (), kb.settings["home_places"] + list(kb.meaning.described[chosen].parties), kb.lexicon,
-                         detail_kinds=("topics",))
-    return guard if guard is not None and guard.reason == "other-detail" else None
-
-
-def _close_agreeing(kb: KnowledgeBase, ranking: Ranking, checks: _Checks, threshold: float,
-                    margin: float) -> tuple[str, ...]:
-    """Entries retrieval cannot tell apart (within the margin) that both give an agreeing figure."""
-    best = ranking.best
-    about = kb.meaning.entry_facts
-    return tuple(c.entry_id for c in ranking.candidates
-                 if c.score >= threshold and best.posterior - c.posterior < margin
-                 and any(not checks[f] for f in about.get(c.entry_id, ())))
-
-
-def _premise(kb: KnowledgeBase, asked: Asked, fact_id: str) -> bool | None:
-    """Whether the number the question states is right for the figure (None: states none).
-    "Did Chongqing export more than it imported?" states that a difference is above zero."""
-    fact = kb.meaning.fact(kb, fact_id)
-    if fact.value is None:
-        return None
-    if not asked.claims and asked.yes_no and asked.op == "difference" and fact.formula is not None:
-        first = kb.meaning.described[fact_id].inputs[:1]
-        larger_first = not first or first[0].named_measure == asked.first_measure
-        return (fact.value > 0) == larger_first
-    if not asked.claims:
-        return None
-    if asked.unit and fact.unit and fact.unit.measured_in and asked.unit != fact.unit.measured_in:
-        return False  # "is GDP USD 1.2657 trillion?": the figure is in yuan
-    percent = bool(fact.unit and fact.unit.multiply == 100)
-    scales = [EN_SCALES.get(fact.scale.get("en", ""), None), ZH_SCALES.get(fact.scale.get("zh", ""), None)]
-    scales = [s for s in scales if s] + [10**9, 10**6, 10**8, 10**4]
-    return check_claim(asked.claims[0], fact.plain_value, percent, scales)
-
-
-# --- replying ----------------------------------------------------------------------------
-
-
-def decline_text(kb: KnowledgeBase, found: Match, lang: str) -> str:
-    if found.reason == "empty":
-        return kb.message("empty", lang)
-    if found.reason == "no-date":
-        return kb.message("decline_date", lang, title=kb.entries[found.options[0]].title(lang))
-    if found.reason == "no-more":
-        return kb.message("decline_more", lang, title=kb.entries[found.options[0]].title(lang))
-    topics = ("、" if lang == "zh" else ", ").join(topic.name.get(lang) for topic in kb.topics)
-    if found.reason == "greeting":
-        return f"{kb.message('greeting', lang)}\n{kb.message('topics', lang, topics=topics)}"
-    if found.reason in SMALL_TALK[1:]:  # thanks, goodbye, who are you
-        return kb.message(f"smalltalk_{found.reason.replace('-', '_')}", lang)
-    asked = found.detail[1 if lang == "zh" else 0] if found.detail else ""
-    if found.reason == "other-year":
-        years = sorted(kb.scopes[found.candidates[0].entry_id].years)
-        shown = ", ".join(str(y) for y in years) or "-"
-        return kb.message("decline_year", lang, years=shown, asked=asked)
-    if found.reason == "other-place":
-        return kb.message("decline_place", lang, subject=kb.message("subject", lang), asked=asked)
-    if found.reason in ("other-detail", "no-figure"):
-        title = kb.entries[found.candidates[0].entry_id].title(lang)
-        key = "decline_detail" if found.reason == "other-detail" else "decline_figure"
-        return kb.message(key, lang, asked=asked, title=title)
-    return f"{kb.message('decline', lang)}\n{kb.message('topics', lang, topics=topics)}"
-
-
-def _meaning_decline(kb: KnowledgeBase, found: Match, lang: str) -> str:
-    """"The brief gives X, not what you asked": the reason, and the closest figure it has."""
-    fact = kb.meaning.fact(kb, found.fact)
-    closest = figure_sentence(kb, fact, lang)
-    kind = found.disagreement.kind if found.disagreement else ""
-    asked = found.disagreement.asked if found.disagreement else ""
-    if kind == "party":
-        asked = _party_name(kb, asked, lang)
-    elif kind == "year":
-        asked = f"{asked}年" if lang == "zh" else asked
-    key = f"decline_meaning_{kind}" if f"decline_meaning_{kind}" in kb.messages else "decline_meaning"
-    return kb.message(key, lang, closest=closest, asked=asked)
-
-
-def _party_name(kb: KnowledgeBase, party: str, lang: str) -> str:
-    if party in kb.entities:
-        return kb.entities[party].name(lang)
-    return kb.lexicon.place_name(party, lang)
+    chosen = _by_claim(kb, asked, about)
+    return _premise(kb, asked, chosen) if chosen is not None else None
 
 
 def ask(kb: KnowledgeBase, question: str, lang: str | None = None) -> Reply:
@@ -626,23 +370,7 @@ def ask(kb: KnowledgeBase, question: str, lang: str | None = None) -> Reply:
     return reply_to(kb, match(kb, question), lang)
 
 
-def reply_to(kb: KnowledgeBase, found: Match, lang: str | None = None) -> Reply:
-    """Write the reply to a decision (also one a follow-up's completed meaning led to)."""
-    lang = lang if lang in LANGS else found.lang
-    if found.status == ANSWERED:
-        if found.entry_id is None:
-            related = found.candidates[0].entry_id if found.candidates else None
-            answer = render_fact_answer(kb, kb.meaning.fact(kb, found.fact), lang, related)
-        else:
-            answer = render_answer(kb, found.entry_id, lang)
-        if found.premise is not None:
-            verdict = kb.message("premise_right" if found.premise else "premise_wrong", lang)
-            answer = replace(answer, body=f"{verdict} {answer.body}")
-        return Reply(found, lang, answer.plain, answer=answer)
-    options = tuple((entry_id, kb.entries[entry_id].title(lang)) for entry_id in found.options)
-    if found.disagreement is not None:
-        return Reply(found, lang, _meaning_decline(kb, found, lang), options=options)
-    if found.status == AMBIGUOUS:
-        lines = [kb.message("did_you_mean", lang), *(f"• {title}" for _, title in options)]
-        return Reply(found, lang, "\n".join(lines), options=options)
-    return Reply(found, lang, decline_text(kb, found, lang), options=options)
+# The engine's names, wherever they are defined (decision.py, bymeaning.py, replying.py): import them from here.
+__all__ = ["AMBIGUOUS", "ANSWERED", "DECLINED", "GUARD_FLOOR", "MAX_QUESTION_CHARS", "SMALL_TALK", "Match",
+           "MatchBasis", "Reply", "ask", "build", "decide", "index_inputs", "load_knowledge", "match", "rank",
+           "read_asked", "reply_to", "resolve_meaning"]

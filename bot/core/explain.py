@@ -1,19 +1,27 @@
 """`faqbot explain "question"`: why the bot replies to a question the way it does.
 
-The same steps as `ask` (rank, read the meaning, decide, render), with everything in between
-shown: the normalised text, what the question was read to ask (measure, direction, parties,
-period, operation, unit, numbers), the candidates with their scores and whether their figures
-agree with the question (and if not, why), the threshold and margin in force, the scope
-guard, the decision and why, and the reply. Pure: a question in, a dict out.
+The same steps as `ask` (rank once, read the meaning, decide, render), with everything in
+between shown: the normalised text, what the question was read to ask (measure, direction,
+parties, period, operation, unit, numbers), the candidates with their scores and whether their
+figures agree with the question (and if not, why), the threshold and margin in force, the scope
+guard, the decision and why, and the reply. It formats the engine's own decision (the Match):
+nothing here decides again. Pure: a question in, a dict out.
 """
 
 from __future__ import annotations
 
-from .engine import AMBIGUOUS, ANSWERED, DECLINED, GUARD_FLOOR, Reply, ask, rank, read_asked
+from collections.abc import Sequence
+from typing import Any
+
+from .agreement import disagreements
+from .engine import AMBIGUOUS, ANSWERED, DECLINED, GUARD_FLOOR, Reply, decide, rank, read_asked, reply_to
 from .followup import ask_after
 from .knowledge import KnowledgeBase
-from .meaning import Asked, disagreements
-from .scope import out_of_scope
+from .matcher import Ranking
+from .meaning import Asked
+from .render import facts_used
+
+Explanation = dict[str, Any]  # JSON-ready: `faqbot explain --json` prints it as it is
 
 TOP = 5
 GUARD_REASONS = ("other-year", "other-place", "other-detail", "no-figure")
@@ -27,7 +35,7 @@ def _why(kb: KnowledgeBase, reply: Reply, threshold: float, margin: float) -> st
     if found.status == ANSWERED and found.fact:
         return (f"{found.entry_id} states {found.fact}, which agrees with what the question asks "
                 f"(score {found.score:g})")
-    if found.status == ANSWERED:
+    if found.status == ANSWERED and best is not None:
         runner = next((c for c in found.candidates[1:] if c.score >= threshold), None)
         contest = (f"the runner-up above the threshold, {runner.entry_id}, is {best.posterior - runner.posterior:.3f} "
                    f"behind in posterior (margin {margin:g})" if runner else "no other candidate reaches the threshold")
@@ -44,7 +52,7 @@ def _why(kb: KnowledgeBase, reply: Reply, threshold: float, margin: float) -> st
         return "nothing left to match after normalisation"
     if found.reason == "no-date":
         return f"the question asks when, and {found.options[0]} states nothing the brief dates"
-    if found.reason in GUARD_REASONS:
+    if found.reason in GUARD_REASONS and best is not None:
         asked = f" ({found.detail[0]})" if found.detail and found.detail[0] else ""
         return (f"scope guard {found.reason}{asked}: the best candidate, {best.entry_id}, does not cover what "
                 f"was asked")
@@ -53,26 +61,32 @@ def _why(kb: KnowledgeBase, reply: Reply, threshold: float, margin: float) -> st
     return f"best score {best.score:g} < threshold {threshold:g}"
 
 
-def _guard(kb: KnowledgeBase, reply: Reply, threshold: float) -> dict:
+def _guard(kb: KnowledgeBase, reply: Reply, threshold: float) -> Explanation:
+    """The scope guard's part in the decision, as the decision records it (a guard's decline
+    carries its reason and what was asked about)."""
     found = reply.match
     best = found.candidates[0] if found.candidates else None
     if not kb.settings["guards"]:
         return {"checked": False, "reason": None, "note": "guards are off (settings.yaml)"}
     if best is None or found.reason in ("greeting", "empty"):
         return {"checked": False, "reason": None, "note": "no candidate to check"}
+    # declined for another year, place or detail: by the topic's guard (`detail`) or by the
+    # figures (`disagreement`: the closest figure is of another year, place, ...)
+    asked = found.detail or ((found.disagreement.asked,) * 2 if found.disagreement is not None else None)
+    if found.reason in GUARD_REASONS and asked is not None:
+        entry_id = found.options[0] if found.options else best.entry_id  # the entry it was checked against
+        return {"checked": True, "reason": found.reason, "asked": list(asked),
+                "note": f"{found.reason}: asked about {asked[0] or 'a figure'}, which {entry_id} does not cover"}
     floor = threshold * GUARD_FLOOR
     if best.score < floor:
         return {"checked": False, "reason": None,
                 "note": f"not checked: best score below {floor:g} (threshold × {GUARD_FLOOR:g})"}
-    years = rank(kb, found.question).analysis.years
-    guard = out_of_scope(kb.scopes[best.entry_id], found.normalised, years, kb.settings["home_places"], kb.lexicon)
-    if guard is None:
-        return {"checked": True, "reason": None, "note": f"passed: {best.entry_id} covers the question"}
-    return {"checked": True, "reason": guard.reason, "asked": list(guard.asked),
-            "note": f"{guard.reason}: asked about {guard.asked[0] or 'a figure'}, which {best.entry_id} does not cover"}
+    if found.disagreement is not None:
+        return {"checked": False, "reason": None, "note": "not needed: the figures decided (see Why)"}
+    return {"checked": True, "reason": None, "note": f"passed: {found.entry_id or best.entry_id} covers the question"}
 
 
-def _asked(asked: Asked) -> dict:
+def _asked(asked: Asked) -> Explanation:
     """What the question was read to ask, with the empty parts left out."""
     fields = {"measures": sorted(asked.named_measures), "operation": asked.op, "from": asked.origin,
               "to": asked.destination, "parties": sorted(asked.parties), "years": list(asked.years),
@@ -85,29 +99,38 @@ def _asked(asked: Asked) -> dict:
     return {key: value for key, value in fields.items() if value not in (None, False, [], "")}
 
 
-def _agreement(kb: KnowledgeBase, asked: Asked, entry_id: str) -> list[dict]:
+def _agreement(kb: KnowledgeBase, asked: Asked, entry_id: str) -> list[Explanation]:
     """For each figure the entry states: whether it agrees with the question, and if not why."""
-    from .render import facts_used
-
+    meaning = kb.built_meaning()
     rows = []
     for fact in facts_used(kb, kb.entries[entry_id].answer.en):
-        described = kb.meaning.described.get(fact.id)
+        described = meaning.described.get(fact.id)
         if described is None:
             continue
-        found = disagreements(asked, described, kb.lexicon, kb.settings["home_places"], kb.meaning.published)
+        found = disagreements(asked, described, kb.lexicon, kb.settings["home_places"], meaning.published)
         rows.append({"fact": fact.id, "agrees": not found,
                      "differs_in": [d.kind + (f" ({d.asked})" if d.asked else "") for d in found]})
     return rows
 
 
-def explain(kb: KnowledgeBase, question: str, lang: str | None = None, top: int = TOP, context=()) -> dict:
+def _reply(kb: KnowledgeBase, question: str, lang: str | None,
+           context: Sequence[str]) -> tuple[Reply, Ranking]:
+    """The reply `ask` gives, and the ranking it was decided on: ranked once. A follow-up
+    ranks its completed meaning inside the conversation; its own words are ranked here."""
+    if context:
+        return ask_after(kb, question, tuple(context), lang=lang), rank(kb, question)
+    ranking = rank(kb, question)
+    return reply_to(kb, decide(kb, question or "", ranking), lang), ranking
+
+
+def explain(kb: KnowledgeBase, question: str, lang: str | None = None, top: int = TOP,
+            context: Sequence[str] = ()) -> Explanation:
     """Everything `ask` decided about `question`, as plain data (JSON-ready). With `context`
     (earlier questions, oldest first) it is read as a follow-up; "asked" is then the meaning
     completed from them."""
-    reply = ask_after(kb, question, context, lang=lang) if context else ask(kb, question, lang=lang)
+    reply, ranking = _reply(kb, question, lang, context)
     found = reply.match
-    ranking = rank(kb, question)
-    asked = found.asked or read_asked(kb, question, ranking)
+    asked = found.asked or read_asked(kb, question, ranking)  # small talk is answered before it is read
     threshold, margin = float(kb.settings["threshold"]), float(kb.settings["margin"])
     return {
         "question": question,
@@ -135,7 +158,7 @@ def explain(kb: KnowledgeBase, question: str, lang: str | None = None, top: int 
     }
 
 
-def _format_candidates(data: dict) -> list[str]:
+def _format_candidates(data: Explanation) -> list[str]:
     settings = data["settings"]
     if not data["candidates"]:
         return ["  none: no word of the question is known"]
@@ -154,7 +177,7 @@ def _format_candidates(data: dict) -> list[str]:
     return lines
 
 
-def format_explanation(data: dict) -> str:
+def format_explanation(data: Explanation) -> str:
     """The explanation as a maintainer reads it in a terminal."""
     settings = data["settings"]
     asked = ", ".join(f"{key}: {value}" for key, value in data["asked"].items()) or "-"

@@ -18,12 +18,14 @@ for how long, is the caller's business (the Telegram layer, `faqbot chat`, the p
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from .engine import ANSWERED, DECLINED, Match, Reply, decide, rank, read_asked, reply_to, resolve_meaning
-from .knowledge import KnowledgeBase
+from .agreement import FLOW, STOCK, disagreements
+from .engine import ANSWERED, DECLINED, Match, MatchBasis, Reply, decide, rank, read_asked, reply_to, resolve_meaning
+from .knowledge import Fact, KnowledgeBase
 from .lexicon import HAN
-from .meaning import FLOW, STOCK, Asked, disagreements
+from .meaning import Asked
 from .render import Answer, fact_when, facts_used, figure_sentence, render_fact_answer, source_line
 from .text import clean
 
@@ -47,7 +49,7 @@ class Turn:
 # --- reading a message ---------------------------------------------------------------------
 
 
-def _mask(text: str, spans) -> str:
+def _mask(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
     for start, end, _ in spans:
         text = text[:start] + " " * (end - start) + text[end:]
     return text
@@ -85,7 +87,7 @@ def is_marked(kb: KnowledgeBase, cleaned: str) -> bool:
     return bool(starts and starts[0] == 0) or lexicon.follow_up_markers_zh.search(cleaned)
 
 
-def _others(kb: KnowledgeBase, parties) -> frozenset[str]:
+def _others(kb: KnowledgeBase, parties: Iterable[str]) -> frozenset[str]:
     """The parties that are not the home place ("the US", "California", a company)."""
     return frozenset(parties) - set(kb.settings["home_places"])
 
@@ -129,13 +131,14 @@ def _unmarked(kb: KnowledgeBase, cleaned: str) -> str:
 # --- completing a meaning ------------------------------------------------------------------
 
 
-def _measured_with(kb: KnowledgeBase, measures, parties) -> bool:
+def _measured_with(kb: KnowledgeBase, measures: frozenset[str], parties: frozenset[str]) -> bool:
     """Whether some fact of these measures involves these parties: "the US" carries over
     from exports to imports, not to GDP."""
-    return any(d.measures & measures and parties <= d.parties for d in kb.meaning.described.values())
+    return any(d.measures & measures and parties <= d.parties for d in kb.built_meaning().described.values())
 
 
-def _ends(kb: KnowledgeBase, previous: Asked, new: Asked, reverse: bool, others) -> tuple:
+def _ends(kb: KnowledgeBase, previous: Asked, new: Asked, reverse: bool,
+          others: frozenset[str]) -> tuple[str | None, str | None]:
     """(origin, destination) of the completed meaning."""
     if reverse:
         return previous.destination, previous.origin
@@ -149,12 +152,12 @@ def _ends(kb: KnowledgeBase, previous: Asked, new: Asked, reverse: bool, others)
             destination = carried
         return origin, destination
     if others:  # "what about California?": the new place takes the old one's end
-        swap = {old_other: next(iter(others))} if old_other else {}
+        swap: dict[str | None, str] = {old_other: next(iter(others))} if old_other else {}
         return swap.get(previous.origin, previous.origin), swap.get(previous.destination, previous.destination)
     return previous.origin, previous.destination
 
 
-def _measures(kb: KnowledgeBase, previous: Asked, new: Asked) -> tuple[frozenset, frozenset, str | None]:
+def _measures(kb: KnowledgeBase, previous: Asked, new: Asked) -> tuple[frozenset[str], frozenset[str], str | None]:
     """(measure families, measures as named, operation) of the completed meaning."""
     if new.op:  # "per company?", "as a share of total trade?": an operation on the same figure
         return previous.measures | new.measures, previous.named_measures | new.named_measures, new.op
@@ -208,8 +211,8 @@ def _resolve(kb: KnowledgeBase, asked: Asked, question: str, ranking_text: str) 
     ranking = rank(kb, ranking_text)
     if ranking.best is None:
         return None
-    common = dict(question=question, normalised=ranking.analysis.normalised, lang=ranking.analysis.lang,
-                  candidates=ranking.candidates, asked=asked)
+    common = MatchBasis(question=question, normalised=ranking.analysis.normalised, lang=ranking.analysis.lang,
+                        candidates=ranking.candidates, asked=asked)
     if asked.relative_year:  # "去年呢？": a year relative to today, which the brief cannot place
         return Match(status=DECLINED, entry_id=None, score=ranking.best.score, reason="other-year",
                      detail=asked.relative_year, **common)
@@ -221,6 +224,8 @@ def _completed_match(kb: KnowledgeBase, previous: Turn, new: Asked, question: st
                      ) -> tuple[Match, Asked] | None:
     """The decision on the completed meaning; a year carried over that the new measure has
     no figure for is dropped ("how many US firms?" after "exports in 2013?": the running total)."""
+    if previous.asked is None:  # a first question: nothing to complete
+        return None
     text = f"{previous.text} {question}"[-RANKING_CHARS:]
     asked = complete(kb, previous.asked, new, reverse=reverse)
     found = _resolve(kb, asked, question, text)
@@ -244,8 +249,9 @@ def _understood_reply(kb: KnowledgeBase, found: Match, lang: str) -> Reply:
     USD 1.58 billion." says what the follow-up was taken to mean."""
     if found.status != ANSWERED or found.fact is None:
         return reply_to(kb, found, lang)
-    related = kb.meaning.home_entry.get(found.fact) or (found.candidates[0].entry_id if found.candidates else None)
-    answer = render_fact_answer(kb, kb.meaning.fact(kb, found.fact), lang, related)
+    meaning = kb.built_meaning()
+    related = meaning.home_entry.get(found.fact) or (found.candidates[0].entry_id if found.candidates else None)
+    answer = render_fact_answer(kb, meaning.fact(kb, found.fact), lang, related)
     found = replace(found, entry_id=None)  # written from the figure, not the entry's answer (not merged with it)
     if found.premise is not None:
         verdict = kb.message("premise_right" if found.premise else "premise_wrong", lang)
@@ -253,12 +259,13 @@ def _understood_reply(kb: KnowledgeBase, found: Match, lang: str) -> Reply:
     return Reply(found, lang, answer.plain, answer=answer)
 
 
-def _referred_fact(kb: KnowledgeBase, previous: Turn):
+def _referred_fact(kb: KnowledgeBase, previous: Turn) -> Fact | None:
     """The figure (or dated statement) the last answer gave."""
     if previous.fact is not None:
         return kb.meaning.fact(kb, previous.fact) if kb.meaning else kb.facts.get(previous.fact)
-    if previous.entry_id in kb.entries:
-        used = facts_used(kb, kb.entries[previous.entry_id].answer.en)
+    entry = kb.entries.get(previous.entry_id) if previous.entry_id is not None else None
+    if entry is not None:
+        used = facts_used(kb, entry.answer.en)
         return next((f for f in used if _agrees(kb, previous.asked, f.id)), None) or next(
             (f for f in used if f.is_figure), None) or next((f for f in used if f.period), None)
     return None
@@ -277,12 +284,14 @@ def _refer_back_reply(kb: KnowledgeBase, previous: Turn, kind: str, question: st
                       lang: str) -> Reply:
     """"When was that?", "source?", "why?": about the last answer's figure."""
     fact = _referred_fact(kb, previous) if (previous.fact or previous.entry_id) else None
-    common = dict(question=question, normalised=found.normalised, lang=lang, candidates=found.candidates,
-                  asked=previous.asked)
+    common = MatchBasis(question=question, normalised=found.normalised, lang=lang, candidates=found.candidates)
+    if previous.asked is not None:
+        common["asked"] = previous.asked
     if fact is None:
         declined = Match(status=DECLINED, entry_id=None, score=0.0, reason=f"refer-back-{kind}", **common)
         return Reply(declined, lang, kb.message("follow_up_nothing", lang))
-    title = kb.entries[previous.entry_id].title(lang) if previous.entry_id in kb.entries else fact.id
+    entry = kb.entries.get(previous.entry_id) if previous.entry_id is not None else None
+    title = entry.title(lang) if entry is not None else fact.id
     figure = figure_sentence(kb, fact, lang) if fact.is_figure else f"“{title}”"
     if kind == "why":  # the brief states figures, not their reasons
         declined = Match(status=DECLINED, entry_id=None, score=0.0, reason="refer-back-why", **common)
@@ -330,7 +339,7 @@ def ask_in_context(kb: KnowledgeBase, question: str, previous: Turn | None,
         reading = rank(kb, unmarked)
         new = read_asked(kb, unmarked, reading)
     reverse = kb.lexicon.reverse_words.search(cleaned)
-    verbatim = found.status == ANSWERED and ranking.best.entry_id in ranking.exact  # an FAQ question as written
+    verbatim = found.status == ANSWERED and ranking.top().entry_id in ranking.exact  # an FAQ question as written
     full = is_full_question(kb, new, _fragment(kb, reading.analysis.normalised, new)) or verbatim
     continues = reverse or not full or marked and not (new.leftover or new.asks_name)
     if continues and previous.asked.measures and kb.meaning:

@@ -9,9 +9,11 @@ or replaced). `Phrases` finds any of a list of words in normalised text, with po
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import yaml
 
@@ -24,11 +26,11 @@ class Phrases:
 
     English phrases match whole words; Chinese ones anywhere (Chinese has no spaces)."""
 
-    def __init__(self, words):
-        words = sorted({str(w).lower().strip() for w in words if str(w).strip()}, key=len, reverse=True)
-        self.words = tuple(words)
-        latin = [re.escape(w) for w in words if not _HAN_ONLY.search(w)]
-        han = [re.escape(w) for w in words if _HAN_ONLY.search(w)]
+    def __init__(self, words: Iterable[object]) -> None:
+        ordered = sorted({str(w).lower().strip() for w in words if str(w).strip()}, key=len, reverse=True)
+        self.words = tuple(ordered)
+        latin = [re.escape(w) for w in ordered if not _HAN_ONLY.search(w)]
+        han = [re.escape(w) for w in ordered if _HAN_ONLY.search(w)]
         parts = []
         if latin:
             parts.append(rf"(?<![a-z0-9])(?:{'|'.join(latin)})(?![a-z0-9])")
@@ -46,7 +48,7 @@ class Phrases:
         return self.pattern is not None and self.pattern.search(text) is not None
 
 
-def _words(value) -> list[str]:
+def _words(value: Any) -> list[str]:
     """A word list as YAML gives it: a list, or one string of space-separated words."""
     if value is None:
         return []
@@ -55,7 +57,7 @@ def _words(value) -> list[str]:
     return [str(v) for v in value]
 
 
-def _bilingual(spec) -> list[str]:
+def _bilingual(spec: Mapping[str, Any] | None) -> list[str]:
     spec = spec or {}
     return _words(spec.get("en")) + _words(spec.get("zh"))
 
@@ -92,7 +94,7 @@ class Compound:
 @dataclass(frozen=True)
 class Place:
     id: str
-    names: dict  # lang -> tuple of names
+    names: dict[str, tuple[str, ...]]  # lang -> tuple of names
 
     def name(self, lang: str) -> str:
         names = self.names.get(lang) or self.names.get("en") or (self.id,)
@@ -102,7 +104,7 @@ class Place:
 class Lexicon:
     """The compiled lexicon. Built once per knowledge base; immutable afterwards."""
 
-    def __init__(self, data: dict):
+    def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
         self.stopwords_en = frozenset(_words(data["stopwords"]["en"]))
         self.stopwords_zh = frozenset(_words(data["stopwords"]["zh"]))
@@ -124,7 +126,7 @@ class Lexicon:
                                         Phrases(_bilingual(spec.get("negative"))))
                           for cid, spec in data["compounds"].items()}
         self.negations = Phrases(_bilingual(data.get("negations")))
-        self.operations = {op: Phrases(_bilingual(spec)) for op, spec in data["operations"].items()}
+        self.operations: dict[str, Phrases] = {op: Phrases(_bilingual(spec)) for op, spec in data["operations"].items()}
         flows = data["flows"]
         self.flow_markers = {role: Phrases(_words(flows.get(role)) + _words(flows.get(f"zh_{role}")))
                              for role in ("to", "from", "with", "receive", "by")}
@@ -176,7 +178,8 @@ class Lexicon:
         # follow-up questions (followup.py): what marks one, and what a refer-back asks about
         self.follow_up_markers_en = Phrases(_words((data.get("follow_up_markers") or {}).get("en")))
         self.follow_up_markers_zh = Phrases(_words((data.get("follow_up_markers") or {}).get("zh")))
-        self.refer_back = {kind: Phrases(_bilingual(data.get(f"refer_back_{kind}"))) for kind in ("date", "source", "why")}
+        self.refer_back = {kind: Phrases(_bilingual(data.get(f"refer_back_{kind}")))
+                           for kind in ("date", "source", "why")}
         self.refer_words = Phrases(_bilingual(data.get("refer_words")))
         self.reverse_words = Phrases(_bilingual(data.get("reverse_words")))
 
@@ -207,11 +210,12 @@ class Lexicon:
         place = self.places.get(place_id)
         return place.name(lang) if place else place_id
 
-    def details_in(self, normalised: str, kinds=("topics", "people", "times")) -> set[str]:
-        return {phrase for kind in kinds if kind in self.details for _, _, phrase in self.details[kind].find(normalised)}
+    def details_in(self, normalised: str, kinds: tuple[str, ...] = ("topics", "people", "times")) -> set[str]:
+        return {phrase for kind in kinds if kind in self.details
+                for _, _, phrase in self.details[kind].find(normalised)}
 
 
-def _merge(base: dict, extra: dict) -> dict:
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     """A knowledge directory's lexicon.yaml over the default: mappings merge key by key
     (a named measure or place is added or replaced), lists and word strings are added."""
     merged = dict(base)
@@ -231,9 +235,10 @@ def _merge(base: dict, extra: dict) -> dict:
 
 
 @lru_cache(maxsize=1)
-def default_data() -> dict:
+def default_data() -> dict[str, Any]:
     text = resources.files("bot.core").joinpath("lexicon.yaml").read_text(encoding="utf-8")
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    data: dict[str, Any] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return data
 
 
 def default_sections() -> frozenset[str]:
@@ -241,7 +246,7 @@ def default_sections() -> frozenset[str]:
     return frozenset(default_data())
 
 
-def build_lexicon(extra: dict | None = None) -> Lexicon:
+def build_lexicon(extra: dict[str, Any] | None = None) -> Lexicon:
     return Lexicon(_merge(default_data(), extra or {}))
 
 

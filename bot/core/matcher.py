@@ -9,7 +9,8 @@ The model, chosen on CLINC150's and the team's validation questions (see bench/)
 * entries are ranked by a multinomial naive Bayes score, plus an averaged
   perceptron trained on the entries' own wording (it learns the words that
   tell close entries apart), plus the cosine similarity with the entry's
-  centroid in the question's language, plus a bonus when the question is one of
+  centroids (one per language; the better of the two counts, so a question that
+  mixes languages is not penalised), plus a bonus when the question is one of
   the entry's questions or keywords word for word;
 * confidence (0-100) = sqrt(posterior x similarity) x sqrt(coverage), where
   coverage is the share of the question's topic words the entry knows: unknown
@@ -34,8 +35,19 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
-from .text import (NGRAM_WEIGHT, STOPWORDS_EN, STOPWORDS_ZH, Analysis, Synonyms, analyse, char_ngrams, features, is_filler,
-                   stem, word_features)
+from .text import (
+    NGRAM_WEIGHT,
+    STOPWORDS_EN,
+    STOPWORDS_ZH,
+    Analysis,
+    Synonyms,
+    analyse,
+    char_ngrams,
+    features,
+    is_filler,
+    stem,
+    word_features,
+)
 
 SMOOTHING = 0.01  # naive Bayes additive smoothing (alpha)
 SIMILARITY_WEIGHT = 2.0  # how much the centroid similarity adds to the ranking
@@ -70,6 +82,12 @@ class Ranking:
     def best(self) -> Candidate | None:
         return self.candidates[0] if self.candidates else None
 
+    def top(self) -> Candidate:
+        """The best candidate, where the caller has made sure there is one."""
+        if not self.candidates:
+            raise ValueError("an empty ranking has no best candidate")
+        return self.candidates[0]
+
 
 COVERAGE_POWER = 0.5
 
@@ -77,13 +95,13 @@ COVERAGE_POWER = 0.5
 def confidence(posterior: float, similarity: float, coverage: float) -> float:
     """0-100: how sure we are that this entry answers the question."""
     value = math.sqrt(posterior * max(similarity, 0.0)) * coverage ** COVERAGE_POWER
-    return round(100 * value, 1)
+    return float(round(100 * value, 1))
 
 
 LANG_SLOTS = {"en": 0, "zh": 1}
 
 
-def _exact_key(analysis: Analysis) -> tuple:
+def _exact_key(analysis: Analysis) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """A question's content words in order: fillers and function words dropped,
     words stemmed, so "the exports?" and "exports" are the same phrase."""
     words = tuple(stem(w) for w in analysis.words if w not in STOPWORDS_EN)
@@ -118,14 +136,16 @@ class _Documents:
     slots: np.ndarray  # per document: entry * 2 + language (LANG_SLOTS)
 
     @classmethod
-    def of(cls, per_entry) -> _Documents:
+    def of(cls, per_entry: list[list[tuple[Analysis, float, int]]]) -> _Documents:
         """`per_entry`: for each entry, its texts as (Analysis, weight, language slot)."""
         columns: dict[str, int] = {}
         words: dict[str, int] = {}
         # typed arrays, not lists: a list holds a Python object per number, several times the memory
         rows, cols, word_rows, word_cols = array("q"), array("q"), array("q"), array("q")
         counts = array("d")
-        weights, owners, slots = [], [], []
+        weights: list[float] = []
+        owners: list[int] = []
+        slots: list[int] = []
         for owner, variants in enumerate(per_entry):
             for analysis, weight, language in variants:
                 found = word_features(analysis)
@@ -157,7 +177,8 @@ class _Documents:
 def _ngram_matrix(words: list[str]) -> tuple[sparse.csr_matrix, list[str]]:
     """words x character n-grams (text.char_ngrams), counting repeats, and the n-grams."""
     columns: dict[str, int] = {}
-    rows, cols = [], []
+    rows: list[int] = []
+    cols: list[int] = []
     for row, word in enumerate(words):
         grams = char_ngrams(word)
         rows.extend([row] * len(grams))
@@ -171,7 +192,7 @@ def _sublinear_matrix(counts: sparse.csr_matrix) -> sparse.csr_matrix:
     return out
 
 
-def _unit_rows(matrix) -> sparse.csr_matrix:
+def _unit_rows(matrix: sparse.spmatrix) -> sparse.csr_matrix:
     matrix = sparse.csr_matrix(matrix)
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
@@ -225,12 +246,11 @@ def _perceptron_step(examples: sparse.csr_matrix, start: int, end: int, truth: n
     moved = batch[wrong]
     touched, columns = np.unique(moved.indices, return_inverse=True)  # only these features' weights change
     compact = sparse.csr_matrix((moved.data, columns.ravel(), moved.indptr), shape=(len(wrong), len(touched)))
-    # each wrong example moves its entry's column up and its rival's down: a sparse matrix
-    # with two values a row, so the update touches only those columns of the touched rows
     # each wrong example moves its entry's column up and its rival's down: two values a row,
     # so the update touches only those columns of the touched features
-    moves = sparse.csr_matrix((np.tile([1.0, -1.0], len(wrong)), (np.repeat(np.arange(len(wrong)), 2),
-                                                                  np.column_stack([truth[wrong], rival[wrong]]).ravel())),
+    example_rows = np.repeat(np.arange(len(wrong)), 2)
+    entry_columns = np.column_stack([truth[wrong], rival[wrong]]).ravel()
+    moves = sparse.csr_matrix((np.tile([1.0, -1.0], len(wrong)), (example_rows, entry_columns)),
                               shape=(len(wrong), weights.shape[1]))
     _add_rows(weights, touched, compact.T @ moves)
     _add_rows(totals, touched, compact.T @ (sparse.diags((step + wrong).astype(np.float64)) @ moves))
@@ -281,7 +301,7 @@ class Index:
         # the documents as normalised text, for the engine's scope guards
         self.normalised_documents = {entry_id: [a.normalised for a, _ in items] for entry_id, items in analysed.items()}
         self.vocabulary = sorted({word for items in analysed.values() for a, _ in items for word in a.words})
-        self.exact: dict[tuple, set[int]] = defaultdict(set)
+        self.exact: dict[tuple[tuple[str, ...], tuple[str, ...]], set[int]] = defaultdict(set)
         self.verbatim: dict[str, set[str]] = defaultdict(set)  # a phrase as normalised -> its entries
         for index, entry_id in enumerate(self.entry_ids):
             for phrase in (exact or {}).get(entry_id, ()):
@@ -310,12 +330,12 @@ class Index:
         vectors = _unit_rows(_sublinear_matrix(docs.counts) @ sparse.diags(self.idf))  # unit tf-idf per document
         weighted = sparse.diags(docs.weights) @ vectors
         log_likelihood = self._bayes(by_entry @ weighted)
-        # one centroid per entry and language: a Chinese question is compared with the Chinese
-        # wording only, so the English half of an entry does not dilute its similarity
-        self.centroid = _unit_rows(docs.grouped(docs.slots, 2 * entries) @ weighted).T.tocsr()  # slot = entry * 2 + language
+        # one centroid per entry and language (slot = entry * 2 + language), so the English half
+        # of an entry does not dilute the Chinese half's similarity; rank takes the better of the two
+        self.centroid = _unit_rows(docs.grouped(docs.slots, 2 * entries) @ weighted).T.tocsr()
         self.evidence = (log_likelihood + DISCRIMINATIVE_WEIGHT * self._perceptron(vectors, docs.owners)).tocsr()
 
-    def _bayes(self, mass) -> sparse.csr_matrix:
+    def _bayes(self, mass: sparse.spmatrix) -> sparse.csr_matrix:
         """Naive Bayes log-likelihoods, features x entries, and each entry's prior unit;
         also which features each entry knows, to measure the best candidates' coverage."""
         mass = sparse.csr_matrix(mass)  # entries x features
@@ -393,7 +413,7 @@ class Index:
         columns = np.fromiter(known, dtype=np.int64, count=len(known))
         return _gather(self.entry_features, columns, np.fromiter(known.values(), dtype=np.float64)) / total
 
-    def _candidates(self, bayes: np.ndarray, similarity: np.ndarray, vector) -> tuple[Candidate, ...]:
+    def _candidates(self, bayes: np.ndarray, similarity: np.ndarray, vector: dict[str, float]) -> tuple[Candidate, ...]:
         ranking = bayes - bayes.max() + SIMILARITY_WEIGHT * similarity
         exps = np.exp(ranking - ranking.max())
         posteriors = exps / exps.sum()
@@ -432,7 +452,7 @@ class Index:
         return arrays
 
     @classmethod
-    def from_arrays(cls, arrays, synonyms: Synonyms, alternatives: int = 3) -> Index:
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], synonyms: Synonyms, alternatives: int = 3) -> Index:
         """The index `to_arrays` stored. Checks every shape and bound, since the arrays come
         from a file: raises ValueError (or KeyError) rather than serve an inconsistent index."""
         index = cls.__new__(cls)
@@ -441,13 +461,15 @@ class Index:
         index.entry_ids, index.vocabulary = list(about["entry_ids"]), list(about["vocabulary"])
         index.unknown_idf = float(about["unknown_idf"])
         index.normalised_documents = {k: list(v) for k, v in about["normalised_documents"].items()}
-        index.exact = defaultdict(set, {(tuple(words), tuple(runs)): set(found) for (words, runs), found in about["exact"]})
+        index.exact = defaultdict(set, {(tuple(words), tuple(runs)): set(found)
+                                        for (words, runs), found in about["exact"]})
         index.verbatim = defaultdict(set, {k: set(v) for k, v in about["verbatim"].items()})
         names = bytes(arrays["feature_names"]).decode("utf-8")
         index.feature_names = names.split("\n") if names else []
-        index.idf, index.log_prior_unit = np.asarray(arrays["idf"], dtype=np.float64), np.asarray(arrays["log_prior_unit"], dtype=np.float64)
+        index.idf = np.asarray(arrays["idf"], dtype=np.float64)
+        index.log_prior_unit = np.asarray(arrays["log_prior_unit"], dtype=np.float64)
         features, entries = len(index.feature_names), len(index.entry_ids)
-        for name, width in zip(cls.MATRICES, (entries, 2 * entries, entries)):
+        for name, width in zip(cls.MATRICES, (entries, 2 * entries, entries), strict=True):
             matrix = sparse.csr_matrix((arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"]),
                                        shape=tuple(int(n) for n in arrays[f"{name}.shape"]))
             matrix.check_format(full_check=True)

@@ -9,7 +9,12 @@ with a reason the user can act on. The words come from the lexicon (lexicon.yaml
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .lexicon import Lexicon
 
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
@@ -24,7 +29,7 @@ class Scope:
     has_figures: bool = True  # whether its answer states any number
 
 
-def entry_scope(normalised_texts: list[str], fact_years: set[int], has_figures: bool, lexicon,
+def entry_scope(normalised_texts: list[str], fact_years: set[int], has_figures: bool, lexicon: Lexicon,
                 said: list[str]) -> Scope:
     """`normalised_texts`: the entry's texts as the matcher normalises them; `said`: its
     questions and answers alone, normalised the same way (the details it covers)."""
@@ -43,8 +48,8 @@ class OutOfScope:
         return self.asked[1] if lang == "zh" else self.asked[0]
 
 
-def out_of_scope(scope: Scope, normalised: str, years, home_places, lexicon,
-                 detail_kinds=("topics", "people", "times")) -> OutOfScope | None:
+def out_of_scope(scope: Scope, normalised: str, years: Iterable[int], home_places: Iterable[str], lexicon: Lexicon,
+                 detail_kinds: tuple[str, ...] = ("topics", "people", "times")) -> OutOfScope | None:
     """Why the entry with `scope` cannot answer this question, or None if it can."""
     for year in years:
         if year not in scope.years:

@@ -48,6 +48,7 @@ class YamlMap(dict[Any, Any]):
 
     line: int = 0
     key_lines: dict[Any, int]
+    file: str  # where it was read from: set on the settings, whose checks name it
 
     def line_of(self, key: str) -> int:
         # a YamlMap() made in code (a default for a missing section) has no key lines

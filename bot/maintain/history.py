@@ -41,8 +41,8 @@ def commit(directory: Path, files: dict[str, str], *, via: str, by: str, what: s
     snapshots = directory / UNDO_DIR
     snapshots.mkdir(exist_ok=True)
     numbers = sorted(int(path.stem) for path in snapshots.glob("*.json") if path.stem.isdigit())
-    snapshot = {"what": what, "by": by, "via": via,
-                "files": {relative: {"before": before[relative], "after": _sha(text)} for relative, text in files.items()}}
+    changes = {relative: {"before": before[relative], "after": _sha(text)} for relative, text in files.items()}
+    snapshot = {"what": what, "by": by, "via": via, "files": changes}
     atomic_write(snapshots / f"{(numbers[-1] + 1) if numbers else 1}.json", json.dumps(snapshot, ensure_ascii=False))
     for stale in numbers[:-UNDO_KEPT + 1] if len(numbers) >= UNDO_KEPT else ():
         (snapshots / f"{stale}.json").unlink(missing_ok=True)

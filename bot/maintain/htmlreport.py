@@ -39,7 +39,8 @@ def stacked_days(per_day: dict[str, Counter], width: int = 860, height: int = 26
     for fraction in (0, 0.25, 0.5, 0.75, 1):
         y = top + plot_h * (1 - fraction)
         parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
-                     f'<text x="{left - 6}" y="{y + 4:.1f}" class="axis" text-anchor="end">{_number(peak * fraction)}</text>')
+                     f'<text x="{left - 6}" y="{y + 4:.1f}" class="axis" text-anchor="end">'
+                     f'{_number(peak * fraction)}</text>')
     label_every = max(1, round(len(per_day) / 10))
     for index, (day, counts) in enumerate(per_day.items()):
         x, y = left + index * step, top + plot_h
@@ -48,7 +49,8 @@ def stacked_days(per_day: dict[str, Counter], width: int = 860, height: int = 26
             if h > 0:
                 y -= h
                 parts.append(f'<rect x="{x + step * 0.1:.1f}" y="{y:.1f}" width="{step * 0.8:.1f}" height="{h:.1f}" '
-                             f'fill="{COLOURS[outcome]}"><title>{escape(day)}: {counts[outcome]} {outcome}</title></rect>')
+                             f'fill="{COLOURS[outcome]}">'
+                             f'<title>{escape(day)}: {counts[outcome]} {outcome}</title></rect>')
         if index % label_every == 0:
             parts.append(f'<text x="{x + step / 2:.1f}" y="{height - bottom + 16}" class="axis" '
                          f'text-anchor="middle">{escape(day[5:])}</text>')
@@ -108,7 +110,8 @@ def render(view: Overview, kb: KnowledgeBase | None, generated: datetime) -> str
         (_number(outcomes["did you mean"]), "did you mean"),
         (_number(outcomes["declined"]), "declined")))
     titles = {entry_id: entry.title("en") for entry_id, entry in kb.entries.items()} if kb is not None else {}
-    entries = [(f"{entry_id} — {titles[entry_id]}" if entry_id in titles else entry_id, n) for entry_id, n in view.entries]
+    entries = [(f"{entry_id} — {titles[entry_id]}" if entry_id in titles else entry_id, n)
+               for entry_id, n in view.entries]
     groups = [(f"{group.example}" + (f"  (+{len(group.texts) - 1} wordings)" if len(group.texts) > 1 else ""),
                group.count) for group in view.groups]
     sections = [
@@ -116,7 +119,8 @@ def render(view: Overview, kb: KnowledgeBase | None, generated: datetime) -> str
         ("Answers per entry", ranking(entries, label_width=420)),
         ("Languages and chat types", '<div class="pair"><div>' + ranking(view.languages.most_common(), 420, BAR, 120)
          + "</div><div>" + ranking(view.chats.most_common(), 420, "#6a1b9a", 120) + "</div></div>"),
-        ("Why questions were declined", ranking(view.reasons.most_common(), colour=COLOURS["declined"], label_width=220)),
+        ("Why questions were declined",
+         ranking(view.reasons.most_common(), colour=COLOURS["declined"], label_width=220)),
         ("Top unanswered questions (groups of similar wordings)", ranking(groups, colour="#ef6c00", label_width=420)),
     ]
     body = "".join(f"<h2>{escape(title)}</h2>{chart}" for title, chart in sections)

@@ -163,7 +163,8 @@ def review(store: QuestionStore, directory: Path, kb: KnowledgeBase, *, by: str,
         if suggestion.closest:
             print(f"   closest: {suggestion.closest} — {kb.entries[suggestion.closest].title(suggestion.lang)}",
                   file=write)
-        keys = ("[a] add to closest  " if suggestion.closest else "") + "[o] another entry  [i] ignore  [s] skip  [q] quit"
+        keys = (("[a] add to closest  " if suggestion.closest else "")
+                + "[o] another entry  [i] ignore  [s] skip  [q] quit")
         choice = _ask(f"   {keys}\n> ", read, write)
         if choice in ("q", ""):
             break

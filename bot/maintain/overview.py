@@ -35,7 +35,7 @@ class Overview:
 
     @property
     def outcomes(self) -> Counter:
-        total = Counter()
+        total: Counter[str] = Counter()
         for counts in self.per_day.values():
             total.update(counts)
         return total
@@ -62,9 +62,9 @@ def overview(unanswered: list[Unanswered], answers: list[AnswerCount], daily: li
         result.chats[_chat(row.chat_type)] += 1
         if outcome == "declined":
             result.reasons[row.reason] += 1
-    for row in answers:
-        result.languages[row.lang] += row.count
-        result.chats[_chat(row.chat_type)] += row.count
+    for answered in answers:
+        result.languages[answered.lang] += answered.count
+        result.chats[_chat(answered.chat_type)] += answered.count
     if today is not None and days is not None and result.per_day:  # days with no question show as empty
         first = date.fromisoformat(min(result.per_day))
         if days <= FILLED_DAYS:  # the whole period; a longer one from its first day with questions

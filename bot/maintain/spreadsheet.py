@@ -106,7 +106,7 @@ def write_spreadsheet(path: Path, sheets: dict[str, list[list[str]]]) -> list[Pa
     from openpyxl.styles import Alignment, Font
 
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # the empty sheet a new workbook starts with
     for name, rows in sheets.items():
         sheet = book.create_sheet(name)
         for row in rows:
@@ -118,7 +118,7 @@ def write_spreadsheet(path: Path, sheets: dict[str, list[list[str]]]) -> list[Pa
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "B2"
-        for column, header in zip(sheet.columns, rows[0]):
+        for column, header in zip(sheet.columns, rows[0], strict=False):
             wide = 60 if header.startswith(("answer", "questions", "text")) else 24
             sheet.column_dimensions[column[0].column_letter].width = wide
     book.save(path)
@@ -166,7 +166,7 @@ def _sheet(name: str, file: str, rows: list[list], has_sheets: bool) -> Sheet:
     header_row = [_as_text(value).strip() for value in (rows[0] if rows else [])]
     sheet = Sheet(name, file, header_row, has_sheets=has_sheets)
     for number, values in enumerate(rows[1:], 2):
-        cells = {header: _as_text(value) for header, value in zip(header_row, values) if header}
+        cells = {header: _as_text(value) for header, value in zip(header_row, values, strict=False) if header}
         if any(text.strip() for text in cells.values()):
             sheet.rows.append(Row(number, cells))
     return sheet
@@ -293,10 +293,10 @@ def plan_import(directory: Path, sheets: dict[str, Sheet]) -> tuple[Plan, list[s
                     continue
                 target = topics[topic]
             else:
-                target = files[0] if files and files[0].relative == "facts.yaml" else None
-                if target is None:
+                if not (files and files[0].relative == "facts.yaml"):
                     problems.append(f"{sheet.where(row.number)}: the knowledge has no facts.yaml")
                     continue
+                target = files[0]
             if found is None:
                 file, item = target, CommentedMap(id=ident)
                 target.items.append(item)
@@ -358,13 +358,13 @@ def locate(text: str, relative: str, line: int) -> tuple[str, str, tuple[str, ..
     items = document.get(key) if isinstance(document, dict) else None
     if not isinstance(items, list):
         return None
-    item = _last_at_or_before([(item, item.lc.line + 1) for item in items if isinstance(item, dict)], line)
+    item = _last_at_or_before([(item, item.lc.line + 1) for item in items if isinstance(item, CommentedMap)], line)
     if item is None:
         return None
     top = _last_at_or_before([(k, item.lc.key(k)[0] + 1) for k in item], line)
     path: tuple[str, ...] = (top,) if top else ()
     value = item.get(top) if top else None
-    if isinstance(value, dict) and value:
+    if isinstance(value, CommentedMap) and value:
         sub = _last_at_or_before([(k, value.lc.key(k)[0] + 1) for k in value], line)
         path = (top, sub) if sub else path
     return kind, str(item.get("id")), path
@@ -381,7 +381,7 @@ def point_at_cells(problems, trial: Path, plan: Plan, shown: str) -> list[str]:
         found = locate(text, relative, problem.line) if text is not None else None
         place = plan.rows.get(found[:2]) if found else None
         message = " ".join(problem.message.splitlines())
-        if place is None:
+        if place is None or found is None:
             lines.append(f"{shown}: {relative}:{problem.line}: {message}")
             continue
         sheet, row = place

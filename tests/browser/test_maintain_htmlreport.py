@@ -41,7 +41,8 @@ def store(tmp_path) -> QuestionStore:
                                "zh" if number % 4 == 0 else "en", "supergroup" if number % 2 else "private", at=at)
         if back % 2 == 0:
             store.add_unanswered("<b>wifi</b> password?", "en", "private", "declined", "low-confidence", None, 0, at=at)
-            store.add_unanswered("重庆2019年的GDP是多少", "zh", "group", "declined", "other-year", "gdp-2013", 40, at=at)
+            store.add_unanswered("重庆2019年的GDP是多少", "zh", "group", "declined", "other-year", "gdp-2013", 40,
+                                 at=at)
         store.add_unanswered("trade", "en", "private", "ambiguous", "did-you-mean", "us-trade-2013", 50, at=at)
     return store
 

@@ -82,7 +82,8 @@ def test_changed_knowledge_is_rebuilt(knowledge_copy, cache):
     faq = knowledge_copy / "faq" / "40-us-trade.yaml"
     text = faq.read_text(encoding="utf-8")
     faq.write_text(text.replace("        - chongqing exports to america\n",
-                                f"        - chongqing exports to america\n        - {NEW_QUESTION}\n"), encoding="utf-8")
+                                f"        - chongqing exports to america\n        - {NEW_QUESTION}\n"),
+                   encoding="utf-8")
     after = indexcache.load_knowledge(knowledge_copy)
     assert rank(after, NEW_QUESTION).best.entry_id == "exports-to-us-2013"
     assert rankings(after) == rankings(load_knowledge(knowledge_copy))
@@ -110,7 +111,8 @@ def test_a_child_process_builds_the_cache_for_a_reload(knowledge_copy, cache, mo
     path = indexcache.cache_file(knowledge_copy)
     faq = knowledge_copy / "faq" / "40-us-trade.yaml"
     faq.write_text(faq.read_text(encoding="utf-8").replace(
-        "        - chongqing exports to america\n", f"        - chongqing exports to america\n        - {NEW_QUESTION}\n"),
+        "        - chongqing exports to america\n",
+        f"        - chongqing exports to america\n        - {NEW_QUESTION}\n"),
         encoding="utf-8")
     assert indexcache.prebuild(knowledge_copy)  # the child wrote the new index ...
     written = path.stat().st_mtime_ns

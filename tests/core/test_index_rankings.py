@@ -52,7 +52,8 @@ def test_questions_asked_word_for_word_keep_their_entry(kb):
     rows = json.loads((FIXTURES / "rankings-bundled.json").read_text(encoding="utf-8"))
     own = {q: entry.id for entry in kb.entries.values() for lang in ("en", "zh") for q in entry.questions[lang]}
     moved = [(row["q"], row["top"][0][0], rank(kb, row["q"]).best.entry_id) for row in rows
-             if row["q"] in own and row["top"][0][0] == own[row["q"]] and rank(kb, row["q"]).best.entry_id != own[row["q"]]]
+             if row["q"] in own and row["top"][0][0] == own[row["q"]]
+             and rank(kb, row["q"]).best.entry_id != own[row["q"]]]
     assert not moved
 
 

@@ -74,7 +74,7 @@ async def test_admins_add_ignore_and_undo_with_buttons(knowledge, store):
             chat, other_chat = bot.api.private_chat(ADMIN), bot.api.private_chat(OTHER_ADMIN)
             for who, where in ((ADMIN, chat), (OTHER_ADMIN, other_chat)):
                 bot.api.user_sends(who, where, "/unanswered")
-                await bot.api.wait_for(lambda: len(suggestion_messages(bot, where)) == 3, timeout=30)
+                await bot.api.wait_for(lambda where=where: len(suggestion_messages(bot, where)) == 3, timeout=30)
             mine, theirs = suggestion_messages(bot, chat), suggestion_messages(bot, other_chat)
             every_button = [d for m in (*mine.values(), *theirs.values()) for d in m.callback_data]
             assert all(len(d.encode()) <= 64 for d in every_button)
