@@ -30,9 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from .bundled import version
-from .core import KnowledgeBase, KnowledgeError, build, read_knowledge
+from .core import KnowledgeBase, KnowledgeError, build, matcher, read_knowledge, text
 from .core import lexicon as _lexicon
-from .core import matcher, text
 from .core.engine import index_inputs
 
 log = logging.getLogger(__name__)
@@ -40,7 +39,8 @@ log = logging.getLogger(__name__)
 CACHE_ENV = "FAQBOT_CACHE_DIR"
 OFF = "off"
 # the code whose change makes a stored index stale (besides the package version)
-CODE = (Path(matcher.__file__), Path(text.__file__), Path(_lexicon.__file__), Path(_lexicon.__file__).with_name("lexicon.yaml"))
+CODE = (Path(matcher.__file__), Path(text.__file__), Path(_lexicon.__file__),
+        Path(_lexicon.__file__).with_name("lexicon.yaml"))
 
 
 def cache_dir() -> Path | None:
@@ -69,7 +69,7 @@ def _code_version() -> str:
 def index_key(kb: KnowledgeBase, documents, exact) -> str:
     """sha256 of what the index is built from and of the code that builds it."""
     inputs = json.dumps([documents, exact, kb.synonyms], ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(f"{_code_version()}\n{inputs}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{_code_version()}\n{inputs}".encode()).hexdigest()
 
 
 def read_index(path: Path, key: str, synonyms: text.Synonyms) -> matcher.Index | None:
@@ -82,7 +82,8 @@ def read_index(path: Path, key: str, synonyms: text.Synonyms) -> matcher.Index |
             return matcher.Index.from_arrays(stored, synonyms)
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, KeyError, UnicodeDecodeError, zipfile.BadZipFile, json.JSONDecodeError, TypeError) as error:
+    except (OSError, ValueError, KeyError, UnicodeDecodeError, zipfile.BadZipFile, json.JSONDecodeError,
+            TypeError) as error:
         log.warning("index cache %s cannot be used (%s: %s); rebuilding", path, type(error).__name__, error)
         return None
 
@@ -94,7 +95,8 @@ def write_index(path: Path, key: str, index: matcher.Index) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".index-", suffix=".npz", delete=False) as out:
             partial = Path(out.name)
-            np.savez(out, key=np.frombuffer(key.encode("ascii"), dtype=np.uint8), **index.to_arrays())
+            arrays = {"key": np.frombuffer(key.encode("ascii"), dtype=np.uint8), **index.to_arrays()}
+            np.savez(out, **arrays)  # type: ignore[arg-type]  # numpy's stub takes **kwds as its allow_pickle
         os.replace(partial, path)
     except OSError as error:
         log.warning("index cache %s not written (%s); the next start builds the index again", path, error)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from ..core import KnowledgeBase
+from ..core import DEFAULT_THRESHOLD, KnowledgeBase
 from ..core.explain import GUARD_REASONS
 from ..core.text import STOPWORDS_EN, STOPWORDS_ZH, Synonyms, analyse, clean
 from ..services.store import AnswerCount, Unanswered
@@ -184,8 +184,7 @@ def candidate(kb: KnowledgeBase | None, group: QuestionGroup) -> str:
         return "new entry, or out of scope"
     if reason in ("did-you-mean", "low-score"):
         return f"question variant of {closest}? (the bot was unsure)"
-    # settings are untyped until the core redesign lands (issue 11)
-    threshold = float(kb.settings.get("threshold", 30)) if kb is not None else 30.0  # type: ignore[arg-type]
+    threshold = float(kb.settings["threshold"]) if kb is not None else DEFAULT_THRESHOLD
     if group.typical_score >= threshold / 2:
         return f"question variant of {closest}?"
     return f"new entry, or out of scope (closest {closest} is far)"

@@ -22,12 +22,9 @@ SURE_MARGIN = 20.0  # answers scoring below threshold + this count as low-confid
 
 
 def sure_score(kb: KnowledgeBase) -> float:
-    """The score from which an answer counts as confident: the same bar the Telegram layer
-    sets for answering a group message nobody addressed to it (tg.handlers.auto_answer_threshold)."""
-    configured = kb.settings.get("auto_answer_threshold")
-    if configured is not None:
-        return float(configured)  # type: ignore[arg-type]  # settings are untyped until the core redesign lands
-    return min(float(kb.settings.get("threshold", 30)) + SURE_MARGIN, 90.0)  # type: ignore[arg-type]
+    """The score from which an answer counts as confident: also the bar for answering a
+    group message nobody addressed to the bot (tg.handlers.questions)."""
+    return min(float(kb.settings["threshold"]) + SURE_MARGIN, 90.0)
 
 
 def unanswered_reason(kb: KnowledgeBase, reply: Reply) -> str | None:

@@ -122,7 +122,7 @@ def main(args: RunOptions) -> int:
     if not settings.token:
         print(NO_TOKEN, file=sys.stderr, end="")
         return 2
-    if getattr(args, "secret_token", None) is not None and not args.secret_token.strip():
+    if args.secret_token is not None and not args.secret_token.strip():
         print("faqbot run: the webhook secret token is empty; give one (A-Z, a-z, 0-9, _ and -) or leave "
               "--secret-token out to have a random one", file=sys.stderr)
         return 2

@@ -138,7 +138,7 @@ class TelegramSettings:
         """The settings with `faqbot run` flags applied (a flag beats the environment)."""
         changes = {name: getattr(args, name) for name in ("webhook_url", "listen", "port", "secret_token")
                    if getattr(args, name, None) is not None}
-        if getattr(args, "state_file", None):
+        if args.state_file:
             changes["state_file"] = Path(args.state_file)
         return replace(self, **changes)
 

@@ -15,6 +15,7 @@ from telegram.constants import MessageEntityType
 
 from ...core import ANSWERED, KnowledgeBase, Reply
 from ...core.followup import ask_in_context
+from ...services.recording import sure_score
 from .. import conversation, replies
 from ..context import FaqContext, answer_language, chat_of, message_of, user_language
 from ..journal import scrub
@@ -29,7 +30,7 @@ def record_question(context: FaqContext, reply: Reply, chat_type: str) -> None:
     """Hand every question the bot answered or declined to the knowledge side, if it listens.
 
     `LiveKnowledge.record` keeps unanswered questions and answer counts when a question
-    database is configured (see bot/store.py); it writes off the event loop. A failure
+    database is configured (see bot/services/store.py); it writes off the event loop. A failure
     there must never cost the user the answer.
     """
     try:
@@ -39,10 +40,9 @@ def record_question(context: FaqContext, reply: Reply, chat_type: str) -> None:
 
 
 def auto_answer_threshold(kb: KnowledgeBase) -> float:
-    """How sure the bot must be to answer a message nobody addressed to it."""
-    if kb.settings.get("auto_answer_threshold") is not None:
-        return setting_number(kb, "auto_answer_threshold")
-    return min(setting_number(kb, "threshold", 30) + 20, 90.0)
+    """How sure the bot must be to answer a message nobody addressed to it: the score from
+    which an answer counts as confident (one bar, kept by the recorder)."""
+    return sure_score(kb)
 
 
 async def answer_question(update: Update, context: FaqContext, question: str,
