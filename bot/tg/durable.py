@@ -1,10 +1,10 @@
 """Nothing lost, nothing stuck: how updates flow from Telegram through the handlers.
 
-* :class:`JournaledBot` writes each fetched update to the :class:`~.journal.Journal`
-  before getUpdates confirms it, skips an update python-telegram-bot cannot read
-  (logged once, with its id and kind, never its text), and records every Bot API call
-  made while handling an update; when an update is handled again after a restart, calls
-  already recorded are not made again.
+* :class:`~.journaled.JournaledBot` (in journaled.py) writes each fetched update to the
+  :class:`~.journal.Journal` before getUpdates confirms it, skips an update
+  python-telegram-bot cannot read (logged once, with its id and kind, never its text), and
+  records every Bot API call made while handling an update; when an update is handled again
+  after a restart, calls already recorded are not made again.
 * :class:`UpdateLanes` decides when each update is handled. Private chats, inline
   queries and the like share ``concurrent_updates`` slots; each group has a lane of its
   own, so a group waiting for its pace (20 messages a minute) delays only its own
@@ -19,20 +19,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import logging
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from telegram import Update
-from telegram._utils.defaultvalue import DefaultValue
 from telegram.constants import ChatType
-from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ExtBot
+from telegram.ext import Application, BaseUpdateProcessor
 
 from .context import background_of, journal_of, live_of, settings_of
-from .journal import FINISHED, Journal, prune_journal, scrub, update_kind
-from .replies import MAX_MESSAGE, say, utf16_len
+from .journal import FINISHED, Journal, prune_journal
+from .journaled import CURRENT, LATE_NOTE, Handling, JournaledBot, JournaledBuilder, current_handling  # noqa: F401 - re-exported
+from .replies import say
 from .settings import TelegramSettings
 
 log = logging.getLogger(__name__)
@@ -40,131 +38,6 @@ log = logging.getLogger(__name__)
 GROUP_TYPES = (ChatType.GROUP, ChatType.SUPERGROUP)
 GROUP_LANE_WIDTH = 4  # a group's updates handled at once (the rest wait in its lane)
 RETRY_BACKOFF = 0.5  # seconds before handling a failed update again, doubled each time
-LATE_NOTE = "<i>⏱ Sorry for the wait: the bot was restarting. · 抱歉久等：机器人刚才在重启。</i>"
-
-
-@dataclass
-class Handling:
-    """The update being handled in this task (a context variable: each task has its own)."""
-
-    update_id: int
-    kind: str
-    tries: int = 1
-    replayed: list = field(default_factory=list)  # (method, result) of calls recorded before
-    calls: int = 0  # calls made (or replayed) so far in this try
-    late: bool = False
-    flagged: bool = False
-    failed: BaseException | None = None
-    in_request: int = 0  # > 0 while a Bot API request is on the wire
-
-
-CURRENT: contextvars.ContextVar[Handling | None] = contextvars.ContextVar("faqbot_handling", default=None)
-
-
-def current_handling() -> Handling | None:
-    return CURRENT.get()
-
-
-class JournaledBot(ExtBot):
-    """ExtBot that journals updates as they are fetched and replays recorded calls."""
-
-    def __init__(self, *args, journal: Journal | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._journal = journal
-        self._placeholders: set[int] = set()
-
-    async def _post(self, endpoint: str, data=None, **kwargs) -> Any:
-        result = await super()._post(endpoint, data, **kwargs)
-        if endpoint == "getUpdates" and isinstance(result, list):
-            return self._screen(result)
-        return result
-
-    def _screen(self, raws: list) -> list:
-        """Journal fetched updates; hand on those to handle now. An update the journal
-        already has, or one that cannot be read, is handed on as a bare placeholder (just
-        its id), so the offset still moves past it and Telegram forgets it."""
-        raws = [scrub(raw) for raw in raws if isinstance(raw, dict) and isinstance(raw.get("update_id"), int)]
-        new = self._journal.received(raws) if self._journal is not None else {raw["update_id"] for raw in raws}
-        screened = []
-        for raw in raws:
-            update_id = raw["update_id"]
-            if update_id not in new:
-                self._placeholders.add(update_id)
-                screened.append({"update_id": update_id})
-                continue
-            try:
-                Update.de_json(raw, self)
-            except Exception as error:  # noqa: BLE001 - whatever python-telegram-bot cannot read
-                log.error("update %s (%s) cannot be read (%s: %s); skipped", update_id, update_kind(raw),
-                          type(error).__name__, str(error)[:200])
-                if self._journal is not None:
-                    self._journal.finish(update_id, "skipped", update_kind(raw))
-                self._placeholders.add(update_id)
-                screened.append({"update_id": update_id})
-                continue
-            screened.append(raw)
-        return screened
-
-    def is_placeholder(self, update: object) -> bool:
-        if isinstance(update, Update) and update.update_id in self._placeholders:
-            self._placeholders.discard(update.update_id)
-            return True
-        return False
-
-    async def _do_post(self, endpoint: str, data: dict, **kwargs) -> Any:
-        handling = CURRENT.get()
-        if handling is None or endpoint.startswith("get"):
-            return await super()._do_post(endpoint, data, **kwargs)
-        seq = handling.calls
-        if seq < len(handling.replayed):
-            method, result = handling.replayed[seq]
-            if method == endpoint:
-                handling.calls += 1
-                if endpoint == "sendMessage":
-                    handling.flagged = True
-                log.info("update %s: %s #%d was made before; not made again", handling.update_id, endpoint, seq)
-                return result
-            # this time the handling took another path (the knowledge changed, say): make the
-            # calls from here on, and record them in place of the old ones
-            log.info("update %s: handled differently than before from call #%d on", handling.update_id, seq)
-            del handling.replayed[seq:]
-        if handling.late and not handling.flagged and endpoint == "sendMessage" and data.get("parse_mode") == "HTML":
-            if utf16_len(data["text"]) + utf16_len(LATE_NOTE) < MAX_MESSAGE:  # markup counted too: safe side
-                data["text"] = f"{LATE_NOTE}\n{data['text']}"
-        if self.rate_limiter is None:
-            handling.in_request += 1
-            try:
-                result = await super()._do_post(endpoint, data, **kwargs)
-            finally:
-                handling.in_request -= 1
-        else:
-            result = await super()._do_post(endpoint, data, **kwargs)
-        # No await between Telegram's answer and this line: a cancelled task has either
-        # recorded the call or not made it.
-        if endpoint == "sendMessage":
-            handling.flagged = True
-        if self._journal is not None:
-            self._journal.sent(handling.update_id, seq, endpoint, result)
-        handling.calls += 1
-        return result
-
-
-class JournaledBuilder(ApplicationBuilder):
-    """ApplicationBuilder whose bot is a JournaledBot (set `journal` before build())."""
-
-    journal: Journal | None = None
-
-    def _build_ext_bot(self) -> ExtBot:
-        # As ApplicationBuilder._build_ext_bot (python-telegram-bot 22), with our bot class.
-        value = DefaultValue.get_value
-        if isinstance(self._token, DefaultValue):
-            raise RuntimeError("No bot token was set.")
-        return JournaledBot(
-            token=self._token, base_url=value(self._base_url), base_file_url=value(self._base_file_url),
-            private_key=value(self._private_key), private_key_password=value(self._private_key_password),
-            defaults=value(self._defaults), arbitrary_callback_data=value(self._arbitrary_callback_data),
-            request=self._build_request(get_updates=False), get_updates_request=self._build_request(get_updates=True),
-            rate_limiter=value(self._rate_limiter), local_mode=value(self._local_mode), journal=self.journal)
 
 
 @dataclass
