@@ -8,7 +8,7 @@ Where: `$FAQBOT_CACHE_DIR`, else `$XDG_CACHE_HOME/faqbot`, else `~/.cache/faqbot
 
 The file is keyed by a hash of everything the index is built from (each entry's texts and
 exact phrases, the synonyms, as read from the knowledge files) and of the code that builds it
-(the package version and the source of the matcher, the text analysis and its word lists), so
+(the package version and the source of the matcher, its training, the text analysis and its word lists), so
 an edit to the knowledge or an upgrade rebuilds it. It is never trusted: numpy arrays only
 (`np.load(allow_pickle=False)`), every shape and bound checked (matcher.Index.from_arrays),
 and any file that does not load, or carries another key, is rebuilt and overwritten.
@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .bundled import version
-from .core import KnowledgeBase, KnowledgeError, build, matcher, read_knowledge, text
+from .core import KnowledgeBase, KnowledgeError, build, matcher, read_knowledge, text, training
 from .core import lexicon as _lexicon
 from .core.engine import index_inputs
 
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 CACHE_ENV = "FAQBOT_CACHE_DIR"
 OFF = "off"
 # the code whose change makes a stored index stale (besides the package version)
-CODE = (Path(matcher.__file__), Path(text.__file__), Path(_lexicon.__file__),
+CODE = (Path(matcher.__file__), Path(training.__file__), Path(text.__file__), Path(_lexicon.__file__),
         Path(_lexicon.__file__).with_name("lexicon.yaml"))
 
 

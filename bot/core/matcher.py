@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import math
-from array import array
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,30 +34,13 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
-from .text import (
-    NGRAM_WEIGHT,
-    STOPWORDS_EN,
-    STOPWORDS_ZH,
-    Analysis,
-    Synonyms,
-    analyse,
-    char_ngrams,
-    features,
-    is_filler,
-    stem,
-    word_features,
-)
+from .text import STOPWORDS_EN, STOPWORDS_ZH, Analysis, Synonyms, analyse, features, is_filler, stem
+from .training import Documents, sublinear_matrix, train_perceptron, unit_rows
 
 SMOOTHING = 0.01  # naive Bayes additive smoothing (alpha)
 SIMILARITY_WEIGHT = 2.0  # how much the centroid similarity adds to the ranking
 DISCRIMINATIVE_WEIGHT = 5.0  # how much the perceptron's scores add to the ranking
-PERCEPTRON_EPOCHS = 4
 EXACT_BONUS = 8.0  # log-odds added to an entry whose question or keyword was asked word for word
-PERCEPTRON_MARGIN = 0.5
-# The perceptron scores a 200th of the examples at once, at most 256: a few hundred sparse products
-# per epoch at any size. A base of under 400 examples is trained one example at a time (online),
-# as before: there a batch would be a large share of the data.
-PERCEPTRON_BATCHES, PERCEPTRON_MIN_BATCH, PERCEPTRON_MAX_BATCH = 200, 1, 256
 SPELLING_CUTOFF = 84  # fuzz.ratio a misspelt word needs to be read as a known word
 MIN_SPELLING_LENGTH = 6  # shorter words are too often other real words ("plant", "plan")
 
@@ -125,143 +107,6 @@ def _sublinear(count: float) -> float:
     return count if count <= 1 else 1 + math.log(count)
 
 
-@dataclass(frozen=True)
-class _Documents:
-    """Every entry's texts as the rows of one sparse matrix of feature counts."""
-
-    counts: sparse.csr_matrix  # documents x features
-    feature_names: list[str]  # the feature of each column
-    weights: np.ndarray  # per document: the weight it carries in its entry's model
-    owners: np.ndarray  # per document: the index of its entry
-    slots: np.ndarray  # per document: entry * 2 + language (LANG_SLOTS)
-
-    @classmethod
-    def of(cls, per_entry: list[list[tuple[Analysis, float, int]]]) -> _Documents:
-        """`per_entry`: for each entry, its texts as (Analysis, weight, language slot)."""
-        columns: dict[str, int] = {}
-        words: dict[str, int] = {}
-        # typed arrays, not lists: a list holds a Python object per number, several times the memory
-        rows, cols, word_rows, word_cols = array("q"), array("q"), array("q"), array("q")
-        counts = array("d")
-        weights: list[float] = []
-        owners: list[int] = []
-        slots: list[int] = []
-        for owner, variants in enumerate(per_entry):
-            for analysis, weight, language in variants:
-                found = word_features(analysis)
-                rows.extend([len(weights)] * len(found))
-                cols.extend(columns.setdefault(feature, len(columns)) for feature in found)
-                counts.extend(found.values())
-                word_rows.extend([len(weights)] * len(analysis.words))
-                word_cols.extend(words.setdefault(word, len(words)) for word in analysis.words)
-                weights.append(weight)
-                owners.append(owner)
-                slots.append(owner * 2 + language)
-        shape = (len(weights), len(columns))
-        matrix = sparse.csr_matrix((np.frombuffer(counts), (np.frombuffer(rows, dtype=np.int64),
-                                                             np.frombuffer(cols, dtype=np.int64))), shape=shape)
-        word_counts = sparse.csr_matrix((np.ones(len(word_rows)), (np.frombuffer(word_rows, dtype=np.int64),
-                                                                   np.frombuffer(word_cols, dtype=np.int64))),
-                                        shape=(len(weights), len(words)))
-        grams, gram_names = _ngram_matrix(list(words))
-        matrix = sparse.hstack([matrix, NGRAM_WEIGHT * (word_counts @ grams)], format="csr")
-        return cls(matrix, list(columns) + gram_names, np.array(weights, dtype=np.float64),
-                   np.array(owners, dtype=np.int64), np.array(slots, dtype=np.int64))
-
-    @staticmethod
-    def grouped(groups: np.ndarray, count: int) -> sparse.csr_matrix:
-        """count x documents: 1 where the document belongs to the group."""
-        return sparse.csr_matrix((np.ones(len(groups)), (groups, np.arange(len(groups)))), shape=(count, len(groups)))
-
-
-def _ngram_matrix(words: list[str]) -> tuple[sparse.csr_matrix, list[str]]:
-    """words x character n-grams (text.char_ngrams), counting repeats, and the n-grams."""
-    columns: dict[str, int] = {}
-    rows: list[int] = []
-    cols: list[int] = []
-    for row, word in enumerate(words):
-        grams = char_ngrams(word)
-        rows.extend([row] * len(grams))
-        cols.extend(columns.setdefault(gram, len(columns)) for gram in grams)
-    return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(words), len(columns))), list(columns)
-
-
-def _sublinear_matrix(counts: sparse.csr_matrix) -> sparse.csr_matrix:
-    out = counts.copy()
-    out.data = np.where(out.data <= 1, out.data, 1 + np.log(np.maximum(out.data, 1)))
-    return out
-
-
-def _unit_rows(matrix: sparse.spmatrix) -> sparse.csr_matrix:
-    matrix = sparse.csr_matrix(matrix)
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sparse.csr_matrix(sparse.diags(1 / norms) @ matrix)
-
-
-def _perceptron_batch(examples: int) -> int:
-    """Examples scored together: few enough to stay close to an online perceptron, enough
-    that a large knowledge base takes a few hundred array operations per epoch, not
-    one Python loop per example and entry."""
-    return int(min(PERCEPTRON_MAX_BATCH, max(PERCEPTRON_MIN_BATCH, examples // PERCEPTRON_BATCHES)))
-
-
-def _train_perceptron(examples: sparse.csr_matrix, truth: np.ndarray, entries: int) -> sparse.csr_matrix:
-    """An averaged perceptron, in mini-batches: a batch is scored with the same weights,
-    then every example whose entry does not beat its strongest rival by the margin moves
-    the weights towards its entry and away from that rival. Returns features x entries."""
-    weights = np.zeros((examples.shape[1], entries))
-    totals = np.zeros_like(weights)  # for averaging: sum of step * update
-    if entries < 2 or not examples.nnz:
-        return sparse.csr_matrix(weights)
-    order = np.random.default_rng(0)
-    batch = _perceptron_batch(examples.shape[0])
-    step = 1
-    for _ in range(PERCEPTRON_EPOCHS):
-        shuffled = order.permutation(examples.shape[0])
-        epoch = examples[shuffled]  # one reordering per epoch; the batches are then slices of its arrays
-        for start in range(0, len(shuffled), batch):
-            end = min(start + batch, len(shuffled))
-            _perceptron_step(epoch, start, end, truth[shuffled[start:end]], weights, totals, step)
-            step += end - start
-    totals /= step  # averaged weights, in place: at 50,000 variants each array is ~100 MB
-    weights -= totals
-    del totals
-    return sparse.csr_matrix(weights)
-
-
-def _perceptron_step(examples: sparse.csr_matrix, start: int, end: int, truth: np.ndarray, weights: np.ndarray,
-                     totals: np.ndarray, step: int) -> None:
-    """One batch: rows start..end of `examples`. Sparse products throughout: an example
-    has a dozen features, the weights have thousands."""
-    batch = examples[start:end]
-    scores = batch @ weights
-    at = np.arange(len(truth))
-    own = scores[at, truth].copy()
-    scores[at, truth] = -np.inf
-    rival = scores.argmax(axis=1)
-    wrong = np.flatnonzero(own - scores[at, rival] < PERCEPTRON_MARGIN)
-    if not len(wrong):
-        return
-    moved = batch[wrong]
-    touched, columns = np.unique(moved.indices, return_inverse=True)  # only these features' weights change
-    compact = sparse.csr_matrix((moved.data, columns.ravel(), moved.indptr), shape=(len(wrong), len(touched)))
-    # each wrong example moves its entry's column up and its rival's down: two values a row,
-    # so the update touches only those columns of the touched features
-    example_rows = np.repeat(np.arange(len(wrong)), 2)
-    entry_columns = np.column_stack([truth[wrong], rival[wrong]]).ravel()
-    moves = sparse.csr_matrix((np.tile([1.0, -1.0], len(wrong)), (example_rows, entry_columns)),
-                              shape=(len(wrong), weights.shape[1]))
-    _add_rows(weights, touched, compact.T @ moves)
-    _add_rows(totals, touched, compact.T @ (sparse.diags((step + wrong).astype(np.float64)) @ moves))
-
-
-def _add_rows(target: np.ndarray, rows: np.ndarray, update: sparse.csr_matrix) -> None:
-    """target[rows] += update, for the update's nonzero values only."""
-    update = update.tocoo()
-    target[rows[update.row], update.col] += update.data
-
-
 def _gather(matrix: sparse.csr_matrix, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
     """values @ matrix[rows]: a question has few features, so its rows are summed
     directly rather than through a sparse product."""
@@ -307,7 +152,7 @@ class Index:
             for phrase in (exact or {}).get(entry_id, ()):
                 self.exact[_exact_key(analysed_once(phrase))].add(index)
                 self.verbatim[analysed_once(phrase).normalised].add(entry_id)
-        self._build(_Documents.of([[(a, weight, LANG_SLOTS[a.lang]) for a, weight in analysed[entry_id]]
+        self._build(Documents.of([[(a, weight, LANG_SLOTS[a.lang]) for a, weight in analysed[entry_id]]
                                    for entry_id in self.entry_ids]))
         self._ready()
 
@@ -320,19 +165,19 @@ class Index:
 
     # --- building ------------------------------------------------------------------
 
-    def _build(self, docs: _Documents) -> None:
+    def _build(self, docs: Documents) -> None:
         entries = len(self.entry_ids)
         self.feature_names = docs.feature_names
         by_entry = docs.grouped(docs.owners, entries)
         entry_frequency = np.diff((by_entry @ (docs.counts > 0).astype(np.float64)).tocsc().indptr)
         self.idf = np.log((entries + 1) / (entry_frequency + 1)) + 1
         self.unknown_idf = math.log(entries + 1) + 1
-        vectors = _unit_rows(_sublinear_matrix(docs.counts) @ sparse.diags(self.idf))  # unit tf-idf per document
+        vectors = unit_rows(sublinear_matrix(docs.counts) @ sparse.diags(self.idf))  # unit tf-idf per document
         weighted = sparse.diags(docs.weights) @ vectors
         log_likelihood = self._bayes(by_entry @ weighted)
         # one centroid per entry and language (slot = entry * 2 + language), so the English half
         # of an entry does not dilute the Chinese half's similarity; rank takes the better of the two
-        self.centroid = _unit_rows(docs.grouped(docs.slots, 2 * entries) @ weighted).T.tocsr()
+        self.centroid = unit_rows(docs.grouped(docs.slots, 2 * entries) @ weighted).T.tocsr()
         self.evidence = (log_likelihood + DISCRIMINATIVE_WEIGHT * self._perceptron(vectors, docs.owners)).tocsr()
 
     def _bayes(self, mass: sparse.spmatrix) -> sparse.csr_matrix:
@@ -356,7 +201,7 @@ class Index:
         n-grams are left out: they add little here and would slow training.
         """
         words = np.flatnonzero([not name.startswith("#") for name in self.feature_names])
-        learned = _train_perceptron(vectors[:, words].tocsr(), owners, len(self.entry_ids)).tocoo()
+        learned = train_perceptron(vectors[:, words].tocsr(), owners, len(self.entry_ids)).tocoo()
         return sparse.csr_matrix((learned.data, (words[learned.row], learned.col)),
                                  shape=(len(self.feature_names), len(self.entry_ids)))
 

@@ -1,0 +1,158 @@
+"""Building the index's arrays from the entries' texts: the documents as one sparse
+matrix of feature counts, the tf-idf helpers, and the averaged perceptron trained on
+them. matcher.Index combines these into its naive Bayes, centroid and perceptron
+evidence and ranks questions with it."""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from .text import NGRAM_WEIGHT, Analysis, char_ngrams, word_features
+
+PERCEPTRON_EPOCHS = 4
+PERCEPTRON_MARGIN = 0.5
+# The perceptron scores a 200th of the examples at once, at most 256: a few hundred sparse products
+# per epoch at any size. A base of under 400 examples is trained one example at a time (online),
+# as before: there a batch would be a large share of the data.
+PERCEPTRON_BATCHES, PERCEPTRON_MIN_BATCH, PERCEPTRON_MAX_BATCH = 200, 1, 256
+
+
+@dataclass(frozen=True)
+class Documents:
+    """Every entry's texts as the rows of one sparse matrix of feature counts."""
+
+    counts: sparse.csr_matrix  # documents x features
+    feature_names: list[str]  # the feature of each column
+    weights: np.ndarray  # per document: the weight it carries in its entry's model
+    owners: np.ndarray  # per document: the index of its entry
+    slots: np.ndarray  # per document: entry * 2 + language (matcher.LANG_SLOTS)
+
+    @classmethod
+    def of(cls, per_entry: list[list[tuple[Analysis, float, int]]]) -> Documents:
+        """`per_entry`: for each entry, its texts as (Analysis, weight, language slot)."""
+        columns: dict[str, int] = {}
+        words: dict[str, int] = {}
+        # typed arrays, not lists: a list holds a Python object per number, several times the memory
+        rows, cols, word_rows, word_cols = array("q"), array("q"), array("q"), array("q")
+        counts = array("d")
+        weights: list[float] = []
+        owners: list[int] = []
+        slots: list[int] = []
+        for owner, variants in enumerate(per_entry):
+            for analysis, weight, language in variants:
+                found = word_features(analysis)
+                rows.extend([len(weights)] * len(found))
+                cols.extend(columns.setdefault(feature, len(columns)) for feature in found)
+                counts.extend(found.values())
+                word_rows.extend([len(weights)] * len(analysis.words))
+                word_cols.extend(words.setdefault(word, len(words)) for word in analysis.words)
+                weights.append(weight)
+                owners.append(owner)
+                slots.append(owner * 2 + language)
+        shape = (len(weights), len(columns))
+        matrix = sparse.csr_matrix((np.frombuffer(counts), (np.frombuffer(rows, dtype=np.int64),
+                                                             np.frombuffer(cols, dtype=np.int64))), shape=shape)
+        word_counts = sparse.csr_matrix((np.ones(len(word_rows)), (np.frombuffer(word_rows, dtype=np.int64),
+                                                                   np.frombuffer(word_cols, dtype=np.int64))),
+                                        shape=(len(weights), len(words)))
+        grams, gram_names = _ngram_matrix(list(words))
+        matrix = sparse.hstack([matrix, NGRAM_WEIGHT * (word_counts @ grams)], format="csr")
+        return cls(matrix, list(columns) + gram_names, np.array(weights, dtype=np.float64),
+                   np.array(owners, dtype=np.int64), np.array(slots, dtype=np.int64))
+
+    @staticmethod
+    def grouped(groups: np.ndarray, count: int) -> sparse.csr_matrix:
+        """count x documents: 1 where the document belongs to the group."""
+        return sparse.csr_matrix((np.ones(len(groups)), (groups, np.arange(len(groups)))), shape=(count, len(groups)))
+
+
+def _ngram_matrix(words: list[str]) -> tuple[sparse.csr_matrix, list[str]]:
+    """words x character n-grams (text.char_ngrams), counting repeats, and the n-grams."""
+    columns: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    for row, word in enumerate(words):
+        grams = char_ngrams(word)
+        rows.extend([row] * len(grams))
+        cols.extend(columns.setdefault(gram, len(columns)) for gram in grams)
+    return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(words), len(columns))), list(columns)
+
+
+def sublinear_matrix(counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    out = counts.copy()
+    out.data = np.where(out.data <= 1, out.data, 1 + np.log(np.maximum(out.data, 1)))
+    return out
+
+
+def unit_rows(matrix: sparse.spmatrix) -> sparse.csr_matrix:
+    matrix = sparse.csr_matrix(matrix)
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1 / norms) @ matrix)
+
+
+def _perceptron_batch(examples: int) -> int:
+    """Examples scored together: few enough to stay close to an online perceptron, enough
+    that a large knowledge base takes a few hundred array operations per epoch, not
+    one Python loop per example and entry."""
+    return int(min(PERCEPTRON_MAX_BATCH, max(PERCEPTRON_MIN_BATCH, examples // PERCEPTRON_BATCHES)))
+
+
+def train_perceptron(examples: sparse.csr_matrix, truth: np.ndarray, entries: int) -> sparse.csr_matrix:
+    """An averaged perceptron, in mini-batches: a batch is scored with the same weights,
+    then every example whose entry does not beat its strongest rival by the margin moves
+    the weights towards its entry and away from that rival. Returns features x entries."""
+    weights = np.zeros((examples.shape[1], entries))
+    totals = np.zeros_like(weights)  # for averaging: sum of step * update
+    if entries < 2 or not examples.nnz:
+        return sparse.csr_matrix(weights)
+    order = np.random.default_rng(0)
+    batch = _perceptron_batch(examples.shape[0])
+    step = 1
+    for _ in range(PERCEPTRON_EPOCHS):
+        shuffled = order.permutation(examples.shape[0])
+        epoch = examples[shuffled]  # one reordering per epoch; the batches are then slices of its arrays
+        for start in range(0, len(shuffled), batch):
+            end = min(start + batch, len(shuffled))
+            _perceptron_step(epoch, start, end, truth[shuffled[start:end]], weights, totals, step)
+            step += end - start
+    totals /= step  # averaged weights, in place: at 50,000 variants each array is ~100 MB
+    weights -= totals
+    del totals
+    return sparse.csr_matrix(weights)
+
+
+def _perceptron_step(examples: sparse.csr_matrix, start: int, end: int, truth: np.ndarray, weights: np.ndarray,
+                     totals: np.ndarray, step: int) -> None:
+    """One batch: rows start..end of `examples`. Sparse products throughout: an example
+    has a dozen features, the weights have thousands."""
+    batch = examples[start:end]
+    scores = batch @ weights
+    at = np.arange(len(truth))
+    own = scores[at, truth].copy()
+    scores[at, truth] = -np.inf
+    rival = scores.argmax(axis=1)
+    wrong = np.flatnonzero(own - scores[at, rival] < PERCEPTRON_MARGIN)
+    if not len(wrong):
+        return
+    moved = batch[wrong]
+    touched, columns = np.unique(moved.indices, return_inverse=True)  # only these features' weights change
+    compact = sparse.csr_matrix((moved.data, columns.ravel(), moved.indptr), shape=(len(wrong), len(touched)))
+    # each wrong example moves its entry's column up and its rival's down: two values a row,
+    # so the update touches only those columns of the touched features
+    example_rows = np.repeat(np.arange(len(wrong)), 2)
+    entry_columns = np.column_stack([truth[wrong], rival[wrong]]).ravel()
+    moves = sparse.csr_matrix((np.tile([1.0, -1.0], len(wrong)), (example_rows, entry_columns)),
+                              shape=(len(wrong), weights.shape[1]))
+    _add_rows(weights, touched, compact.T @ moves)
+    _add_rows(totals, touched, compact.T @ (sparse.diags((step + wrong).astype(np.float64)) @ moves))
+
+
+def _add_rows(target: np.ndarray, rows: np.ndarray, update: sparse.csr_matrix) -> None:
+    """target[rows] += update, for the update's nonzero values only."""
+    update = update.tocoo()
+    target[rows[update.row], update.col] += update.data
