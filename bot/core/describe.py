@@ -18,7 +18,7 @@ from .figures import Formula
 from .knowledge import PLACEHOLDER, Fact, KnowledgeBase, Text, Unit
 from .lexicon import HAN, Lexicon, Phrases
 from .meaning import Described
-from .render import fact_label, fill
+from .render import fact_label
 from .text import Synonyms
 
 COUNT_MEASURES = ("companies", "population")
@@ -206,7 +206,8 @@ def _party_names(kb: KnowledgeBase, lexicon: Lexicon) -> dict[str, str]:
     return names
 
 
-def build_meaning(kb: KnowledgeBase, synonyms: Synonyms) -> MeaningIndex:
+def build_meaning(kb: KnowledgeBase, synonyms: Synonyms, rendered: Mapping[str, list[str]]) -> MeaningIndex:
+    """`rendered`: each entry's answers as written out (engine.build renders them once)."""
     lexicon = kb.lexicon
     home = (kb.settings.get("home_places") or [""])[0]
     described: dict[str, Described] = {}
@@ -245,8 +246,7 @@ def build_meaning(kb: KnowledgeBase, synonyms: Synonyms) -> MeaningIndex:
         if fact_id in described:
             entry_facts.setdefault(entry_id, []).append(fact_id)
     known = frozenset(p for d in described.values() for p in d.parties) | frozenset(kb.entities)
-    answers = {entry.id: " ".join(fill(kb, entry.answer.get(lang), lang) for lang in ("en", "zh")).lower()
-               for entry in kb.entries.values()}
+    answers = {entry_id: " ".join(texts).lower() for entry_id, texts in rendered.items()}
     entity_entries = _entity_entries(kb, answers)
     kinds_named = {entry_id: frozenset({kb.entities[e].kind for e, entries in entity_entries.items()
                                         if entry_id in entries}
@@ -260,6 +260,5 @@ def build_meaning(kb: KnowledgeBase, synonyms: Synonyms) -> MeaningIndex:
 
 
 def _entity_entries(kb: KnowledgeBase, answers: dict[str, str]) -> dict[str, frozenset[str]]:
-    return {entity.id: frozenset(entry_id for entry_id, text in answers.items()
-                                 if any(name.lower() in text for names in entity.names.values() for name in names))
+    return {entity.id: frozenset(entry_id for entry_id, text in answers.items() if entity.is_named_in(text))
             for entity in kb.entities.values()}

@@ -25,7 +25,7 @@ from .meaning import Asked, read_question
 from .render import facts_used, fill
 from .replying import reply_to
 from .scope import YEAR, entry_scope, out_of_scope
-from .text import HAN, Analysis, Synonyms, clean
+from .text import Analysis, Synonyms, clean
 
 MAX_QUESTION_CHARS = 1000  # longer messages are matched on their start only
 
@@ -40,8 +40,7 @@ def _entity_documents(kb: KnowledgeBase, answers: list[str]) -> list[tuple[str, 
     """The descriptions of the entities an answer names, so that "a US computer maker" finds
     the answer that names Hewlett-Packard."""
     text = "\n".join(answers).lower()
-    named = [e for e in kb.entities.values()
-             if any(name.lower() in text for names in e.names.values() for name in names)]
+    named = [e for e in kb.entities.values() if e.is_named_in(text)]
     return [(f"{' '.join(e.names.get(lang, ()))} {e.about.get(lang)}", ANSWER_WEIGHT) for e in named for lang in LANGS]
 
 
@@ -72,6 +71,7 @@ def build(kb: KnowledgeBase, index: Index | None = None) -> KnowledgeBase:
     if index is None:
         documents, exact = index_inputs(kb)
         index = Index(documents, Synonyms(kb.synonyms), exact=exact)
+    answers = {entry.id: [fill(kb, entry.answer.get(lang), lang) for lang in LANGS] for entry in kb.entries.values()}
     scopes = {}
     for entry in kb.entries.values():
         texts = index.normalised_documents[entry.id]
@@ -85,12 +85,11 @@ def build(kb: KnowledgeBase, index: Index | None = None) -> KnowledgeBase:
         has_figures = any(f.is_figure for f in used)
         # details ("airline", "fees") are what the entry's questions and answers speak of,
         # not what its keywords let people find it by
-        said = [*(q for lang in LANGS for q in entry.questions[lang]),
-                *(fill(kb, entry.answer.get(lang), lang) for lang in LANGS)]
+        said = [*(q for lang in LANGS for q in entry.questions[lang]), *answers[entry.id]]
         scopes[entry.id] = entry_scope(texts, years, has_figures, kb.lexicon,
                                        [index.analyse(text).normalised for text in said])
     kb = replace(kb, index=index, scopes=MappingProxyType(scopes))
-    return replace(kb, meaning=build_meaning(kb, index.synonyms))
+    return replace(kb, meaning=build_meaning(kb, index.synonyms, answers))
 
 
 def load_knowledge(directory: Path | str) -> KnowledgeBase:
@@ -151,21 +150,16 @@ def _asking_clause(kb: KnowledgeBase, cleaned: str) -> tuple[str, str] | None:
     def weight(normalised: str) -> int:
         asks = (lexicon.asks_for_figure(normalised) or lexicon.asks_for_date.search(normalised)
                 or lexicon.asks_for_name.search(normalised) or lexicon.question_words.search(normalised))
-        asking = 2 if asks and _content_words(kb, normalised) else 1 if asks or lexicon.asks_yes_no(normalised) else 0
+        if asks:
+            asking = 2 if lexicon.says_more_than_fillers(normalised) else 1
+        else:
+            asking = 1 if lexicon.asks_yes_no(normalised) else 0
         return (asking + bool(lexicon.measure_words.search(normalised))
                 + bool(kb.built_meaning().party_phrases.search(normalised)))
 
     scored = [(weight(n), position, (n, c)) for position, (n, c) in enumerate(read)]
     best = max(scored, default=None)
     return best[2] if best is not None and best[0] > 0 else None
-
-
-def _content_words(kb: KnowledgeBase, normalised: str) -> bool:
-    """Whether a clause says anything beyond fillers ("could you help me?" does not)."""
-    lexicon = kb.lexicon
-    words = [w for w in re.findall(r"[a-z]+", normalised) if w not in lexicon.fillers_en and len(w) > 2]
-    han = [c for c in re.findall(f"[{HAN}]", normalised) if c not in lexicon.fillers_zh]
-    return bool(words) or len(han) > 1
 
 
 def read_asked(kb: KnowledgeBase, question: str, ranking: Ranking) -> Asked:

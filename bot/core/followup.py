@@ -25,7 +25,7 @@ from .agreement import FLOW, STOCK, disagreements
 from .engine import ANSWERED, DECLINED, Match, MatchBasis, Reply, decide, rank, read_asked, reply_to, resolve_meaning
 from .knowledge import Fact, KnowledgeBase
 from .lexicon import HAN
-from .meaning import Asked
+from .meaning import Asked, mask
 from .render import Answer, fact_when, facts_used, figure_sentence, render_fact_answer, source_line
 from .text import clean
 
@@ -49,12 +49,6 @@ class Turn:
 # --- reading a message ---------------------------------------------------------------------
 
 
-def _mask(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
-    for start, end, _ in spans:
-        text = text[:start] + " " * (end - start) + text[end:]
-    return text
-
-
 def _says_nothing_else(kb: KnowledgeBase, text: str) -> bool:
     """Whether only filler is left: no word a question would be about."""
     lexicon = kb.lexicon
@@ -72,9 +66,9 @@ def refers_back(kb: KnowledgeBase, cleaned: str) -> str | None:
         spans = lexicon.refer_back[kind].find(cleaned)
         if not spans:
             continue
-        rest = _mask(cleaned, spans)
-        rest = _mask(rest, lexicon.refer_words.find(rest))
-        rest = _mask(rest, lexicon.follow_up_markers_en.find(rest) + lexicon.follow_up_markers_zh.find(rest))
+        rest = mask(cleaned, spans)
+        rest = mask(rest, lexicon.refer_words.find(rest))
+        rest = mask(rest, lexicon.follow_up_markers_en.find(rest) + lexicon.follow_up_markers_zh.find(rest))
         if _says_nothing_else(kb, rest):
             return kind
     return None

@@ -9,7 +9,7 @@ or replaced). `Phrases` finds any of a list of words in normalised text, with po
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -188,6 +188,14 @@ class Lexicon:
         for start, end, _ in self.not_figure.find(normalised):
             normalised = normalised[:start] + " " * (end - start) + normalised[end:]
         return self._asks_for_figure.search(normalised)
+
+    def says_more_than_fillers(self, text: str, ignoring: Collection[str] = ()) -> bool:
+        """Whether `text` has a word a question could be about, beyond fillers (and the words
+        in `ignoring`): "could you help me?" has none."""
+        words = [w for w in re.findall(r"[a-z]+", text)
+                 if w not in self.fillers_en and w not in ignoring and len(w) > 2]
+        han = [c for c in re.findall(f"[{HAN}]", text) if c not in self.fillers_zh]
+        return bool(words) or len(han) > 1
 
     def asks_yes_no(self, normalised: str) -> bool:
         words = normalised.split()

@@ -108,7 +108,8 @@ class Described:
 
 # --- reading a question ---------------------------------------------------------------------
 
-def _mask(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
+def mask(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
+    """`text` with the spans blanked out (same length, so later spans still fit)."""
     for start, end, _ in spans:
         text = text[:start] + " " * (end - start) + text[end:]
     return text
@@ -245,7 +246,7 @@ def _read_compounds(text: str, lexicon: Lexicon) -> tuple[str | None, list[str],
             measure_ids += list(compound.measures)
             if compound.negative.search(text):
                 negative = Claim(Decimal(0), "less", False, True, compound.negative.find(text)[0][2])
-            text = _mask(text, found)
+            text = mask(text, found)
     return op, measure_ids, text, negative
 
 
@@ -271,16 +272,16 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
                   party_names: dict[str, str], party_phrases: Phrases, home: str) -> Asked:
     """Read what the question asks. `normalised`: the matcher's normalised text (synonyms
     applied, spelling corrected); `cleaned`: the text before normalisation, for numbers."""
-    text = _mask(normalised, lexicon.not_measures.find(normalised))
+    text = mask(normalised, lexicon.not_measures.find(normalised))
     compound_op, compound_ids, text, negative = _read_compounds(text, lexicon)
     unit_spans = lexicon.unit_phrases.find(text)  # after compounds: "per km²" asks for no unit
     units = {lexicon.unit_names[phrase] for _, _, phrase in unit_spans}
-    text = _mask(text, unit_spans)
+    text = mask(text, unit_spans)
     mentions = _parties(text, party_names, party_phrases, lexicon)
     spans, weak = _read_measures(text, lexicon, bool(compound_ids))
     measure_ids = compound_ids + [mid for _, _, mid in spans]
     claims = _claims(cleaned, lexicon) + ((negative,) if negative else ())
-    op = compound_op or _read_op(_mask(text, spans), lexicon, claims)  # 占地 is area, not a share
+    op = compound_op or _read_op(mask(text, spans), lexicon, claims)  # 占地 is area, not a share
     if op == "per" and any(lexicon.measures[mid].average for mid in measure_ids):
         # "average income", "income per person": the income figure is itself an average
         op, measure_ids = None, [mid for mid in measure_ids if lexicon.measures[mid].average]
@@ -313,7 +314,7 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
         if origin == destination:  # "exports to the US than imports from the US": two flows, no one direction
             two_way, origin, destination = origin is not None, None, None
     parties = frozenset(m.party for m in mentions)
-    details = lexicon.details_in(_mask(text, list(spans) + [(m.start, m.end, "") for m in mentions]), ("topics",))
+    details = lexicon.details_in(mask(text, list(spans) + [(m.start, m.end, "") for m in mentions]), ("topics",))
     return Asked(
         named=parties,
         measures=frozenset(m.family for m in measures), named_measures=frozenset(m.id for m in measures), op=op,
@@ -357,12 +358,9 @@ def _leftover(text: str, spans: list[tuple[int, int, str]], mentions: list[_Ment
     """Whether the question says more than its measure, parties, figure words and numbers:
     "what is special about Chongqing for trade" is about a statement, not the trade figure;
     "how big are the shale gas reserves" is not about the area."""
-    text = _mask(text, list(spans) + [(m.start, m.end, "") for m in mentions])
-    text = _mask(text, lexicon.explained.find(text))
-    words = [w for w in re.findall(r"[a-z]+", text)
-             if w not in lexicon.fillers_en and w not in lexicon.scales and len(w) > 2]
-    han = [c for c in "".join(re.findall(f"[{HAN}]+", text)) if c not in lexicon.fillers_zh]
-    return bool(words) or len(han) > 1
+    text = mask(text, list(spans) + [(m.start, m.end, "") for m in mentions])
+    text = mask(text, lexicon.explained.find(text))
+    return lexicon.says_more_than_fillers(text, ignoring=lexicon.scales)
 
 
 __all__ = ["Asked", "Claim", "Described", "read_question"]

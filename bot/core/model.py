@@ -131,6 +131,10 @@ class Entity:
     def name(self, lang: str) -> str:
         return (self.names.get(lang) or self.names.get("en") or (self.id,))[0]
 
+    def is_named_in(self, text: str) -> bool:
+        """Whether `text` (in lower case, e.g. an answer) names this entity."""
+        return any(name.lower() in text for names in self.names.values() for name in names)
+
 
 @dataclass(frozen=True)
 class Topic:

@@ -213,26 +213,31 @@ class MeaningScores:
         return self.declined_rightly / self.unanswerable if self.unanswerable else 0.0
 
 
+def _count(result: MeaningScores, item: MeaningItem, verdict: str, reply: Any, missed_as: MeaningItem) -> None:
+    """Add one judged reply to `result`; a miss is listed as `missed_as` (a dialogue's turn
+    names its dialogue)."""
+    if item.expect is None:
+        result.unanswerable += 1
+    else:
+        result.answerable += 1
+    result.right += verdict == RIGHT
+    result.wrong += verdict == WRONG
+    result.declined_rightly += verdict == DECLINED_RIGHTLY
+    row = result.by_kind.setdefault(item.kind, [0, 0, 0])
+    row[0] += verdict in (RIGHT, DECLINED_RIGHTLY)
+    row[1] += 1
+    row[2] += verdict == WRONG
+    if verdict not in (RIGHT, DECLINED_RIGHTLY):
+        result.misses.append((missed_as, verdict, reply))
+
+
 def score_meaning(kb: KnowledgeBase, items: list[MeaningItem]) -> MeaningScores:
     from ..core.engine import ask
 
     result = MeaningScores()
     for item in items:
         reply = ask(kb, item.question)
-        verdict = judge(kb, item, reply)
-        if item.expect is None:
-            result.unanswerable += 1
-        else:
-            result.answerable += 1
-        result.right += verdict == RIGHT
-        result.wrong += verdict == WRONG
-        result.declined_rightly += verdict == DECLINED_RIGHTLY
-        row = result.by_kind.setdefault(item.kind, [0, 0, 0])
-        row[0] += verdict in (RIGHT, DECLINED_RIGHTLY)
-        row[1] += 1
-        row[2] += verdict == WRONG
-        if verdict not in (RIGHT, DECLINED_RIGHTLY):
-            result.misses.append((item, verdict, reply))
+        _count(result, item, judge(kb, item, reply), reply, item)
     return result
 
 
@@ -292,22 +297,6 @@ class DialogueScores:
     follow_ups: MeaningScores = field(default_factory=MeaningScores)  # every later turn
 
 
-def _count(result: MeaningScores, item: MeaningItem, verdict: str, reply, dialogue_id: str) -> None:
-    if item.expect is None:
-        result.unanswerable += 1
-    else:
-        result.answerable += 1
-    result.right += verdict == RIGHT
-    result.wrong += verdict == WRONG
-    result.declined_rightly += verdict == DECLINED_RIGHTLY
-    row = result.by_kind.setdefault(item.kind, [0, 0, 0])
-    row[0] += verdict in (RIGHT, DECLINED_RIGHTLY)
-    row[1] += 1
-    row[2] += verdict == WRONG
-    if verdict not in (RIGHT, DECLINED_RIGHTLY):
-        result.misses.append((replace(item, kind=f"{dialogue_id}:{item.kind}"), verdict, reply))
-
-
 def score_dialogues(kb: KnowledgeBase, dialogues: list[Dialogue]) -> DialogueScores:
     """Each dialogue asked turn by turn in one conversation, each turn judged like a single
     question (`judge`)."""
@@ -319,5 +308,6 @@ def score_dialogues(kb: KnowledgeBase, dialogues: list[Dialogue]) -> DialogueSco
         for number, (item, asks) in enumerate(zip(dialogue.turns, dialogue.asks, strict=True)):
             reply, turn = ask_in_context(kb, item.question, turn)
             verdict = judge_turn(kb, item, asks, reply)
-            _count(result.follow_ups if number else result.first, item, verdict, reply, dialogue.id)
+            _count(result.follow_ups if number else result.first, item, verdict, reply,
+                   replace(item, kind=f"{dialogue.id}:{item.kind}"))
     return result
