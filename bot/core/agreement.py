@@ -100,7 +100,9 @@ def disagreements(asked: Asked, fact: Described, lexicon: Lexicon, home_places: 
     found = []
     home, containers = home_places[0] if home_places else "", set(home_places[1:])
     extra = asked.parties - fact.parties - {home}  # the home place may be named by any question
-    if extra - containers or (extra & containers and home not in asked.parties):
+    # a place containing the home place only locates it ("Chongqing, China"), except as the
+    # whole of a share ("what share of China's exports ...")
+    if extra - containers or (extra & containers and (home not in asked.parties or asked.op == "share")):
         found.append(Disagreement(PARTY, sorted(extra - containers or extra)[0]))
     if asked.op and asked.op != fact.op:
         found.append(Disagreement(OPERATION, asked.op))

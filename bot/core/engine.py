@@ -20,8 +20,9 @@ from .decision import AMBIGUOUS, ANSWERED, DECLINED, GUARD_FLOOR, SMALL_TALK, Ma
 from .describe import build_meaning
 from .figures import Period
 from .knowledge import LANGS, KnowledgeBase, KnowledgeError, read_knowledge
+from .lexicon import Lexicon
 from .matcher import Candidate, Index, Ranking
-from .meaning import Asked, read_question
+from .meaning import Asked, mask, read_question
 from .render import facts_used, fill
 from .replying import reply_to
 from .scope import YEAR, entry_scope, out_of_scope
@@ -86,8 +87,11 @@ def build(kb: KnowledgeBase, index: Index | None = None) -> KnowledgeBase:
         # details ("airline", "fees") are what the entry's questions and answers speak of,
         # not what its keywords let people find it by
         said = [*(q for lang in LANGS for q in entry.questions[lang]), *answers[entry.id]]
+        labels = [label for f in used if f.is_figure
+                  for label in ((f.label.en, f.label.zh) if f.label else ()) + (f.about.get("measure", ""),)]
         scopes[entry.id] = entry_scope(texts, years, has_figures, kb.lexicon,
-                                       [index.analyse(text).normalised for text in said])
+                                       [index.analyse(text).normalised for text in said],
+                                       [index.analyse(label).normalised for label in labels])
     kb = replace(kb, index=index, scopes=MappingProxyType(scopes))
     return replace(kb, meaning=build_meaning(kb, index.synonyms, answers))
 
@@ -112,7 +116,8 @@ def rank(kb: KnowledgeBase, question: str) -> Ranking:
     clauses = [c for c in _CLAUSE_BREAK.split(question) if c.strip()]
     if len(clauses) < 2:
         return whole
-    last = kb.built_index().rank(clauses[-1])  # the question usually comes last, after its preamble
+    asking = _asking_clause(kb, clean(question).lower())  # usually the last, after its preamble
+    last = kb.built_index().rank(asking[1] if asking is not None else clauses[-1])
     if last.best is None or (whole.best is not None and whole.best.score >= last.best.score):
         return whole
     return Ranking(whole.analysis, last.candidates, whole.exact)
@@ -145,32 +150,49 @@ def _asking_clause(kb: KnowledgeBase, cleaned: str) -> tuple[str, str] | None:
         return None
     lexicon = kb.lexicon
     read = [(_corrected(kb.built_index().analyse(clause)), clause) for clause in clauses]
+    if _is_tag(lexicon, read[-1][0]) and any(ch.isdigit() for _, clause in read[:-1] for ch in YEAR.sub("", clause)):
+        return None  # "Of the contracted investment, USD 318 million was used - correct?": the whole is asked
     read = [(n, c) for n, c in read if not any(start <= NEGATION_LEAD for start, _, _ in lexicon.negations.find(n))]
 
+    def asking(normalised: str) -> int:
+        if (lexicon.asks_for_figure(normalised) or lexicon.asks_for_date.search(normalised)
+                or lexicon.asks_for_name.search(normalised) or lexicon.question_words.search(normalised)):
+            return 2 if lexicon.says_more_than_fillers(normalised) else 1
+        return 1 if lexicon.asks_yes_no(normalised) else 0
+
     def weight(normalised: str) -> int:
-        asks = (lexicon.asks_for_figure(normalised) or lexicon.asks_for_date.search(normalised)
-                or lexicon.asks_for_name.search(normalised) or lexicon.question_words.search(normalised))
-        if asks:
-            asking = 2 if lexicon.says_more_than_fillers(normalised) else 1
-        else:
-            asking = 1 if lexicon.asks_yes_no(normalised) else 0
-        return (asking + bool(lexicon.measure_words.search(normalised))
+        return (asking(normalised) + bool(lexicon.measure_words.search(normalised))
                 + bool(kb.built_meaning().party_phrases.search(normalised)))
 
-    scored = [(weight(n), position, (n, c)) for position, (n, c) in enumerate(read)]
+    if not any(asking(n) for n, _ in read):
+        return None  # "and the money actually used, per enterprise?": no clause asks, so the whole does
+    scored = [(weight(n), position) for position, (n, _) in enumerate(read)]
     best = max(scored, default=None)
-    return best[2] if best is not None and best[0] > 0 else None
+    if best is None or best[0] <= 0:
+        return None
+    # the clauses after it that ask nothing qualify it: "how much of that was with the US, as a %?"
+    end = best[1] + 1
+    while end < len(read) and not (lexicon.question_words.search(read[end][0]) or lexicon.asks_yes_no(read[end][0])):
+        end += 1
+    return " ".join(n for n, _ in read[best[1]:end]), " ".join(c for _, c in read[best[1]:end])
 
 
-def read_asked(kb: KnowledgeBase, question: str, ranking: Ranking) -> Asked:
+def _is_tag(lexicon: Lexicon, normalised: str) -> bool:
+    """"correct?", "right?", "对吗？": a clause that only asks whether what came before is true."""
+    tag = mask(normalised, lexicon.yes_no.find(normalised))
+    return tag != normalised and not lexicon.says_more_than_fillers(tag)
+
+
+def read_asked(kb: KnowledgeBase, question: str, ranking: Ranking, figure_asked: bool = False) -> Asked:
     """What the question asks, read with the knowledge base's lexicon and parties: the
-    whole question, with the parties and direction of its asking clause."""
+    whole question, with the parties and direction of its asking clause. `figure_asked`:
+    a follow-up in a conversation that asks for a figure."""
     meaning = kb.built_meaning()
     cleaned = clean(question[:MAX_QUESTION_CHARS]).lower()
 
     def read(normalised: str, cleaned: str) -> Asked:
         return read_question(normalised, cleaned, ranking.analysis.years, kb.lexicon, meaning.party_names,
-                             meaning.party_phrases, meaning.home)
+                             meaning.party_phrases, meaning.home, figure_asked)
 
     asked = read(_corrected(ranking.analysis), cleaned)
     clause = _asking_clause(kb, cleaned)

@@ -24,10 +24,12 @@ from dataclasses import dataclass, replace
 from .agreement import FLOW, STOCK, disagreements
 from .engine import ANSWERED, DECLINED, Match, MatchBasis, Reply, decide, rank, read_asked, reply_to, resolve_meaning
 from .knowledge import Fact, KnowledgeBase
-from .lexicon import HAN
+from .lexicon import HAN, Phrases
+from .matcher import Ranking
 from .meaning import Asked, mask
 from .render import Answer, fact_when, facts_used, figure_sentence, render_fact_answer, source_line
-from .text import clean
+from .scope import out_of_scope
+from .text import Analysis, clean
 
 RANKING_CHARS = 400  # the words a completed meaning is ranked by: the last turns' text, this long at most
 SMALL_TALK = ("greeting", "thanks", "goodbye", "who-are-you", "empty")
@@ -74,6 +76,13 @@ def refers_back(kb: KnowledgeBase, cleaned: str) -> str | None:
     return None
 
 
+def _asks_why_of_figure(kb: KnowledgeBase, previous: Turn, new: Asked, cleaned: str) -> bool:
+    """"why so little vs the contracts?", "为什么跟合同额差这么多": a reason for the last
+    figure, with more words than "why?"; the brief states figures, not their reasons."""
+    named_else = _others(kb, new.parties) - _others(kb, previous.asked.parties if previous.asked else ())
+    return previous.fact is not None and not named_else and bool(kb.lexicon.refer_back["why"].search(cleaned))
+
+
 def is_marked(kb: KnowledgeBase, cleaned: str) -> bool:
     """"and imports?", "what about California?", "那进口呢？": words that continue the last question."""
     lexicon = kb.lexicon
@@ -108,6 +117,17 @@ def _fragment(kb: KnowledgeBase, normalised: str, asked: Asked) -> bool:
 _END = "?？!！。.，, "
 
 
+def _asks_as_written(kb: KnowledgeBase, entry_id: str | None, cleaned: str) -> bool:
+    """Whether the message is one of the entry's questions word for word: a full question,
+    even when short. Its keywords do not count: "per company?" is a keyword of an entry, and
+    a follow-up after "How many US-funded firms?"."""
+    entry = kb.entries.get(entry_id) if entry_id is not None else None
+    if entry is None:
+        return False
+    asked = cleaned.strip(_END)
+    return any(clean(q).lower().strip(_END) == asked for questions in entry.questions.values() for q in questions)
+
+
 def _unmarked(kb: KnowledgeBase, cleaned: str) -> str:
     """The message without the follow-up words at its start ("and", "what about", "那", "换成")
     or its end ("呢")."""
@@ -131,10 +151,20 @@ def _measured_with(kb: KnowledgeBase, measures: frozenset[str], parties: frozens
     return any(d.measures & measures and parties <= d.parties for d in kb.built_meaning().described.values())
 
 
+def _named_the_other_way(kb: KnowledgeBase, previous: Asked, new: Asked, said: str) -> bool:
+    """"那重庆对美国呢" after "美国对重庆的出口", "美国在重庆呢？": both ends of the last flow
+    named, with no measure, in the other order (the first named is where the flow starts)."""
+    if new.measures or new.origin or new.destination or not (previous.origin and previous.destination):
+        return False
+    meaning = kb.built_meaning()
+    order = list(dict.fromkeys(meaning.party_names[phrase] for _, _, phrase in meaning.party_phrases.find(said)))
+    return order == [previous.destination, previous.origin]
+
+
 def _ends(kb: KnowledgeBase, previous: Asked, new: Asked, reverse: bool,
-          others: frozenset[str]) -> tuple[str | None, str | None]:
+          others: frozenset[str], said: str = "") -> tuple[str | None, str | None]:
     """(origin, destination) of the completed meaning."""
-    if reverse:
+    if reverse or _named_the_other_way(kb, previous, new, said):
         return previous.destination, previous.origin
     old_other = next(iter(_others(kb, previous.parties)), None)
     if new.origin or new.destination:  # "and imports?": its own direction, the other end carried
@@ -151,10 +181,38 @@ def _ends(kb: KnowledgeBase, previous: Asked, new: Asked, reverse: bool,
     return previous.origin, previous.destination
 
 
-def _measures(kb: KnowledgeBase, previous: Asked, new: Asked) -> tuple[frozenset[str], frozenset[str], str | None]:
+def _whole_flows(kb: KnowledgeBase, previous: Asked) -> set[str]:
+    """The flows the last question's directed measures are one direction of (exports: trade)."""
+    specs = kb.lexicon.measures
+    return {specs[m].part_of for m in previous.named_measures  # type: ignore[misc]
+            if m in specs and specs[m].reverse and specs[m].part_of in specs}
+
+
+def _sums(kb: KnowledgeBase, previous: Asked, text: str) -> bool:
+    """"both ways together?", "加起来呢": the sum of the last flow's two directions."""
+    return previous.op is None and bool(_whole_flows(kb, previous)) and bool(kb.lexicon.sum_words.search(text))
+
+
+def _names_own_figure(kb: KnowledgeBase, new: Asked) -> bool:
+    """An operation with a measure of its own, not only a divisor: "人均GDP呢" (GDP per
+    person), "and the money actually used, per enterprise?", "and the surplus?"; unlike
+    "per company?", which divides the last figure."""
+    specs = kb.lexicon.measures
+    if new.op == "difference":
+        return len(new.named_measures) > 1
+    return new.op == "per" and any(m in specs and not specs[m].counted for m in new.named_measures)
+
+
+def _measures(kb: KnowledgeBase, previous: Asked, new: Asked,
+              new_text: str = "") -> tuple[frozenset[str], frozenset[str], str | None]:
     """(measure families, measures as named, operation) of the completed meaning."""
+    if new.op and _names_own_figure(kb, new):  # "人均GDP呢", "and the surplus?": a figure of its own
+        return new.measures, new.named_measures, new.op
     if new.op:  # "per company?", "as a share of total trade?": an operation on the same figure
         return previous.measures | new.measures, previous.named_measures | new.named_measures, new.op
+    if _sums(kb, previous, new_text):  # "both ways together?": the whole flow
+        whole = frozenset(_whole_flows(kb, previous))
+        return frozenset(kb.lexicon.measures[w].family for w in whole), whole, None
     if not new.measures or new.weak:  # "in 2012?", "what about California?": the same figure
         return previous.measures, previous.named_measures, previous.op
     if previous.op in ("share", "difference") and new.measures <= previous.measures:
@@ -166,23 +224,46 @@ def _measures(kb: KnowledgeBase, previous: Asked, new: Asked) -> tuple[frozenset
     return new.measures, new.named_measures, None  # "and population?" after GDP per person: not "per"
 
 
+def _year_shift(kb: KnowledgeBase, text: str) -> int:
+    """-1 for "the year before", "前一年"; +1 for "the year after"; else 0."""
+    lexicon = kb.lexicon
+    longer = [(start, end) for phrases, _, _ in lexicon.relative_years for start, end, _ in phrases.find(text)]
+
+    def said(phrases: Phrases) -> bool:  # not as part of "the year before last" (relative to today)
+        return any(not any(a <= start and end <= b and b - a > end - start for a, b in longer)
+                   for start, end, _ in phrases.find(text))
+
+    return -1 if said(lexicon.year_before) else 1 if said(lexicon.year_after) else 0
+
+
 def complete(kb: KnowledgeBase, previous: Asked, new: Asked, *, reverse: bool = False,
-             carry_years: bool = True) -> Asked:
-    """The previous meaning with the parts the follow-up names replaced."""
-    measures, named, op = _measures(kb, previous, new)
+             carry_years: bool = True, text: str = "") -> Asked:
+    """The previous meaning with the parts the follow-up names replaced; `text`: the
+    follow-up's words, cleaned ("both ways together?", "the year before?")."""
+    measures, named, op = _measures(kb, previous, new, text)
     others = _others(kb, new.parties)
     if others:
         parties = (previous.parties - _others(kb, previous.parties)) | new.parties
     else:
         carried = _others(kb, previous.parties)
-        keep = carried if carried and _measured_with(kb, measures, carried) else frozenset()
+        # "how big is it?" after "What is the Liangjiang New Area?": the pronoun keeps the subject
+        pointed = bool(not previous.measures and not new.parties and kb.lexicon.pronouns.search(text))
+        keep = carried if carried and (pointed or _measured_with(kb, measures, carried)) else frozenset()
         parties = (previous.parties - carried) | keep | new.parties
     all_partners = new.all_partners or (previous.all_partners and not others)
+    if _sums(kb, previous, text):  # "加起来一共多少": both directions of the flow, not all partners
+        all_partners, new = False, replace(new, total_words=False, origin=None, destination=None)
+    elif kb.lexicon.sum_words.search(text) and _others(kb, previous.parties) and not others:
+        all_partners, new = False, replace(new, total_words=False)  # "他们一共投了多少钱": in all, same partner
     if new.op == "share" and new.all_partners and _others(kb, parties):
         all_partners = False  # "what share of total trade is that?": the whole is all trade, the part the US's
-    origin, destination = _ends(kb, previous, new, reverse, others)
+    normalised = kb.built_index().analyse(text).normalised if text else ""
+    origin, destination = _ends(kb, previous, new, reverse, others, normalised)
     if not others and not (_others(kb, previous.parties) & parties):
         origin = destination = None  # "GDP?" after US exports: the flow's ends do not carry to it
+    shift = _year_shift(kb, text) if previous.years else 0
+    if shift:  # "what about the year before?": relative to the last question's year, not to today
+        new = replace(new, years=tuple(year + shift for year in previous.years), relative_year=None)
     years = new.years or (previous.years if carry_years else ())
     keep_period = not new.years and carry_years
     return replace(
@@ -201,7 +282,9 @@ def complete(kb: KnowledgeBase, previous: Asked, new: Asked, *, reverse: bool = 
         asks_more=new.asks_more, clause="", first_measure=new.first_measure or previous.first_measure)
 
 
-def _resolve(kb: KnowledgeBase, asked: Asked, question: str, ranking_text: str) -> Match | None:
+def _resolve(kb: KnowledgeBase, asked: Asked, question: str, ranking_text: str,
+             said: Analysis | None = None) -> Match | None:
+    """The decision on a completed meaning; `said`: the follow-up's own words, analysed."""
     ranking = rank(kb, ranking_text)
     if ranking.best is None:
         return None
@@ -211,22 +294,54 @@ def _resolve(kb: KnowledgeBase, asked: Asked, question: str, ranking_text: str) 
         return Match(status=DECLINED, entry_id=None, score=ranking.best.score, reason="other-year",
                      detail=asked.relative_year, **common)
     # the meaning is complete, and the ranking is of several messages' words: no "did you mean"
-    return resolve_meaning(kb, asked, ranking, common, float(kb.settings["threshold"]), margin=0.0)
+    found = resolve_meaning(kb, asked, ranking, common, float(kb.settings["threshold"]), margin=0.0)
+    if found is None and asked.asks_name and said is not None:
+        found = _by_topic(kb, ranking, ranking_text, question, said)
+    return found
 
 
-def _completed_match(kb: KnowledgeBase, previous: Turn, new: Asked, question: str, reverse: bool
-                     ) -> tuple[Match, Asked] | None:
+def _by_topic(kb: KnowledgeBase, ranking: Ranking, ranking_text: str, question: str, said: Analysis) -> Match:
+    """"and LA's government?" after "Which fair did Sacramento's government attend?": no
+    figure to check, so the topic of both messages decides, and the entry it finds must
+    cover the years, places and details the follow-up names."""
+    found = replace(decide(kb, ranking_text, ranking), question=question)
+    if found.status != ANSWERED or found.entry_id is None or not kb.settings["guards"]:
+        return found
+    guard = out_of_scope(kb.scopes[found.entry_id], said.normalised, said.years, kb.settings["home_places"],
+                         kb.lexicon)
+    if guard is None:
+        return found
+    return replace(found, status=DECLINED, entry_id=None, reason=guard.reason, detail=guard.asked,
+                   options=(found.entry_id,))
+
+
+def _subjectless(new: Asked) -> bool:
+    """"when did it open?", "啥时候成立的", "那是个什么会": a question that names nothing it is about."""
+    return bool(new.asks_date or new.asks_name or new.asks_more) and not new.parties and (
+        not new.measures or new.weak)
+
+
+def _about_last_topic(kb: KnowledgeBase, question: str, reading: Ranking, previous: Turn) -> Match:
+    """A subjectless question is about the last one's topic: the entries are ranked by both
+    messages' words; what is asked, and the scope guards, are the message's own."""
+    combined = rank(kb, f"{previous.text} {question}"[-RANKING_CHARS:])
+    topic = Ranking(reading.analysis, combined.candidates, frozenset())
+    return replace(decide(kb, question, topic), question=question)
+
+
+def _completed_match(kb: KnowledgeBase, previous: Turn, new: Asked, question: str, reverse: bool,
+                     said: Analysis | None = None) -> tuple[Match, Asked] | None:
     """The decision on the completed meaning; a year carried over that the new measure has
     no figure for is dropped ("how many US firms?" after "exports in 2013?": the running total)."""
     if previous.asked is None:  # a first question: nothing to complete
         return None
     text = f"{previous.text} {question}"[-RANKING_CHARS:]
-    asked = complete(kb, previous.asked, new, reverse=reverse)
-    found = _resolve(kb, asked, question, text)
+    asked = complete(kb, previous.asked, new, reverse=reverse, text=clean(question).lower())
+    found = _resolve(kb, asked, question, text, said)
     if (found is not None and found.status == DECLINED and not new.years and previous.asked.years
             and found.disagreement is not None and found.disagreement.kind in (STOCK, FLOW)):
-        asked = complete(kb, previous.asked, new, reverse=reverse, carry_years=False)
-        found = _resolve(kb, asked, question, text)
+        asked = complete(kb, previous.asked, new, reverse=reverse, carry_years=False, text=clean(question).lower())
+        found = _resolve(kb, asked, question, text, said)
     return (found, asked) if found is not None else None
 
 
@@ -326,23 +441,39 @@ def ask_in_context(kb: KnowledgeBase, question: str, previous: Turn | None,
     if kind is not None:
         return _refer_back_reply(kb, previous, kind, question, found, lang), previous
     new = found.asked or read_asked(kb, question, ranking)  # "contracted?" alone finds no entry, yet names a measure
+    if _asks_why_of_figure(kb, previous, new, cleaned):
+        return _refer_back_reply(kb, previous, "why", question, found, lang), previous
     reading = ranking
     marked = is_marked(kb, cleaned)
     unmarked = _unmarked(kb, cleaned) if marked else cleaned
     if unmarked and unmarked != cleaned:  # "换成2014年呢": what it says, without the words that make it a follow-up
         reading = rank(kb, unmarked)
         new = read_asked(kb, unmarked, reading)
+    if previous.asked.asks_figure and not new.asks_figure and _fragment(kb, reading.analysis.normalised, new):
+        new = read_asked(kb, unmarked or cleaned, reading, figure_asked=True)  # "and US companies in CQ?": a count
     reverse = kb.lexicon.reverse_words.search(cleaned)
-    verbatim = found.status == ANSWERED and ranking.top().entry_id in ranking.exact  # an FAQ question as written
+    verbatim = found.status == ANSWERED and _asks_as_written(kb, found.entry_id, cleaned)
     full = is_full_question(kb, new, _fragment(kb, reading.analysis.normalised, new)) or verbatim
-    continues = reverse or not full or marked and not (new.leftover or new.asks_name)
-    if continues and previous.asked.measures and kb.meaning:
-        completed = _completed_match(kb, previous, new, question, reverse)
-        if completed is not None and (marked or reverse or not new.specific or completed[0].status == ANSWERED
-                                      or found.status != ANSWERED):
+    # "and LA's government?": a marked message with words the reading leaves over still
+    # continues, unless it asks a question of its own ("and when was the brief published?")
+    own_question = new.asks_name or new.asks_date or new.asks_more or (
+        new.leftover and bool(new.measures) and not new.weak)
+    # "how big is it?", "他们一共投了多少钱": a pronoun points at the last question's subject
+    pointed = bool(not new.parties and previous.asked.parties and kb.lexicon.pronouns.search(cleaned))
+    summing = _sums(kb, previous.asked, cleaned)  # "加起来一共多少"
+    continues = reverse or summing or not full or (marked or pointed) and not own_question
+    if continues and (previous.asked.measures or pointed and new.measures) and kb.meaning:
+        completed = _completed_match(kb, previous, new, question, reverse, reading.analysis)
+        if completed is not None and (marked or reverse or pointed or not new.specific
+                                      or completed[0].status == ANSWERED or found.status != ANSWERED):
             completed_match, asked = completed
             reply = _understood_reply(kb, completed_match, lang)
             return reply, turn_after(reply, f"{previous.text} {question}", asked)
+    if _subjectless(new) and not verbatim and (found.status != ANSWERED or kb.lexicon.pronouns.search(cleaned)):
+        topical = _about_last_topic(kb, question, reading, previous)
+        if topical.status == ANSWERED:
+            reply = reply_to(kb, topical, lang)
+            return reply, turn_after(reply, f"{previous.text} {question}")
     reply = reply_to(kb, found, lang)
     if found.status == DECLINED and not new.measures and not new.parties:
         return reply, previous  # not understood at all: the conversation is still about the last question

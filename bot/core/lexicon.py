@@ -98,7 +98,9 @@ class Place:
 
     def name(self, lang: str) -> str:
         names = self.names.get(lang) or self.names.get("en") or (self.id,)
-        return names[0] if lang == "zh" else names[0].title()
+        if lang == "zh":
+            return names[0]
+        return names[0].upper() if len(names[0]) <= 3 else names[0].title()  # "USA", "Los Angeles"
 
 
 class Lexicon:
@@ -182,6 +184,10 @@ class Lexicon:
                            for kind in ("date", "source", "why")}
         self.refer_words = Phrases(_bilingual(data.get("refer_words")))
         self.reverse_words = Phrases(_bilingual(data.get("reverse_words")))
+        self.sum_words = Phrases(_bilingual(data.get("sum_words")))
+        self.pronouns = Phrases(_bilingual(data.get("pronouns")))
+        self.year_before = Phrases(_bilingual(data.get("year_before")))
+        self.year_after = Phrases(_bilingual(data.get("year_after")))
 
     def asks_for_figure(self, normalised: str) -> bool:
         """"How much", "多少", but not the ordinal "第几"."""

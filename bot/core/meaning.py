@@ -269,9 +269,12 @@ def _read_op(text: str, lexicon: Lexicon, claims: tuple[Claim, ...]) -> str | No
 
 
 def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon: Lexicon,
-                  party_names: dict[str, str], party_phrases: Phrases, home: str) -> Asked:
+                  party_names: dict[str, str], party_phrases: Phrases, home: str,
+                  figure_asked: bool = False) -> Asked:
     """Read what the question asks. `normalised`: the matcher's normalised text (synonyms
-    applied, spelling corrected); `cleaned`: the text before normalisation, for numbers."""
+    applied, spelling corrected); `cleaned`: the text before normalisation, for numbers.
+    `figure_asked`: the conversation already asks for a figure ("and US companies in CQ?"
+    after "How many companies ...?" counts companies)."""
     text = mask(normalised, lexicon.not_measures.find(normalised))
     compound_op, compound_ids, text, negative = _read_compounds(text, lexicon)
     unit_spans = lexicon.unit_phrases.find(text)  # after compounds: "per km²" asks for no unit
@@ -288,7 +291,7 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
     asks_name = lexicon.asks_for_name.search(normalised)
     if asks_name:  # "which four companies ...": a number that describes, not a claim
         claims = tuple(c for c in claims if c.scaled and not c.text.isalpha())
-    explicit = bool(lexicon.asks_for_figure(normalised) or claims or op or units
+    explicit = bool(figure_asked or lexicon.asks_for_figure(normalised) or claims or op or units
                     or lexicon.all_partners.search(normalised))  # "total trade", "全部出口": a figure
     if not explicit:  # "Sacramento and Chongqing companies": a company named, no count asked
         measure_ids = [mid for mid in measure_ids if not lexicon.measures[mid].counted]

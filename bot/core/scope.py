@@ -27,16 +27,19 @@ class Scope:
     places: frozenset[str]
     details: frozenset[str]
     has_figures: bool = True  # whether its answer states any number
+    quantities: frozenset[str] = frozenset()  # what its figures measure ("sales"), in the lexicon's words
 
 
 def entry_scope(normalised_texts: list[str], fact_years: set[int], has_figures: bool, lexicon: Lexicon,
-                said: list[str]) -> Scope:
+                said: list[str], figure_labels: list[str] = ()) -> Scope:  # type: ignore[assignment]
     """`normalised_texts`: the entry's texts as the matcher normalises them; `said`: its
-    questions and answers alone, normalised the same way (the details it covers)."""
+    questions and answers alone, normalised the same way (the details it covers);
+    `figure_labels`: the labels of the figures it states (the quantities it gives)."""
     text = "\n".join(normalised_texts)
     years = {int(y) for y in YEAR.findall(text)} | fact_years
     return Scope(frozenset(years), frozenset(lexicon.places_in(text)),
-                 frozenset(lexicon.details_in("\n".join(said))), has_figures)
+                 frozenset(lexicon.details_in("\n".join(said))), has_figures,
+                 frozenset(lexicon.details_in("\n".join(figure_labels), ("quantities",))))
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class OutOfScope:
 
 
 def out_of_scope(scope: Scope, normalised: str, years: Iterable[int], home_places: Iterable[str], lexicon: Lexicon,
-                 detail_kinds: tuple[str, ...] = ("topics", "people", "times")) -> OutOfScope | None:
+                 detail_kinds: tuple[str, ...] = ("topics", "people", "times", "quantities")) -> OutOfScope | None:
     """Why the entry with `scope` cannot answer this question, or None if it can."""
     for year in years:
         if year not in scope.years:
@@ -62,8 +65,12 @@ def out_of_scope(scope: Scope, normalised: str, years: Iterable[int], home_place
         if any(lexicon.contains(place, inner) for inner in scope.places):
             continue  # "which US state …?" about California
         return OutOfScope("other-place", (lexicon.place_name(place, "en"), lexicon.place_name(place, "zh")))
-    for detail in sorted(lexicon.details_in(normalised, detail_kinds) - scope.details):
+    said_kinds = tuple(kind for kind in detail_kinds if kind != "quantities")
+    for detail in sorted(lexicon.details_in(normalised, said_kinds) - scope.details):
         return OutOfScope("other-detail", (detail, detail))
+    if "quantities" in detail_kinds:  # "annual sales?": an entry that speaks of sales but gives no figure of them
+        for quantity in sorted(lexicon.details_in(normalised, ("quantities",)) - scope.quantities):
+            return OutOfScope("other-detail", (quantity, quantity))
     if not scope.has_figures and lexicon.asks_for_figure(normalised):
         return OutOfScope("no-figure", ("", ""))
     return None

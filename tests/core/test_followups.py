@@ -57,6 +57,53 @@ def test_a_new_full_question_changes_the_topic(kb):
     assert pickle.loads(pickle.dumps(turn)) == turn  # what the state file keeps
 
 
+def test_a_marked_follow_up_is_read_in_context_even_with_words_left_over(kb):
+    counted = ask_after(kb, "and US companies in CQ?",
+                        ["How many companies have Chongqing investors set up in the US?"])
+    assert counted.match.fact == "us_funded_enterprises"  # a count, as the question before it
+    other_city = ask_after(kb, "and LA's government?", ["Which fair did Sacramento's government attend?"])
+    assert not other_city.answered and other_city.match.reason == "other-place"  # not the direct flights to LA
+    dated = ask_after(kb, "and when was the brief published?", ["What's the GDP of CQ?"])
+    assert dated.match.entry_id == "brief-published"  # a question of its own, marked or not
+
+
+def test_a_fragment_is_a_follow_up_even_when_it_is_a_keyword(kb):
+    per_company = ask_after(kb, "per company?", ["How many US-funded enterprises are there in Chongqing?"])
+    # "per company" is also a keyword of the entry on Chongqing's companies in the US
+    assert per_company.match.entry_id != "average-investment-per-us-company"
+    assert per_company.match.fact in ("contracted_per_enterprise", "us_utilised_investment__per__us_funded_enterprises")
+
+
+def test_how_much_of_asks_for_an_amount_and_forecasts_are_declined(kb):
+    used = ask_after(kb, "how much of that has been used?", ["What's the contracted US investment in Chongqing?"])
+    assert used.match.fact == "us_utilised_investment"
+    expected = ask_after(kb, "how much are they expected to sell?",
+                         ["What are the plans for Californian products in the bonded zone?"])
+    assert not expected.answered  # the brief gives plans, not forecasts
+
+
+def test_follow_ups_that_count_from_the_last_question(kb):
+    before = ask_after(kb, "what about the year before?", ["total foreign trade of Chongqing in 2014?"])
+    assert before.match.fact == "total_trade_2013"  # 2014 less one, not "last year" from today
+    chinese = ask_after(kb, "前一年呢", ["2014年重庆外贸进出口总额多少"])
+    assert chinese.match.fact == "total_trade_2013"
+    both = ask_after(kb, "加起来一共多少", ["2013年重庆对美国出口多少？", "那进口呢？"])
+    assert both.match.fact == "us_trade_2013"  # both directions, not all partners
+    reverse = ask_after(kb, "那重庆对美国呢", ["2013年美国对重庆的出口额是多少"])
+    assert reverse.match.fact == "us_exports_2013"  # the parties named the other way round
+
+
+def test_pronouns_and_reasons_point_at_the_last_answer(kb):
+    spent = ask_after(kb, "他们一共投了多少钱", ["重庆的投资者在美国开了几家公司？"])
+    assert spent.match.fact == "cq_investment_in_us"
+    its_size = ask_after(kb, "how big is it?", ["What is the Liangjiang New Area?"])
+    assert not its_size.answered and its_size.match.reason == "other-entity"  # not all of Chongqing's area
+    opened = ask_after(kb, "when did it open?", ["where is the California agri products center?"])
+    assert opened.answered and opened.match.entry_id == "california-agri-center"
+    why = ask_after(kb, "为什么跟合同额差这么多", ["实际使用美资多少"])
+    assert not why.answered and why.match.reason == "refer-back-why"
+
+
 def test_ask_context_on_the_command_line(capsys):
     code = main(["ask", "--json", "--context", "How much did Chongqing export to the US?", "and imports?"])
     data = json.loads(capsys.readouterr().out)
@@ -69,7 +116,8 @@ def test_ask_context_on_the_command_line(capsys):
 
 
 def test_the_dialogue_sets_are_big_bilingual_and_apart():
-    dev, test = load_dialogues(QUESTIONS / "dialogues-dev.yaml"), load_dialogues(QUESTIONS / "dialogues-test.yaml")
+    dev = load_dialogues(QUESTIONS / "dialogues-dev.yaml") + load_dialogues(QUESTIONS / "dialogues-dev2.yaml")
+    test = load_dialogues(QUESTIONS / "dialogues-test.yaml")
     assert len(dev) + len(test) >= 80 and not {d.id for d in dev} & {d.id for d in test}
     assert sum(d.lang == "zh" for d in dev + test) >= (len(dev) + len(test)) * 0.45
     assert all(2 <= len(d.turns) <= 3 for d in dev + test)

@@ -58,6 +58,11 @@ def test_figures_are_derived_on_demand_and_said_to_be_derived(kb, question, valu
     ("How many yuan did Chongqing export to the US?", "other-unit", "USD 9.07 billion"),
     ("How much US investment came in during 2013 alone?", "other-period", "as of end-2013"),
     ("What is the tariff on US exports to Chongqing?", "other-detail", "tariff"),
+    ("What share of China's exports to the US came from Chongqing in 2013?", "other-place", "China"),
+    ("Someone said there's a California agricultural products center in the bonded zone. What are its annual "
+     "sales?", "other-detail", "annual sales"),  # the entry speaks of sales, but gives no figure of them
+    ("We run a logistics firm and a client asked: how much does the Chongqing-Xinjiang-Europe railway charge "
+     "per container? Does your brief say anything about that?", "other-detail", "charge"),
 ])
 def test_a_figure_the_brief_lacks_is_declined_saying_what_it_gives(kb, question, reason, says):
     reply = ask(kb, question)
@@ -79,6 +84,16 @@ def test_false_premises_are_corrected_with_the_right_figure(kb):
     assert right.match.premise is True and right.text.startswith(kb.message("premise_right", "en"))
     date = ask(kb, "Did the direct flights to Los Angeles start in 2012?")
     assert date.answered and date.match.premise is False and "August 2013" in date.text
+
+
+def test_what_is_asked_is_read_from_the_whole_statement(kb):
+    partitive = ask(kb, "Of the contracted US investment, USD 318.49 million had been put to use by end-2013 "
+                        "- correct?")
+    assert partitive.match.fact == "us_utilised_investment" and partitive.match.premise is True
+    amount = ask(kb, "How much of the contracted US investment has been used?")
+    assert amount.match.fact == "us_utilised_investment"  # an amount, not the share
+    share = ask(kb, "What was Chongqing's trade with the US in 2013, as a percentage of all its trade?")
+    assert share.match.fact == "us_share_of_trade", share.match
 
 
 def test_a_preamble_neither_sinks_the_score_nor_trips_a_guard(kb):
