@@ -72,6 +72,7 @@ def build(kb: KnowledgeBase, index: Index | None = None) -> KnowledgeBase:
     if index is None:
         documents, exact = index_inputs(kb)
         index = Index(documents, Synonyms(kb.synonyms), exact=exact)
+    index.keep_words(kb.lexicon.latin_words)
     answers = {entry.id: [fill(kb, entry.answer.get(lang), lang) for lang in LANGS] for entry in kb.entries.values()}
     scopes = {}
     for entry in kb.entries.values():
@@ -145,9 +146,11 @@ def _asking_clause(kb: KnowledgeBase, cleaned: str) -> tuple[str, str] | None:
     too") must not decide what is asked: each clause scores for asking (a question word
     more than a yes/no form: "is that figure right?" refers back), for naming a measure and
     for naming a party; the best scoring one wins, the later on a tie."""
-    clauses = [c for c in _CLAUSE_BREAK.split(_ASIDE.sub(" ", cleaned)) if c.strip()]
-    if len(clauses) < 2:
-        return None
+    without_asides = _ASIDE.sub(" ", cleaned)
+    clauses = [c for c in _CLAUSE_BREAK.split(without_asides) if c.strip()]
+    if len(clauses) < 2:  # "重庆进出口总额（不光是对美国的）2013年多少": the question without its aside
+        return None if without_asides == cleaned or not clauses else (
+            _corrected(kb.built_index().analyse(clauses[0])), clauses[0])
     lexicon = kb.lexicon
     read = [(_corrected(kb.built_index().analyse(clause)), clause) for clause in clauses]
     if _is_tag(lexicon, read[-1][0]) and any(ch.isdigit() for _, clause in read[:-1] for ch in YEAR.sub("", clause)):
@@ -172,7 +175,8 @@ def _asking_clause(kb: KnowledgeBase, cleaned: str) -> tuple[str, str] | None:
         return None
     # the clauses after it that ask nothing qualify it: "how much of that was with the US, as a %?"
     end = best[1] + 1
-    while end < len(read) and not (lexicon.question_words.search(read[end][0]) or lexicon.asks_yes_no(read[end][0])):
+    while end < len(read) and not (lexicon.question_words.search(read[end][0]) or lexicon.asks_yes_no(read[end][0])
+                                   or YEAR.search(read[end][0])):  # "CQ GDP 2014? the 2013 one I have"
         end += 1
     return " ".join(n for n, _ in read[best[1]:end]), " ".join(c for _, c in read[best[1]:end])
 
@@ -203,6 +207,9 @@ def read_asked(kb: KnowledgeBase, question: str, ranking: Ranking, figure_asked:
     # how much ..."). Parties named only elsewhere count if the facts know them ("the US"),
     # not when they are the asker's own story ("I'm a teacher in Ohio").
     parties = part.parties or (frozenset() if part.all_partners else asked.parties & meaning.known_parties)
+    if asked.excluding and not part.excluding:  # "Leaving the US out, how much foreign trade ...?"
+        part = replace(part, excluding=True, op=part.op or asked.op)
+        parties = parties | (asked.parties & meaning.known_parties)
     clause_years = tuple(int(y) for y in YEAR.findall(clause[0]))
     return replace(part, years=clause_years or asked.years, now=asked.now, as_of=asked.as_of,
                    yes_no=asked.yes_no or part.yes_no, claims=part.claims or asked.claims,

@@ -103,11 +103,27 @@ class Place:
         return names[0].upper() if len(names[0]) <= 3 else names[0].title()  # "USA", "Los Angeles"
 
 
+_ASKERS_OWN = re.compile(r"(?:\b(?:my|our)\s+|我的?|我们的?)$")  # "my director wants to know ...": the asker's story
+
+
+def _latin_words(value: object) -> set[str]:
+    """Every Latin-script word written anywhere in a lexicon's data."""
+    if isinstance(value, str):
+        return set(re.findall(r"[a-z]+", value.lower()))
+    if isinstance(value, dict):
+        return {w for key, item in value.items() for w in _latin_words(key) | _latin_words(item)}
+    if isinstance(value, list):
+        return {w for item in value for w in _latin_words(item)}
+    return set()
+
+
 class Lexicon:
     """The compiled lexicon. Built once per knowledge base; immutable afterwards."""
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
+        # words the lexicon reads, which spelling correction must leave alone ("leaving" is not "leading")
+        self.latin_words = frozenset(_latin_words(data))
         self.stopwords_en = frozenset(_words(data["stopwords"]["en"]))
         self.stopwords_zh = frozenset(_words(data["stopwords"]["zh"]))
         fillers = data.get("question_fillers") or {}
@@ -226,7 +242,8 @@ class Lexicon:
 
     def details_in(self, normalised: str, kinds: tuple[str, ...] = ("topics", "people", "times")) -> set[str]:
         return {phrase for kind in kinds if kind in self.details
-                for _, _, phrase in self.details[kind].find(normalised)}
+                for start, _, phrase in self.details[kind].find(normalised)
+                if not (kind == "people" and _ASKERS_OWN.search(normalised[:start]))}
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

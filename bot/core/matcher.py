@@ -224,6 +224,11 @@ class Index:
         norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
         return {feature: w / norm for feature, w in vector.items()}
 
+    def keep_words(self, words: frozenset[str]) -> None:
+        """Words spelling correction leaves as written (the lexicon's): known, though no entry uses them."""
+        self._known_words = self._known_words | words
+        self._correct.cache_clear()
+
     def _correct_uncached(self, word: str) -> str:
         if word in self._known_words or len(word) < MIN_SPELLING_LENGTH or not word.isalpha():
             return word
