@@ -239,8 +239,22 @@ def decide(kb: KnowledgeBase, question: str, ranking: Ranking,
     if asked.specific and not asked.relative_year and best.score >= float(kb.settings["meaning_threshold"]):
         resolved = resolve_meaning(kb, asked, ranking, common, threshold, margin)
         if resolved is not None:
-            return resolved
-    return _decide_by_topic(kb, ranking, best, threshold, margin, common)
+            return _without_reason(kb, resolved, asked)
+    return _without_reason(kb, _decide_by_topic(kb, ranking, best, threshold, margin, common), asked)
+
+
+def _without_reason(kb: KnowledgeBase, found: Match, asked: Asked) -> Match:
+    """"Why does Chongqing run such a big surplus with the US?": the brief gives figures, not
+    their reasons; the figure is named, the question declined (a wrong figure it states is
+    still corrected)."""
+    if found.status != ANSWERED or asked.claims or kb.meaning is None:
+        return found
+    if not kb.lexicon.refer_back["why"].search(asked.clause or found.normalised):
+        return found
+    fact = found.fact or next(iter(kb.meaning.entry_facts.get(found.entry_id or "", ())), None)
+    if fact is None:
+        return found  # an answer in words may give the reason ("to strengthen cooperation")
+    return replace(found, status=DECLINED, entry_id=None, fact=fact, reason="no-reason", premise=None)
 
 
 def _dated_events(kb: KnowledgeBase, entry_id: str) -> list[tuple[Period, frozenset[str]]]:

@@ -22,6 +22,8 @@ def decline_text(kb: KnowledgeBase, found: Match, lang: str) -> str:
         return f"{kb.message('greeting', lang)}\n{kb.message('topics', lang, topics=topics)}"
     if found.reason in SMALL_TALK[1:]:  # thanks, goodbye, who are you
         return kb.message(f"smalltalk_{found.reason.replace('-', '_')}", lang)
+    if found.reason == "no-reason" and found.fact is not None:  # "why is the surplus so big?"
+        return kb.message("follow_up_why", lang, figure=figure_sentence(kb, _fact_of(kb, found), lang))
     asked = found.detail[1 if lang == "zh" else 0] if found.detail else ""
     if found.reason == "other-year":
         years = sorted(kb.scopes[found.candidates[0].entry_id].years)

@@ -96,12 +96,23 @@ def test_what_is_asked_is_read_from_the_whole_statement(kb):
     assert share.match.fact == "us_share_of_trade", share.match
 
 
+def test_a_reason_is_not_answered_with_a_figure(kb):
+    why = ask(kb, "Why does Chongqing run such a big trade surplus with the US?")
+    assert not why.answered and why.match.reason == "no-reason" and "USD 7.49 billion" in why.text
+    premise = ask(kb, "Chongqing imported USD 9.07bn from the US in 2013 - why such a deficit?")
+    assert premise.match.premise is False  # a wrong figure it states is corrected first
+
+
 def test_a_preamble_neither_sinks_the_score_nor_trips_a_guard(kb):
     reply = ask(kb, "I'm at the fair and my boss wants to know how many American-funded companies there are "
                     "in Chongqing, can you help?")
     assert reply.answered and reply.match.fact == "us_funded_enterprises", reply.match
     reply = ask(kb, "I'm a teacher in Ohio and my students asked: what was Chongqing's GDP in 2013?")
     assert reply.answered and reply.match.fact == "gdp_2013", reply.match
+    reply = ask(kb, "Leaving the US out, how much foreign trade did Chongqing do in 2013?")
+    assert reply.answered and reply.match.fact == "total_trade_2013__difference__us_trade_2013", reply.match
+    reply = ask(kb, "Following up on the fair - my director wants to know which industries are Chongqing's pillars")
+    assert reply.answered and reply.match.entry_id == "keystone-industries", reply.match  # not "director"
 
 
 @pytest.mark.parametrize("question, names", [
