@@ -131,7 +131,9 @@ def match(kb: KnowledgeBase, question: str) -> Match:
 
 NEGATION_LEAD = 6  # characters before a clause's "not" ("我问的不是 ...", "but not ...")
 _ASIDE = re.compile(r"\([^()]*\)|（[^（）]*）")  # "(if you also have the number, great)"
-_CLAUSE_BREAK = re.compile(r"[—–;:?!()（）。；：？！，]|\.(?=\s|$)|(?<!\d),|,(?!\d)|\s-+\s")  # " - " as a dash
+# " - " as a dash; " and my boss asks ..." starts a clause of its own
+_CLAUSE_BREAK = re.compile(r"[—–;:?!()（）。；：？！，]|\.(?=\s|$)|(?<!\d),|,(?!\d)|\s-+\s"
+                           r"|\s(?:and|but|so)\s(?=(?:i|i'm|we|my|our|he|she|they|his|her|their)\s)", re.IGNORECASE)
 
 
 def _corrected(analysis: Analysis) -> str:
