@@ -193,6 +193,13 @@ def _sums(kb: KnowledgeBase, previous: Asked, text: str) -> bool:
     return previous.op is None and bool(_whole_flows(kb, previous)) and bool(kb.lexicon.sum_words.search(text))
 
 
+def _without_directions(kb: KnowledgeBase, named: frozenset[str], families: frozenset[str]) -> frozenset[str]:
+    """The measures named, less the directed ones of these families (the follow-up names the
+    other direction: "imports" replaces "exports")."""
+    specs = kb.lexicon.measures
+    return frozenset(m for m in named if m not in specs or not specs[m].directed or specs[m].family not in families)
+
+
 def _names_own_figure(kb: KnowledgeBase, new: Asked) -> bool:
     """An operation with a measure of its own, not only a divisor: "人均GDP呢" (GDP per
     person), "and the money actually used, per enterprise?", "and the surplus?"; unlike
@@ -209,7 +216,11 @@ def _measures(kb: KnowledgeBase, previous: Asked, new: Asked,
     if new.op and _names_own_figure(kb, new):  # "人均GDP呢", "and the surplus?": a figure of its own
         return new.measures, new.named_measures, new.op
     if new.op:  # "per company?", "as a share of total trade?": an operation on the same figure
-        return previous.measures | new.measures, previous.named_measures | new.named_measures, new.op
+        # "and imports that year as a share of …" after exports: imports replace exports
+        specs = kb.lexicon.measures
+        families = frozenset(specs[m].family for m in new.named_measures if m in specs and specs[m].directed)
+        return (previous.measures | new.measures, _without_directions(kb, previous.named_measures, families)
+                | new.named_measures, new.op)
     if _sums(kb, previous, new_text):  # "both ways together?": the whole flow
         whole = frozenset(_whole_flows(kb, previous))
         return frozenset(kb.lexicon.measures[w].family for w in whole), whole, None
@@ -217,10 +228,8 @@ def _measures(kb: KnowledgeBase, previous: Asked, new: Asked,
         return previous.measures, previous.named_measures, previous.op
     if previous.op in ("share", "difference") and new.measures <= previous.measures:
         # "and imports?" after the exports' share of US trade: the imports' share
-        specs = kb.lexicon.measures
-        kept = {m for m in previous.named_measures
-                if m not in specs or not specs[m].directed or specs[m].family not in new.measures}
-        return previous.measures, frozenset(kept) | new.named_measures, previous.op
+        kept = _without_directions(kb, previous.named_measures, new.measures)
+        return previous.measures, kept | new.named_measures, previous.op
     return new.measures, new.named_measures, None  # "and population?" after GDP per person: not "per"
 
 
@@ -456,16 +465,20 @@ def ask_in_context(kb: KnowledgeBase, question: str, previous: Turn | None,
     full = is_full_question(kb, new, _fragment(kb, reading.analysis.normalised, new)) or verbatim
     # "and LA's government?": a marked message with words the reading leaves over still
     # continues, unless it asks a question of its own ("and when was the brief published?")
-    own_question = new.asks_name or new.asks_date or new.asks_more or (
+    own_question = bool(new.asks_name or new.asks_date or new.asks_more) or (
         new.leftover and bool(new.measures) and not new.weak)
     # "how big is it?", "他们一共投了多少钱": a pronoun points at the last question's subject
     pointed = bool(not new.parties and previous.asked.parties and kb.lexicon.pronouns.search(cleaned))
     summing = _sums(kb, previous.asked, cleaned)  # "加起来一共多少"
-    continues = reverse or summing or not full or (marked or pointed) and not own_question
-    if continues and (previous.asked.measures or pointed and new.measures) and kb.meaning:
+    asks_other = new.asks_name or new.asks_date or new.asks_more
+    continues = reverse or summing or not full or marked and not own_question or pointed and not asks_other
+    # a marked message the bot cannot answer alone may still be answered in context
+    rescue = marked and found.status != ANSWERED
+    if (continues or rescue) and (previous.asked.measures or pointed and new.measures) and kb.meaning:
         completed = _completed_match(kb, previous, new, question, reverse, reading.analysis)
-        if completed is not None and (marked or reverse or pointed or not new.specific
-                                      or completed[0].status == ANSWERED or found.status != ANSWERED):
+        if completed is not None and (completed[0].status == ANSWERED if not continues else (
+                marked or reverse or pointed or not new.specific
+                or completed[0].status == ANSWERED or found.status != ANSWERED)):
             completed_match, asked = completed
             reply = _understood_reply(kb, completed_match, lang)
             return reply, turn_after(reply, f"{previous.text} {question}", asked)

@@ -128,11 +128,16 @@ class Synonyms:
         return text
 
 
+# "13年", "到14年底": a year written with two digits, in Chinese (not "连续10年", ten years)
+_SHORT_YEAR = re.compile(r"(?<![\d.])(?<!连续)(?<!过去)(?<!最近)(?<!近)(1[0-9])(?=年(?!代|间|来|多|左右))")
+
+
 def analyse(text: str, synonyms: Synonyms, spelling: Callable[[str], str] | None = None) -> Analysis:
     """Clean, detect the language, apply synonyms and split into words and Chinese runs."""
     cleaned = clean(text)
     lang = detect_language(cleaned)
-    rewritten = _POSSESSIVE.sub("", cleaned).replace("%", " percent ")
+    rewritten = _SHORT_YEAR.sub(r"20\1", cleaned)
+    rewritten = _POSSESSIVE.sub("", rewritten).replace("%", " percent ")
     rewritten = _PRONOUN_US.sub(r"\1 we", rewritten)
     rewritten = synonyms.apply(rewritten).lower().replace("'", "")
     rewritten = _CHAT_WORD.sub(lambda m: CHAT_WORDS[m.group()], rewritten)
