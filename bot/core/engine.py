@@ -333,7 +333,7 @@ def _decide_by_topic(kb: KnowledgeBase, ranking: Ranking, best: Candidate, thres
     # plausibly about the best entry, even if not confidently.
     if kb.settings["guards"] and best.score >= threshold * GUARD_FLOOR:
         guard = out_of_scope(kb.scopes[best.entry_id], common["asked"].clause or analysis.normalised,
-                             analysis.years, kb.settings["home_places"], kb.lexicon)
+                             analysis.years, kb.settings["home_places"], kb.lexicon, _detail_kinds(kb, best.entry_id))
         if guard:  # offered as a button: the closest question it can answer
             return Match(status=DECLINED, entry_id=None, score=best.score, reason=guard.reason,
                          detail=guard.asked, options=(best.entry_id,), **common)
@@ -367,6 +367,13 @@ def _naming_entry(kb: KnowledgeBase, ranking: Ranking, best: Candidate, asked: A
                    if all(c.entry_id in entries[entity] for entity in named)
                    and c.similarity >= best.similarity * ENTITY_SIMILARITY), None)
     return best if naming is None else replace(naming, score=best.score, posterior=best.posterior)
+
+
+def _detail_kinds(kb: KnowledgeBase, entry_id: str) -> tuple[str, ...]:
+    """The kinds of detail the guard checks: an answer that names a person answers "which
+    leader …" ("people" is then not a detail it lacks)."""
+    names_person = kb.meaning is not None and "person" in kb.meaning.kinds_named.get(entry_id, frozenset())
+    return ("topics", "times", "quantities") if names_person else ("topics", "people", "times", "quantities")
 
 
 def _kind_unnamed(kb: KnowledgeBase, normalised: str, candidate: Candidate) -> tuple[str, str] | None:
