@@ -446,7 +446,8 @@ def ask_in_context(kb: KnowledgeBase, question: str, previous: Turn | None,
         return reply, turn_after(reply, question)
     cleaned = clean(question or "").lower()
     lang = lang or _language(question, found, previous)
-    kind = refers_back(kb, cleaned)
+    verbatim = found.status == ANSWERED and _asks_as_written(kb, found.entry_id, cleaned)
+    kind = None if verbatim else refers_back(kb, cleaned)  # "what is your source": an FAQ question as written
     if kind is not None:
         return _refer_back_reply(kb, previous, kind, question, found, lang), previous
     new = found.asked or read_asked(kb, question, ranking)  # "contracted?" alone finds no entry, yet names a measure
@@ -461,7 +462,6 @@ def ask_in_context(kb: KnowledgeBase, question: str, previous: Turn | None,
     if previous.asked.asks_figure and not new.asks_figure and _fragment(kb, reading.analysis.normalised, new):
         new = read_asked(kb, unmarked or cleaned, reading, figure_asked=True)  # "and US companies in CQ?": a count
     reverse = kb.lexicon.reverse_words.search(cleaned)
-    verbatim = found.status == ANSWERED and _asks_as_written(kb, found.entry_id, cleaned)
     full = is_full_question(kb, new, _fragment(kb, reading.analysis.normalised, new)) or verbatim
     # "and LA's government?": a marked message with words the reading leaves over still
     # continues, unless it asks a question of its own ("and when was the brief published?")
@@ -471,9 +471,10 @@ def ask_in_context(kb: KnowledgeBase, question: str, previous: Turn | None,
     pointed = bool(not new.parties and previous.asked.parties and kb.lexicon.pronouns.search(cleaned))
     summing = _sums(kb, previous.asked, cleaned)  # "加起来一共多少"
     asks_other = new.asks_name or new.asks_date or new.asks_more
-    continues = reverse or summing or not full or marked and not own_question or pointed and not asks_other
+    continues = not verbatim and (reverse or summing or not full or marked and not own_question
+                                  or pointed and not asks_other)
     # a marked message the bot cannot answer alone may still be answered in context
-    rescue = marked and found.status != ANSWERED
+    rescue = marked and found.status != ANSWERED and not verbatim
     if (continues or rescue) and (previous.asked.measures or pointed and new.measures) and kb.meaning:
         completed = _completed_match(kb, previous, new, question, reverse, reading.analysis)
         if completed is not None and (completed[0].status == ANSWERED if not continues else (

@@ -104,6 +104,17 @@ def test_pronouns_and_reasons_point_at_the_last_answer(kb):
     assert not why.answered and why.match.reason == "refer-back-why"
 
 
+def test_an_faq_question_as_written_is_answered_alike_after_any_question(kb):
+    """Every entry's title, asked after every other one: never read as a follow-up
+    ("What is this bot?" after the area is not the area; "what is your source" is the FAQ's)."""
+    titles = [entry.title(lang) for entry in kb.entries.values() for lang in ("en", "zh")]
+    alone = {title: ask_after(kb, title).match for title in titles}
+    changed = [(before, title) for before in titles[::2] for title in titles
+               if (m := ask_after(kb, title, [before]).match).entry_id != alone[title].entry_id
+               or m.fact != alone[title].fact]
+    assert not changed, changed[:5]
+
+
 def test_ask_context_on_the_command_line(capsys):
     code = main(["ask", "--json", "--context", "How much did Chongqing export to the US?", "and imports?"])
     data = json.loads(capsys.readouterr().out)

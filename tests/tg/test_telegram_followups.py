@@ -113,6 +113,19 @@ async def test_two_users_in_a_group_keep_their_own_conversations():
         assert_clean(bot)
 
 
+async def test_the_same_follow_up_answer_is_merged_in_a_group():
+    async with running_bot() as bot:
+        alice, bob = bot.api.add_user("Alice", language_code="en"), bot.api.add_user("Bob", language_code="en")
+        group = bot.api.add_group("Fair hall", members=[alice, bob])
+        await ask_in(bot, alice, group, f"/ask {EXPORTS_EN}")
+        await ask_in(bot, bob, group, "/ask and imports?", reply_to=bot.api.bot_messages(group)[0])
+        bot.api.user_sends(alice, group, "/ask and imports?")  # the same figure, moments later
+        await bot.settle()
+        answers = [m for m in bot.api.bot_messages(group) if figure(bot, "us_imports_2013", "en") in m.text]
+        assert len(answers) == 1  # posted once; the repeat is merged as a repeated entry would be
+        assert_clean(bot)
+
+
 @pytest.mark.parametrize("with_state_file", [True, False])
 async def test_the_conversation_survives_a_restart_only_with_a_state_file(tmp_path, with_state_file):
     state = tmp_path / "state.pickle"

@@ -63,9 +63,17 @@ async def answer_question(update: Update, context: FaqContext, question: str,
         return
     record_question(context, reply, chat.type)
     sent = await post_reply(context, chat, replies.reply_messages(reply), replies.reply_keyboard(reply),
-                            entry=reply.match.entry_id if reply.answered else None, lang=reply.lang,
+                            entry=merge_key(reply), lang=reply.lang,
                             reply_to=message.message_id, thread_id=thread_of(message))
     conversation.remember(context, message, turn, minutes, [answer.message_id for answer in sent])
+
+
+def merge_key(reply: Reply) -> str | None:
+    """What a group's repeated answers are merged by: the entry answered, or the figure a
+    follow-up's answer was written from ("and imports?" asked twice)."""
+    if not reply.answered:
+        return None
+    return reply.match.entry_id or (f"figure:{reply.match.fact}" if reply.match.fact else None)
 
 
 def is_our_echo(message: Message, context: FaqContext) -> bool:
