@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 
+import httpx
 from telegram import (
     BotCommand,
     BotCommandScopeAllChatAdministrators,
@@ -25,6 +26,7 @@ from telegram.ext import (
     PersistenceInput,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from ..services.knowledge import LiveKnowledge
 from ..services.store import QuestionStore
@@ -45,6 +47,10 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 # Every message the bot sends is HTML (see replies.py), and the sources it cites are not
 # worth a preview card under each answer.
 SENDING_DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
+
+# Connections for Bot API calls: sends at Telegram's 30 a second overall, answered within
+# half a second, need 15 at most; more only cost (see api_request).
+CONNECTIONS = 16
 
 # Command menus: (command, English, Chinese) per scope.
 PRIVATE_COMMANDS = [
@@ -110,10 +116,7 @@ def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Applic
         .defaults(SENDING_DEFAULTS)
         .context_types(context.CONTEXT_TYPES)
         .concurrent_updates(lanes)
-        .connect_timeout(settings.connect_timeout)
-        .read_timeout(settings.read_timeout)
-        .write_timeout(settings.write_timeout)
-        .pool_timeout(settings.connect_timeout)
+        .request(api_request(settings))
         .post_init(on_start)
         .post_shutdown(admin.stop_background)
     )
@@ -140,6 +143,19 @@ def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Applic
                   journal=journal)
     add_handlers(application)
     return application
+
+
+def api_request(settings: TelegramSettings) -> HTTPXRequest:
+    """The connections for Bot API calls other than getUpdates: at most CONNECTIONS, all kept
+    alive. python-telegram-bot allows 256 but keeps only httpx's default 20 alive, so a burst
+    handled 64 at a time opened and closed connections for every few sends, and httpcore's
+    pool, which scans every connection (and each idle one against all others) on each
+    request and answer, cost more than the handling itself (issue 12)."""
+    return HTTPXRequest(connection_pool_size=CONNECTIONS, connect_timeout=settings.connect_timeout,
+                        read_timeout=settings.read_timeout, write_timeout=settings.write_timeout,
+                        pool_timeout=settings.send_timeout,  # a free connection comes within a send's time
+                        httpx_kwargs={"limits": httpx.Limits(max_connections=CONNECTIONS,
+                                                             max_keepalive_connections=CONNECTIONS)})
 
 
 def open_journal(settings: TelegramSettings) -> Journal | None:
