@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
+from typing import Any
 
 import httpx
 from telegram import (
@@ -145,17 +147,31 @@ def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Applic
     return application
 
 
+class BoundedRequest(HTTPXRequest):
+    """HTTPXRequest that lets no more requests into httpx at once than it has connections.
+    The others wait here, on a semaphore, instead of in httpcore's queue, which it rescans
+    against every connection each time a request starts or ends."""
+
+    def __init__(self, connection_pool_size: int, **kwargs: Any):
+        super().__init__(connection_pool_size=connection_pool_size, **kwargs)
+        self._free = asyncio.Semaphore(connection_pool_size)
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        async with self._free:
+            return await super().do_request(*args, **kwargs)
+
+
 def api_request(settings: TelegramSettings) -> HTTPXRequest:
     """The connections for Bot API calls other than getUpdates: at most CONNECTIONS, all kept
     alive. python-telegram-bot allows 256 but keeps only httpx's default 20 alive, so a burst
-    handled 64 at a time opened and closed connections for every few sends, and httpcore's
-    pool, which scans every connection (and each idle one against all others) on each
-    request and answer, cost more than the handling itself (issue 12)."""
-    return HTTPXRequest(connection_pool_size=CONNECTIONS, connect_timeout=settings.connect_timeout,
-                        read_timeout=settings.read_timeout, write_timeout=settings.write_timeout,
-                        pool_timeout=settings.send_timeout,  # a free connection comes within a send's time
-                        httpx_kwargs={"limits": httpx.Limits(max_connections=CONNECTIONS,
-                                                             max_keepalive_connections=CONNECTIONS)})
+    handled 64 at a time opened and closed connections every few sends, and httpcore, which
+    checks every connection (each idle one against all the others) whenever a request starts
+    or ends, spent more time there than answering the questions (issue 12)."""
+    return BoundedRequest(connection_pool_size=CONNECTIONS, connect_timeout=settings.connect_timeout,
+                          read_timeout=settings.read_timeout, write_timeout=settings.write_timeout,
+                          pool_timeout=settings.send_timeout,  # (requests wait in BoundedRequest first)
+                          httpx_kwargs={"limits": httpx.Limits(max_connections=CONNECTIONS,
+                                                               max_keepalive_connections=CONNECTIONS)})
 
 
 def open_journal(settings: TelegramSettings) -> Journal | None:
