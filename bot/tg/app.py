@@ -154,7 +154,12 @@ class BoundedRequest(HTTPXRequest):
 
     def __init__(self, connection_pool_size: int, **kwargs: Any):
         super().__init__(connection_pool_size=connection_pool_size, **kwargs)
+        self._size = connection_pool_size
         self._free = asyncio.Semaphore(connection_pool_size)
+
+    async def initialize(self) -> None:
+        self._free = asyncio.Semaphore(self._size)  # one per run: a semaphore keeps the event loop it waited on
+        await super().initialize()
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         async with self._free:
