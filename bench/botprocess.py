@@ -12,19 +12,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+FAQBOT_RUN = (sys.executable, "-m", "bot", "run")
+
+
 @asynccontextmanager
-async def bot_process(api, workdir: Path, token: str, **settings: str):
-    """Start the bot with `settings` (FAQBOT_… variables) and none of the caller's own; wait
-    until it has set its menus (it is polling then); stop it on leaving. Its log: workdir/bot.log."""
+async def bot_process(api, workdir: Path, token: str, command: tuple[str, ...] = FAQBOT_RUN,
+                      ready_after: str = "setMyShortDescription", ready_count: int = 2, **settings: str):
+    """Start the bot (`faqbot run`, or `command`) with `settings` (FAQBOT_… variables) and none
+    of the caller's own; wait until it has made `ready_count` `ready_after` calls (`faqbot run`
+    sets its menus, then polls); stop it on leaving. Its log: workdir/bot.log."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "FAQBOT_"))}
     env.update(TELEGRAM_BOT_TOKEN=token, TELEGRAM_API_URL=api.base_url, FAQBOT_WATCH="off", **settings)
+    before = len(api.requests)  # another bot may have used this server before
     with open(workdir / "bot.log", "wb") as log:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=ROOT, stdout=asyncio.subprocess.DEVNULL, stderr=log)
+            *command, env=env, cwd=ROOT, stdout=asyncio.subprocess.DEVNULL, stderr=log)
     try:
-        await api.wait_for(lambda: sum(r["method"] == "setMyShortDescription" for r in api.requests) >= 2,
+        await api.wait_for(lambda: sum(r["method"] == ready_after for r in api.requests[before:]) >= ready_count,
                            timeout=60)
         yield process
     finally:
         process.terminate()
         await process.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far (Linux: /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -17,6 +17,7 @@ once; the file is in WAL mode, so `faqbot report` can read while the bot writes.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -126,11 +127,17 @@ class QuestionStore:
                         float(best_score)))
 
     def count_answer(self, entry_id: str, lang: str, chat_type: str, at: datetime | None = None) -> None:
+        self.count_answers({(entry_id, lang, chat_type): 1}, at)
+
+    def count_answers(self, counts: Mapping[tuple[str, str, str], int], at: datetime | None = None) -> None:
+        """Add answers given, by (entry id, language, chat type), to the day's counts: one
+        transaction however many (opening the file costs more than the writing)."""
         day = (at or utc_now()).astimezone(timezone.utc).date().isoformat()
         with closing(self._connect()) as db, db:
-            db.execute("INSERT INTO answer_counts (day, entry_id, lang, chat_type, count) VALUES (?, ?, ?, ?, 1)"
-                       " ON CONFLICT (day, entry_id, lang, chat_type) DO UPDATE SET count = count + 1",
-                       (day, entry_id, lang, chat_type))
+            db.executemany("INSERT INTO answer_counts (day, entry_id, lang, chat_type, count) VALUES (?, ?, ?, ?, ?)"
+                           " ON CONFLICT (day, entry_id, lang, chat_type) DO UPDATE SET count = count + excluded.count",
+                           [(day, entry_id, lang, chat_type, count)
+                            for (entry_id, lang, chat_type), count in counts.items()])
 
     def mark_reviewed(self, texts, outcome: str, at: datetime | None = None) -> None:
         """Wordings a maintainer added to an entry or chose to ignore: never suggested again."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
+from typing import Any
 
+import httpx
 from telegram import (
     BotCommand,
     BotCommandScopeAllChatAdministrators,
@@ -25,6 +28,7 @@ from telegram.ext import (
     PersistenceInput,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from ..services.knowledge import LiveKnowledge
 from ..services.store import QuestionStore
@@ -45,6 +49,10 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 # Every message the bot sends is HTML (see replies.py), and the sources it cites are not
 # worth a preview card under each answer.
 SENDING_DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
+
+# Connections for Bot API calls: sends at Telegram's 30 a second overall, answered within
+# half a second, need 15 at most; more only cost (see api_request).
+CONNECTIONS = 16
 
 # Command menus: (command, English, Chinese) per scope.
 PRIVATE_COMMANDS = [
@@ -110,10 +118,7 @@ def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Applic
         .defaults(SENDING_DEFAULTS)
         .context_types(context.CONTEXT_TYPES)
         .concurrent_updates(lanes)
-        .connect_timeout(settings.connect_timeout)
-        .read_timeout(settings.read_timeout)
-        .write_timeout(settings.write_timeout)
-        .pool_timeout(settings.connect_timeout)
+        .request(api_request(settings))
         .post_init(on_start)
         .post_shutdown(admin.stop_background)
     )
@@ -140,6 +145,38 @@ def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Applic
                   journal=journal)
     add_handlers(application)
     return application
+
+
+class BoundedRequest(HTTPXRequest):
+    """HTTPXRequest that lets no more requests into httpx at once than it has connections.
+    The others wait here, on a semaphore, instead of in httpcore's queue, which it rescans
+    against every connection each time a request starts or ends."""
+
+    def __init__(self, connection_pool_size: int, **kwargs: Any):
+        super().__init__(connection_pool_size=connection_pool_size, **kwargs)
+        self._size = connection_pool_size
+        self._free = asyncio.Semaphore(connection_pool_size)
+
+    async def initialize(self) -> None:
+        self._free = asyncio.Semaphore(self._size)  # one per run: a semaphore keeps the event loop it waited on
+        await super().initialize()
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        async with self._free:
+            return await super().do_request(*args, **kwargs)
+
+
+def api_request(settings: TelegramSettings) -> HTTPXRequest:
+    """The connections for Bot API calls other than getUpdates: at most CONNECTIONS, all kept
+    alive. python-telegram-bot allows 256 but keeps only httpx's default 20 alive, so a burst
+    handled 64 at a time opened and closed connections every few sends, and httpcore, which
+    checks every connection (each idle one against all the others) whenever a request starts
+    or ends, spent more time there than answering the questions (issue 12)."""
+    return BoundedRequest(connection_pool_size=CONNECTIONS, connect_timeout=settings.connect_timeout,
+                          read_timeout=settings.read_timeout, write_timeout=settings.write_timeout,
+                          pool_timeout=settings.send_timeout,  # (requests wait in BoundedRequest first)
+                          httpx_kwargs={"limits": httpx.Limits(max_connections=CONNECTIONS,
+                                                               max_keepalive_connections=CONNECTIONS)})
 
 
 def open_journal(settings: TelegramSettings) -> Journal | None:

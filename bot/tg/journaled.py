@@ -8,12 +8,15 @@ restart. durable.py schedules the handling; see its docstring for the whole flow
 from __future__ import annotations
 
 import contextvars
+import datetime as dtm
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
-from telegram._utils.defaultvalue import DefaultValue
+from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
+from telegram._utils.types import JSONDict, ODVInput
 from telegram.ext import ApplicationBuilder, ExtBot
 
 from .journal import Journal, scrub, update_kind
@@ -54,36 +57,49 @@ class JournaledBot(ExtBot):
         self._journal = journal
         self._placeholders: set[int] = set()
 
-    async def _post(self, endpoint: str, data=None, **kwargs) -> Any:
-        result = await super()._post(endpoint, data, **kwargs)
-        if endpoint == "getUpdates" and isinstance(result, list):
-            return self._screen(result)
-        return result
+    async def get_updates(self, offset: int | None = None, limit: int | None = None,
+                          timeout: float | dtm.timedelta | None = None, allowed_updates: Sequence[str] | None = None,
+                          *, read_timeout: ODVInput[float] = DEFAULT_NONE,
+                          write_timeout: ODVInput[float] = DEFAULT_NONE,
+                          connect_timeout: ODVInput[float] = DEFAULT_NONE,
+                          pool_timeout: ODVInput[float] = DEFAULT_NONE,
+                          api_kwargs: JSONDict | None = None) -> tuple[Update, ...]:
+        """As python-telegram-bot 22's Bot.get_updates and ExtBot.get_updates, but each update
+        is parsed once, in `_screen` (which must try it anyway, to skip one it cannot read):
+        the library would parse the batch again (issue 12)."""
+        # the long poll's `timeout` on top of the read timeout, as the library does
+        waited = timeout.total_seconds() if isinstance(timeout, dtm.timedelta) else timeout or 0
+        if isinstance(read_timeout, DefaultValue):
+            read_timeout = self._request[0].read_timeout
+        data = {"timeout": timeout, "offset": offset, "limit": limit, "allowed_updates": allowed_updates}
+        raws = await self._post("getUpdates", data, read_timeout=(read_timeout or 0) + waited,
+                                write_timeout=write_timeout, connect_timeout=connect_timeout,
+                                pool_timeout=pool_timeout, api_kwargs=api_kwargs)
+        updates = self._screen(raws if isinstance(raws, list) else [])
+        for update in updates:
+            self.insert_callback_data(update)
+        return tuple(updates)
 
-    def _screen(self, raws: list) -> list:
-        """Journal fetched updates; hand on those to handle now. An update the journal
-        already has, or one that cannot be read, is handed on as a bare placeholder (just
-        its id), so the offset still moves past it and Telegram forgets it."""
+    def _screen(self, raws: list) -> list[Update]:
+        """Journal fetched updates and parse them; hand on those to handle now. An update the
+        journal already has, or one that cannot be read, is handed on as a bare placeholder
+        (just its id), so the offset still moves past it and Telegram forgets it."""
         raws = [scrub(raw) for raw in raws if isinstance(raw, dict) and isinstance(raw.get("update_id"), int)]
         new = self._journal.received(raws) if self._journal is not None else {raw["update_id"] for raw in raws}
         screened = []
         for raw in raws:
             update_id = raw["update_id"]
-            if update_id not in new:
-                self._placeholders.add(update_id)
-                screened.append({"update_id": update_id})
-                continue
-            try:
-                Update.de_json(raw, self)
-            except Exception as error:  # noqa: BLE001 - whatever python-telegram-bot cannot read
-                log.error("update %s (%s) cannot be read (%s: %s); skipped", update_id, update_kind(raw),
-                          type(error).__name__, str(error)[:200])
-                if self._journal is not None:
-                    self._journal.finish(update_id, "skipped", update_kind(raw))
-                self._placeholders.add(update_id)
-                screened.append({"update_id": update_id})
-                continue
-            screened.append(raw)
+            if update_id in new:
+                try:
+                    screened.append(Update.de_json(raw, self))
+                    continue
+                except Exception as error:  # noqa: BLE001 - whatever python-telegram-bot cannot read
+                    log.error("update %s (%s) cannot be read (%s: %s); skipped", update_id, update_kind(raw),
+                              type(error).__name__, str(error)[:200])
+                    if self._journal is not None:
+                        self._journal.finish(update_id, "skipped", update_kind(raw))
+            self._placeholders.add(update_id)
+            screened.append(Update.de_json({"update_id": update_id}, self))
         return screened
 
     def is_placeholder(self, update: object) -> bool:

@@ -138,6 +138,7 @@ async def unanswered_command(update: Update, context: FaqContext) -> None:
         await sending.reply_html(update, context, [html.escape(parsed)])
         return
     top, days = parsed
+    await live.flush()  # the answer counts of the last second too
     try:
         unanswered, answers = await asyncio.gather(asyncio.to_thread(live.store.unanswered, days),
                                                    asyncio.to_thread(live.store.answer_counts, days))

@@ -189,6 +189,7 @@ async def stats_command(update: Update, context: FaqContext) -> None:
     if live.store is None:
         await sending.reply_html(update, context, ["Questions are not being recorded (FAQBOT_DB is off)."])
         return
+    await live.flush()  # the answer counts of the last second too
     view = await asyncio.to_thread(from_store, live.store, live.kb, STATS_DAYS)
     lines = headline(view)
     await sending.reply_html(update, context, replies.split_lines(
