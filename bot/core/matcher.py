@@ -23,7 +23,6 @@ before any of this ("chongqnig" -> "chongqing").
 
 from __future__ import annotations
 
-import json
 import math
 from collections import defaultdict
 from collections.abc import Mapping
@@ -280,16 +279,23 @@ class Index:
     MATRICES = ("evidence", "centroid", "entry_features")
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        """Everything the index holds, as plain arrays (numbers, and UTF-8 JSON for the
-        rest): what bot.indexcache writes with np.savez, no pickle."""
+        """Everything the index holds, as plain arrays (numbers, and UTF-8 text): what
+        bot.indexcache writes with np.savez, no pickle. Lists of texts are stored as one text of
+        lines (none of them holds a line break: ids, words and normalised texts), so that reading
+        them back is one split rather than a JSON parse of every string."""
+        exact = list(self.exact.items())
+        verbatim = list(self.verbatim.items())
+        number = {entry_id: position for position, entry_id in enumerate(self.entry_ids)}
         arrays = {"idf": self.idf, "log_prior_unit": self.log_prior_unit,
-                  "feature_names": _utf8("\n".join(self.feature_names)),
-                  "about": _utf8(json.dumps({
-                      "entry_ids": self.entry_ids, "vocabulary": self.vocabulary, "unknown_idf": self.unknown_idf,
-                      "normalised_documents": self.normalised_documents,
-                      "exact": [[list(map(list, key)), sorted(found)] for key, found in self.exact.items()],
-                      "verbatim": {phrase: sorted(found) for phrase, found in self.verbatim.items()}},
-                      ensure_ascii=False))}
+                  "feature_names": _lines(self.feature_names), "entry_ids": _lines(self.entry_ids),
+                  "vocabulary": _lines(self.vocabulary), "unknown_idf": np.array([self.unknown_idf]),
+                  "documents": _lines([text for entry_id in self.entry_ids
+                                       for text in self.normalised_documents[entry_id]]),
+                  "documents.counts": np.array([len(self.normalised_documents[e]) for e in self.entry_ids]),
+                  "exact": _lines(_exact_line(key) for key, _ in exact),
+                  **_groups("exact.entries", [sorted(found) for _, found in exact]),
+                  "verbatim": _lines(phrase for phrase, _ in verbatim),
+                  **_groups("verbatim.entries", [sorted(number[e] for e in found) for _, found in verbatim])}
         for name in self.MATRICES:
             matrix = getattr(self, name)
             arrays.update({f"{name}.data": matrix.data, f"{name}.indices": matrix.indices,
@@ -302,18 +308,26 @@ class Index:
         from a file: raises ValueError (or KeyError) rather than serve an inconsistent index."""
         index = cls.__new__(cls)
         index.synonyms, index.alternatives = synonyms, alternatives
-        about = json.loads(bytes(arrays["about"]).decode("utf-8"))
-        index.entry_ids, index.vocabulary = list(about["entry_ids"]), list(about["vocabulary"])
-        index.unknown_idf = float(about["unknown_idf"])
-        index.normalised_documents = {k: list(v) for k, v in about["normalised_documents"].items()}
-        index.exact = defaultdict(set, {(tuple(words), tuple(runs)): set(found)
-                                        for (words, runs), found in about["exact"]})
-        index.verbatim = defaultdict(set, {k: set(v) for k, v in about["verbatim"].items()})
-        names = bytes(arrays["feature_names"]).decode("utf-8")
-        index.feature_names = names.split("\n") if names else []
+        index.entry_ids, index.vocabulary = _read_lines(arrays["entry_ids"]), _read_lines(arrays["vocabulary"])
+        index.unknown_idf = float(np.asarray(arrays["unknown_idf"], dtype=np.float64)[0])
+        index.feature_names = _read_lines(arrays["feature_names"])
+        features, entries = len(index.feature_names), len(index.entry_ids)
+        counts = _bounded(arrays["documents.counts"], None)
+        documents = _read_lines(arrays["documents"])
+        if counts.shape != (entries,) or int(counts.sum()) != len(documents):
+            raise ValueError("stored index: documents do not fit its entries")
+        ends = np.cumsum(counts).tolist()
+        index.normalised_documents = {entry_id: documents[end - count:end] for entry_id, count, end
+                                      in zip(index.entry_ids, counts.tolist(), ends, strict=True)}
+        exact_keys = [_exact_key_of(line) for line in _read_lines(arrays["exact"])]
+        exact_found = _read_groups(arrays, "exact.entries", len(exact_keys), entries)
+        index.exact = defaultdict(set, zip(exact_keys, map(set, exact_found), strict=True))
+        phrases = _read_lines(arrays["verbatim"])
+        verbatim_found = _read_groups(arrays, "verbatim.entries", len(phrases), entries)
+        index.verbatim = defaultdict(set, {phrase: {index.entry_ids[i] for i in found}
+                                           for phrase, found in zip(phrases, verbatim_found, strict=True)})
         index.idf = np.asarray(arrays["idf"], dtype=np.float64)
         index.log_prior_unit = np.asarray(arrays["log_prior_unit"], dtype=np.float64)
-        features, entries = len(index.feature_names), len(index.entry_ids)
         for name, width in zip(cls.MATRICES, (entries, 2 * entries, entries), strict=True):
             matrix = sparse.csr_matrix((arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"]),
                                        shape=tuple(int(n) for n in arrays[f"{name}.shape"]))
@@ -324,11 +338,57 @@ class Index:
         if index.idf.shape != (features,) or index.log_prior_unit.shape != (entries,) or not (
                 np.isfinite(index.idf).all() and np.isfinite(index.log_prior_unit).all()):
             raise ValueError("stored index: weights do not fit its features and entries")
-        if any(not 0 <= i < entries for found in index.exact.values() for i in found) or not set(
-                index.normalised_documents) <= set(index.entry_ids):
-            raise ValueError("stored index: phrases point to unknown entries")
+        if len(set(index.entry_ids)) != entries:
+            raise ValueError("stored index: an entry id is there twice")
         index._ready()
         return index
+
+
+def _lines(texts) -> np.ndarray:
+    return _utf8("\n".join(texts))
+
+
+def _read_lines(array: np.ndarray) -> list[str]:
+    text = bytes(np.asarray(array, dtype=np.uint8)).decode("utf-8")
+    return text.split("\n") if text else []
+
+
+def _exact_line(key: tuple[tuple[str, ...], tuple[str, ...]]) -> str:
+    """An exact phrase's key as one line: its words, a tab, its Chinese runs (neither holds a
+    space, a tab or a line break)."""
+    words, runs = key
+    return f"{' '.join(words)}\t{' '.join(runs)}"
+
+
+def _exact_key_of(line: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    words, runs = line.split("\t")
+    return tuple(words.split()), tuple(runs.split())
+
+
+def _groups(name: str, groups: list[list[int]]) -> dict[str, np.ndarray]:
+    """Lists of entry numbers as two flat arrays: the numbers, and where each list ends."""
+    flat = [number for group in groups for number in group]
+    return {name: np.array(flat, dtype=np.int64), f"{name}.ends": np.cumsum([len(g) for g in groups], dtype=np.int64)}
+
+
+def _read_groups(arrays: Mapping[str, np.ndarray], name: str, count: int, entries: int) -> list[list[int]]:
+    flat, ends = _bounded(arrays[name], entries), _bounded(arrays[f"{name}.ends"], None)
+    if ends.shape != (count,) or int(ends[-1] if count else 0) != len(flat) or (np.diff(ends) < 0).any():
+        raise ValueError(f"stored index: {name} does not fit its phrases")
+    numbers = flat.tolist()
+    starts = [0, *ends.tolist()[:-1]]
+    return [numbers[start:end] for start, end in zip(starts, ends.tolist(), strict=True)]
+
+
+def _bounded(array: np.ndarray, limit: int | None) -> np.ndarray:
+    """A stored array of whole numbers, each at least 0 (and below `limit` when given)."""
+    array = np.asarray(array)
+    if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
+        raise ValueError("stored index: a list of numbers is not one")
+    array = array.astype(np.int64)
+    if array.size and (array.min() < 0 or (limit is not None and array.max() >= limit)):
+        raise ValueError("stored index: a number is out of bounds")
+    return array
 
 
 def _utf8(text: str) -> np.ndarray:
