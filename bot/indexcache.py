@@ -36,6 +36,7 @@ from .core import lexicon as _lexicon
 from .core import scope
 from .core.engine import entry_scopes, index_inputs, scope_inputs
 from .core.scope import Scope
+from .yamlcache import parsed_files_cached
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,8 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
     """core.load_knowledge, with the matching index and the entries' scopes read from the cache
     when they fit and written there when they were built. Raises KnowledgeError on any error in
     the knowledge."""
-    kb, problems = read_knowledge(directory)
+    with parsed_files_cached(cache_dir()):  # a file parsed before is not parsed again (bot.yamlcache)
+        kb, problems = read_knowledge(directory)
     if kb is None:
         raise KnowledgeError([p for p in problems if p.severity == "error"])
     path = cache_file(directory)

@@ -145,12 +145,13 @@ class Index:
         # the documents as normalised text, for the engine's scope guards
         self.normalised_documents = {entry_id: [a.normalised for a, _ in items] for entry_id, items in analysed.items()}
         self.vocabulary = sorted({word for items in analysed.values() for a, _ in items for word in a.words})
-        self.exact: dict[tuple[tuple[str, ...], tuple[str, ...]], set[int]] = defaultdict(set)
-        self.verbatim: dict[str, set[str]] = defaultdict(set)  # a phrase as normalised -> its entries
+        keys: dict[str, set[int]] = defaultdict(set)  # a phrase's content words (_exact_line) -> its entries
+        verbatim: dict[str, set[int]] = defaultdict(set)  # a phrase as normalised -> its entries
         for index, entry_id in enumerate(self.entry_ids):
             for phrase in (exact or {}).get(entry_id, ()):
-                self.exact[_exact_key(analysed_once(phrase))].add(index)
-                self.verbatim[analysed_once(phrase).normalised].add(entry_id)
+                keys[_exact_line(_exact_key(analysed_once(phrase)))].add(index)
+                verbatim[analysed_once(phrase).normalised].add(index)
+        self.exact, self.verbatim = Phrasebook.of(keys), Phrasebook.of(verbatim)
         self._build(Documents.of([[(a, weight, LANG_SLOTS[a.lang]) for a, weight in analysed[entry_id]]
                                    for entry_id in self.entry_ids]))
         self._ready()
@@ -243,10 +244,10 @@ class Index:
         bayes = self.log_prior_unit * weights.sum() + _gather(self.evidence, columns, weights)
         by_slot = _gather(self.centroid, columns, weights)
         similarity = np.maximum(by_slot[0::2], by_slot[1::2])
-        for index in self.exact.get(_exact_key(analysis), ()):
+        for index in self.exact.get(_exact_line(_exact_key(analysis))):
             bayes[index] += EXACT_BONUS
         return Ranking(analysis, self._candidates(bayes, similarity, vector),
-                       frozenset(self.verbatim.get(analysis.normalised, ())))
+                       frozenset(self.entry_ids[i] for i in self.verbatim.get(analysis.normalised)))
 
     def _coverage(self, counted: dict[str, float]) -> np.ndarray:
         """Per entry: the share of the `counted` words' weight that the entry knows."""
@@ -283,19 +284,13 @@ class Index:
         bot.indexcache writes with np.savez, no pickle. Lists of texts are stored as one text of
         lines (none of them holds a line break: ids, words and normalised texts), so that reading
         them back is one split rather than a JSON parse of every string."""
-        exact = list(self.exact.items())
-        verbatim = list(self.verbatim.items())
-        number = {entry_id: position for position, entry_id in enumerate(self.entry_ids)}
         arrays = {"idf": self.idf, "log_prior_unit": self.log_prior_unit,
                   "feature_names": _lines(self.feature_names), "entry_ids": _lines(self.entry_ids),
                   "vocabulary": _lines(self.vocabulary), "unknown_idf": np.array([self.unknown_idf]),
                   "documents": _lines([text for entry_id in self.entry_ids
                                        for text in self.normalised_documents[entry_id]]),
                   "documents.counts": np.array([len(self.normalised_documents[e]) for e in self.entry_ids]),
-                  "exact": _lines(_exact_line(key) for key, _ in exact),
-                  **_groups("exact.entries", [sorted(found) for _, found in exact]),
-                  "verbatim": _lines(phrase for phrase, _ in verbatim),
-                  **_groups("verbatim.entries", [sorted(number[e] for e in found) for _, found in verbatim])}
+                  **self.exact.to_arrays("exact"), **self.verbatim.to_arrays("verbatim")}
         for name in self.MATRICES:
             matrix = getattr(self, name)
             arrays.update({f"{name}.data": matrix.data, f"{name}.indices": matrix.indices,
@@ -313,19 +308,14 @@ class Index:
         index.feature_names = _read_lines(arrays["feature_names"])
         features, entries = len(index.feature_names), len(index.entry_ids)
         counts = _bounded(arrays["documents.counts"], None)
-        documents = _read_lines(arrays["documents"])
+        documents = _read_lines(arrays["documents"], int(counts.sum()))
         if counts.shape != (entries,) or int(counts.sum()) != len(documents):
             raise ValueError("stored index: documents do not fit its entries")
         ends = np.cumsum(counts).tolist()
         index.normalised_documents = {entry_id: documents[end - count:end] for entry_id, count, end
                                       in zip(index.entry_ids, counts.tolist(), ends, strict=True)}
-        exact_keys = [_exact_key_of(line) for line in _read_lines(arrays["exact"])]
-        exact_found = _read_groups(arrays, "exact.entries", len(exact_keys), entries)
-        index.exact = defaultdict(set, zip(exact_keys, map(set, exact_found), strict=True))
-        phrases = _read_lines(arrays["verbatim"])
-        verbatim_found = _read_groups(arrays, "verbatim.entries", len(phrases), entries)
-        index.verbatim = defaultdict(set, {phrase: {index.entry_ids[i] for i in found}
-                                           for phrase, found in zip(phrases, verbatim_found, strict=True)})
+        index.exact = Phrasebook.from_arrays(arrays, "exact", entries)
+        index.verbatim = Phrasebook.from_arrays(arrays, "verbatim", entries)
         index.idf = np.asarray(arrays["idf"], dtype=np.float64)
         index.log_prior_unit = np.asarray(arrays["log_prior_unit"], dtype=np.float64)
         for name, width in zip(cls.MATRICES, (entries, 2 * entries, entries), strict=True):
@@ -348,9 +338,10 @@ def _lines(texts) -> np.ndarray:
     return _utf8("\n".join(texts))
 
 
-def _read_lines(array: np.ndarray) -> list[str]:
+def _read_lines(array: np.ndarray, count: int | None = None) -> list[str]:
+    """The texts _lines stored; `count` tells none from one empty text, where that can be."""
     text = bytes(np.asarray(array, dtype=np.uint8)).decode("utf-8")
-    return text.split("\n") if text else []
+    return text.split("\n") if text or count else []
 
 
 def _exact_line(key: tuple[tuple[str, ...], tuple[str, ...]]) -> str:
@@ -360,24 +351,42 @@ def _exact_line(key: tuple[tuple[str, ...], tuple[str, ...]]) -> str:
     return f"{' '.join(words)}\t{' '.join(runs)}"
 
 
-def _exact_key_of(line: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    words, runs = line.split("\t")
-    return tuple(words.split()), tuple(runs.split())
+class Phrasebook:
+    """Phrases, one line of text each, and the entries (by number) each points to: a dict from
+    phrase to row, and the entries as the flat arrays they are stored as (so that reading them
+    from the cache is a split and a zip, not a set per phrase)."""
 
+    def __init__(self, phrases: list[str], entries: np.ndarray, ends: np.ndarray):
+        self.phrases, self.entries, self.ends = phrases, entries, ends
+        self.row = dict(zip(phrases, range(len(phrases)), strict=True))
 
-def _groups(name: str, groups: list[list[int]]) -> dict[str, np.ndarray]:
-    """Lists of entry numbers as two flat arrays: the numbers, and where each list ends."""
-    flat = [number for group in groups for number in group]
-    return {name: np.array(flat, dtype=np.int64), f"{name}.ends": np.cumsum([len(g) for g in groups], dtype=np.int64)}
+    @classmethod
+    def of(cls, found: Mapping[str, set[int]]) -> Phrasebook:
+        groups = [sorted(entries) for entries in found.values()]
+        return cls(list(found), np.array([n for group in groups for n in group], dtype=np.int64),
+                   np.cumsum([len(group) for group in groups], dtype=np.int64))
 
+    def get(self, phrase: str) -> list[int]:
+        """The entries `phrase` points to (none if it is not one of the phrases)."""
+        row = self.row.get(phrase)
+        if row is None:
+            return []
+        return self.entries[int(self.ends[row - 1]) if row else 0:int(self.ends[row])].tolist()
 
-def _read_groups(arrays: Mapping[str, np.ndarray], name: str, count: int, entries: int) -> list[list[int]]:
-    flat, ends = _bounded(arrays[name], entries), _bounded(arrays[f"{name}.ends"], None)
-    if ends.shape != (count,) or int(ends[-1] if count else 0) != len(flat) or (np.diff(ends) < 0).any():
-        raise ValueError(f"stored index: {name} does not fit its phrases")
-    numbers = flat.tolist()
-    starts = [0, *ends.tolist()[:-1]]
-    return [numbers[start:end] for start, end in zip(starts, ends.tolist(), strict=True)]
+    def to_arrays(self, name: str) -> dict[str, np.ndarray]:
+        return {name: _lines(self.phrases), f"{name}.entries": self.entries, f"{name}.ends": self.ends}
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], name: str, entries: int) -> Phrasebook:
+        """The phrasebook to_arrays stored, its numbers checked: ValueError if they do not fit."""
+        flat, ends = _bounded(arrays[f"{name}.entries"], entries), _bounded(arrays[f"{name}.ends"], None)
+        phrases = _read_lines(arrays[name], len(ends))
+        if ends.shape != (len(phrases),) or int(ends[-1] if len(ends) else 0) != len(flat) or (
+                np.diff(ends) < 0).any():
+            raise ValueError(f"stored index: {name} does not fit its phrases")
+        if len(set(phrases)) != len(phrases):
+            raise ValueError(f"stored index: {name} holds a phrase twice")
+        return cls(phrases, flat, ends)
 
 
 def _bounded(array: np.ndarray, limit: int | None) -> np.ndarray:
