@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .bundled import version
-from .core import KnowledgeBase, KnowledgeError, build, matcher, read_knowledge, text, training
+from .core import KnowledgeBase, KnowledgeError, build, matcher, read_knowledge, text
 from .core import engine as _engine
 from .core import lexicon as _lexicon
 from .core import scope
@@ -43,7 +43,9 @@ log = logging.getLogger(__name__)
 CACHE_ENV = "FAQBOT_CACHE_DIR"
 OFF = "off"
 # the code whose change makes a stored index stale (besides the package version)
-CODE = (Path(matcher.__file__), Path(training.__file__), Path(text.__file__), Path(_lexicon.__file__),
+# (training.py named by its path: importing it would load scipy, which reading a cached index does not need)
+CODE = (Path(matcher.__file__), Path(matcher.__file__).with_name("training.py"), Path(text.__file__),
+        Path(_lexicon.__file__),
         Path(_lexicon.__file__).with_name("lexicon.yaml"), Path(scope.__file__), Path(_engine.__file__))
 
 

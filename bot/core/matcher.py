@@ -28,13 +28,20 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from scipy import sparse
 
 from .text import STOPWORDS_EN, STOPWORDS_ZH, Analysis, Synonyms, analyse, features, is_filler, stem
-from .training import Documents, sublinear_matrix, train_perceptron, unit_rows
+
+# scipy (and training.py, which uses it) is imported only where an index is built: an index read
+# from the cache ranks with numpy alone, so `faqbot ask` with a warm cache never loads scipy
+# (a fifth of a second, more than the rest of the load).
+if TYPE_CHECKING:
+    from scipy import sparse
+
+    from .training import Documents
 
 SMOOTHING = 0.01  # naive Bayes additive smoothing (alpha)
 SIMILARITY_WEIGHT = 2.0  # how much the centroid similarity adds to the ranking
@@ -106,7 +113,40 @@ def _sublinear(count: float) -> float:
     return count if count <= 1 else 1 + math.log(count)
 
 
-def _gather(matrix: sparse.csr_matrix, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+@dataclass(frozen=True)
+class Rows:
+    """A matrix in compressed sparse row form, as ranking reads it (scipy's csr_matrix layout,
+    without scipy): the values of row r are data[indptr[r]:indptr[r + 1]], in the columns
+    indices[indptr[r]:indptr[r + 1]]."""
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    shape: tuple[int, int]
+
+    @classmethod
+    def of(cls, matrix: sparse.spmatrix) -> Rows:
+        matrix = matrix.tocsr()
+        return cls(matrix.data, matrix.indices, matrix.indptr, (int(matrix.shape[0]), int(matrix.shape[1])))
+
+    @classmethod
+    def checked(cls, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, shape: np.ndarray) -> Rows:
+        """Rows of stored arrays, every bound checked (as scipy's check_format(full_check=True),
+        and finite values): ValueError if they do not make a matrix of that shape."""
+        rows, columns = (int(n) for n in np.asarray(shape).tolist())
+        data, indices, indptr = np.asarray(data), np.asarray(indices), np.asarray(indptr)
+        if data.dtype.kind != "f" or indices.dtype.kind not in "iu" or indptr.dtype.kind not in "iu":
+            raise ValueError("stored index: a matrix of the wrong kind of numbers")
+        if data.ndim != 1 or indices.shape != data.shape or indptr.shape != (rows + 1,) or rows < 0 or columns < 0:
+            raise ValueError("stored index: a matrix's arrays do not fit its shape")
+        if indptr[0] != 0 or indptr[-1] != len(data) or (np.diff(indptr) < 0).any():
+            raise ValueError("stored index: a matrix's row pointers are out of order")
+        if len(indices) and (indices.min() < 0 or indices.max() >= columns) or not np.isfinite(data).all():
+            raise ValueError("stored index: a matrix's columns or values are out of bounds")
+        return cls(data, indices, indptr, (rows, columns))
+
+
+def _gather(matrix: Rows, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
     """values @ matrix[rows]: a question has few features, so its rows are summed
     directly rather than through a sparse product."""
     starts = matrix.indptr[rows]
@@ -152,6 +192,8 @@ class Index:
                 keys[_exact_line(_exact_key(analysed_once(phrase)))].add(index)
                 verbatim[analysed_once(phrase).normalised].add(index)
         self.exact, self.verbatim = Phrasebook.of(keys), Phrasebook.of(verbatim)
+        from .training import Documents
+
         self._build(Documents.of([[(a, weight, LANG_SLOTS[a.lang]) for a, weight in analysed[entry_id]]
                                    for entry_id in self.entry_ids]))
         self._ready()
@@ -166,6 +208,10 @@ class Index:
     # --- building ------------------------------------------------------------------
 
     def _build(self, docs: Documents) -> None:
+        from scipy import sparse
+
+        from .training import sublinear_matrix, unit_rows
+
         entries = len(self.entry_ids)
         self.feature_names = docs.feature_names
         by_entry = docs.grouped(docs.owners, entries)
@@ -177,19 +223,21 @@ class Index:
         log_likelihood = self._bayes(by_entry @ weighted)
         # one centroid per entry and language (slot = entry * 2 + language), so the English half
         # of an entry does not dilute the Chinese half's similarity; rank takes the better of the two
-        self.centroid = unit_rows(docs.grouped(docs.slots, 2 * entries) @ weighted).T.tocsr()
-        self.evidence = (log_likelihood + DISCRIMINATIVE_WEIGHT * self._perceptron(vectors, docs.owners)).tocsr()
+        self.centroid = Rows.of(unit_rows(docs.grouped(docs.slots, 2 * entries) @ weighted).T)
+        self.evidence = Rows.of(log_likelihood + DISCRIMINATIVE_WEIGHT * self._perceptron(vectors, docs.owners))
 
     def _bayes(self, mass: sparse.spmatrix) -> sparse.csr_matrix:
         """Naive Bayes log-likelihoods, features x entries, and each entry's prior unit;
         also which features each entry knows, to measure the best candidates' coverage."""
+        from scipy import sparse
+
         mass = sparse.csr_matrix(mass)  # entries x features
         total = np.asarray(mass.sum(axis=1)).ravel() + SMOOTHING * len(self.feature_names)
         self.log_prior_unit = np.log(SMOOTHING / total)
         log_likelihood = mass.T.tocsr()
         log_likelihood.data = np.log1p(log_likelihood.data / SMOOTHING)
-        self.entry_features = sparse.csr_matrix(
-            (np.ones(log_likelihood.nnz), log_likelihood.indices, log_likelihood.indptr), shape=log_likelihood.shape)
+        self.entry_features = Rows(np.ones(log_likelihood.nnz), log_likelihood.indices, log_likelihood.indptr,
+                                   log_likelihood.shape)
         return log_likelihood
 
     def _perceptron(self, vectors: sparse.csr_matrix, owners: np.ndarray) -> sparse.csr_matrix:
@@ -200,6 +248,10 @@ class Index:
         vs out of Chongqing), which is where naive Bayes errs most. Character
         n-grams are left out: they add little here and would slow training.
         """
+        from scipy import sparse
+
+        from .training import train_perceptron
+
         words = np.flatnonzero([not name.startswith("#") for name in self.feature_names])
         learned = train_perceptron(vectors[:, words].tocsr(), owners, len(self.entry_ids)).tocoo()
         return sparse.csr_matrix((learned.data, (words[learned.row], learned.col)),
@@ -319,10 +371,9 @@ class Index:
         index.idf = np.asarray(arrays["idf"], dtype=np.float64)
         index.log_prior_unit = np.asarray(arrays["log_prior_unit"], dtype=np.float64)
         for name, width in zip(cls.MATRICES, (entries, 2 * entries, entries), strict=True):
-            matrix = sparse.csr_matrix((arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"]),
-                                       shape=tuple(int(n) for n in arrays[f"{name}.shape"]))
-            matrix.check_format(full_check=True)
-            if matrix.shape != (features, width) or not np.isfinite(matrix.data).all():
+            matrix = Rows.checked(arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"],
+                                  arrays[f"{name}.shape"])
+            if matrix.shape != (features, width):
                 raise ValueError(f"stored index: {name} does not fit its {features} features and {entries} entries")
             setattr(index, name, matrix)
         if index.idf.shape != (features,) or index.log_prior_unit.shape != (entries,) or not (
