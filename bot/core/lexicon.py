@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -29,14 +29,19 @@ class Phrases:
     def __init__(self, words: Iterable[object]) -> None:
         ordered = sorted({str(w).lower().strip() for w in words if str(w).strip()}, key=len, reverse=True)
         self.words = tuple(ordered)
-        latin = [re.escape(w) for w in ordered if not _HAN_ONLY.search(w)]
-        han = [re.escape(w) for w in ordered if _HAN_ONLY.search(w)]
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str] | None:
+        """One regular expression for all the words, compiled when first used: compiling the
+        lexicon's hundred lists is most of a warm load, and a question needs a few of them."""
+        latin = [re.escape(w) for w in self.words if not _HAN_ONLY.search(w)]
+        han = [re.escape(w) for w in self.words if _HAN_ONLY.search(w)]
         parts = []
         if latin:
             parts.append(rf"(?<![a-z0-9])(?:{'|'.join(latin)})(?![a-z0-9])")
         if han:
             parts.append("|".join(han))
-        self.pattern = re.compile("|".join(parts)) if parts else None
+        return re.compile("|".join(parts)) if parts else None
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, phrase) of each match, left to right, not overlapping."""
