@@ -99,6 +99,12 @@ def detect_language(text: str) -> str:
     return "zh" if han and han * 3 >= latin else "en"
 
 
+# The characters Python's re.IGNORECASE matches to an ASCII letter other than its own upper and
+# lower case (İ and ı to i, ſ to s, the Kelvin sign to k): where none is in a text, an ASCII
+# alias matches it case-insensitively only if the text in lower case contains the alias in lower case.
+_CASE_ODDITIES = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
 class Synonyms:
     """Rewrites aliases to one canonical word: 'America', 'the States', '美国' -> 'usa'.
 
@@ -139,18 +145,17 @@ class Synonyms:
         # A substring test first: most texts name few of the aliases, and a failed test is
         # much cheaper than a regex substitution (the analysis of every FAQ text on a build
         # was mostly these). Exact: an alias absent from the text cannot match, and the
-        # lower-case test is used on ASCII text only, where IGNORECASE means ASCII case.
-        lowered, ascii_text = text.lower(), text.isascii()
+        # lower-case test is used only on text without the four characters that IGNORECASE
+        # matches to an ASCII letter besides its own two cases (İ ı ſ K).
+        lowered, plain = text.lower(), not _CASE_ODDITIES.search(text)
         for pattern, replacement, literal in self._rules:
             if literal is not None:
                 wanted, in_lower_case = literal
-                if in_lower_case and not ascii_text:
-                    pass  # only the pattern can tell
-                elif wanted not in (lowered if in_lower_case else text):
+                if (plain or not in_lower_case) and wanted not in (lowered if in_lower_case else text):
                     continue
             changed = pattern.sub(replacement, text)
             if changed != text:
-                text, lowered, ascii_text = changed, changed.lower(), changed.isascii()
+                text, lowered, plain = changed, changed.lower(), not _CASE_ODDITIES.search(changed)
         return text
 
 

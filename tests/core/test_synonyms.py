@@ -48,7 +48,8 @@ def test_the_same_rewriting_as_every_pattern_in_turn(bundled):
 
 @pytest.mark.parametrize("text", ["Exports of the US and USA", "the united states of america's gdp",
                                   "美国和中国的贸易", "ÜS exports to the Us", "chına exports", "Ｕｓ trade",
-                                  "us us US Us uS", "America美国AMERICA", "CA and ca and Ca", ""])
+                                  "us us US Us uS", "America美国AMERICA", "CA and ca and Ca", "",
+                                  "chİna and amerıca", "the ſtates", "美国 \u212aorea usa"])
 def test_tricky_texts(bundled, text):
     synonyms = Synonyms(bundled.synonyms)
     assert synonyms.apply(text) == every_pattern(synonyms, text)
