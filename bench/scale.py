@@ -195,8 +195,8 @@ def run(data: Path, count: int, skip_large: bool) -> int:
           f"interpreter, questions pinned to one core; {count} questions per CLINC base, "
           "dev.yaml for the bundled one.\n")
     print(f"Load average at the start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}.\n")
-    print("| base | entries / variants | load, cold cache | load, warm cache | cold `faqbot ask`, warm cache: wall / CPU "
-          "| peak memory (tracemalloc, cold) "
+    print("| base | entries / variants | load, cold cache | load, warm cache "
+          "| cold `faqbot ask`, warm cache: wall / CPU | peak memory (tracemalloc, cold) "
           "| RSS kept after load | ours p50 / p99 ms | WRatio NN p50 / p99 ms | token_sort NN p50 / p99 ms "
           "| ours vs token_sort (p50) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|", flush=True)

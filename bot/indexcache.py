@@ -30,10 +30,9 @@ from pathlib import Path
 import numpy as np
 
 from .bundled import version
-from .core import KnowledgeBase, KnowledgeError, build, matcher, read_knowledge, text
+from .core import KnowledgeBase, KnowledgeError, build, matcher, read_knowledge, scope, text
 from .core import engine as _engine
 from .core import lexicon as _lexicon
-from .core import scope
 from .core.engine import entry_scopes, index_inputs, scope_inputs
 from .core.scope import Scope
 from .yamlcache import parsed_files_cached

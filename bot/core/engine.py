@@ -385,5 +385,5 @@ def ask(kb: KnowledgeBase, question: str, lang: str | None = None) -> Reply:
 
 # The engine's names, wherever they are defined (decision.py, bymeaning.py, replying.py): import them from here.
 __all__ = ["AMBIGUOUS", "ANSWERED", "DECLINED", "GUARD_FLOOR", "MAX_QUESTION_CHARS", "SMALL_TALK", "Match",
-           "MatchBasis", "Reply", "ask", "build", "decide", "entry_scopes", "index_inputs", "load_knowledge", "match", "rank",
-           "read_asked", "reply_to", "resolve_meaning", "scope_inputs"]
+           "MatchBasis", "Reply", "ask", "build", "decide", "entry_scopes", "index_inputs", "load_knowledge", "match",
+           "rank", "read_asked", "reply_to", "resolve_meaning", "scope_inputs"]

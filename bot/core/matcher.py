@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -385,7 +385,7 @@ class Index:
         return index
 
 
-def _lines(texts) -> np.ndarray:
+def _lines(texts: Iterable[str]) -> np.ndarray:
     return _utf8("\n".join(texts))
 
 
@@ -422,7 +422,8 @@ class Phrasebook:
         row = self.row.get(phrase)
         if row is None:
             return []
-        return self.entries[int(self.ends[row - 1]) if row else 0:int(self.ends[row])].tolist()
+        found: list[int] = self.entries[int(self.ends[row - 1]) if row else 0:int(self.ends[row])].tolist()
+        return found
 
     def to_arrays(self, name: str) -> dict[str, np.ndarray]:
         return {name: _lines(self.phrases), f"{name}.entries": self.entries, f"{name}.ends": self.ends}

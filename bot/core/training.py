@@ -128,7 +128,8 @@ def train_perceptron(examples: sparse.csr_matrix, truth: np.ndarray, entries: in
 
 # Up to this many products (a batch's features x entries) a batch is scored with numpy straight
 # from the arrays; above it, by a scipy product, which does not hold every product in memory.
-NUMPY_SCORING_CELLS = 50_000  # measured: the bundled base (2,400 a batch) is faster with numpy, CLINC150 (114,000) with scipy
+# Measured: the bundled base (2,400 a batch) is faster with numpy, CLINC150 (114,000) with scipy.
+NUMPY_SCORING_CELLS = 50_000
 
 
 def _perceptron_step(examples: sparse.csr_matrix, start: int, end: int, truth: np.ndarray, weights: np.ndarray,
