@@ -1,18 +1,20 @@
-"""The built matching index, kept on disk so that the next start loads it instead of building it.
+"""The built matching index and the entries' scopes, kept on disk so that the next start loads
+them instead of building them.
 
-    kb = load_knowledge("knowledge")   # reads the YAML as always; the index from the cache when it fits
+    kb = load_knowledge("knowledge")   # YAML parsed only where it changed (bot.yamlcache); index from the cache
 
 Where: `$FAQBOT_CACHE_DIR`, else `$XDG_CACHE_HOME/faqbot`, else `~/.cache/faqbot`;
 `FAQBOT_CACHE_DIR=off` turns the cache off. One file per knowledge directory
-(`index-<hash of its path>.npz`), replaced when stale.
+(`index-<hash of its path>.npz`), replaced when stale; the parsed YAML files beside it.
 
-The file is keyed by a hash of everything the index is built from (each entry's texts and
-exact phrases, the synonyms, as read from the knowledge files) and of the code that builds it
-(the package version and the source of the matcher, its training, the text analysis and its word lists), so
-an edit to the knowledge or an upgrade rebuilds it. It is never trusted: numpy arrays only
-(`np.load(allow_pickle=False)`), every shape and bound checked (matcher.Index.from_arrays),
-and any file that does not load, or carries another key, is rebuilt and overwritten.
-Writing it is best effort: a read-only or full disk only costs the next start a build.
+The file is keyed by a hash of everything the index and the scopes are built from (each entry's
+texts and exact phrases, the synonyms, the lexicon, the years and figures of each entry's facts,
+as read from the knowledge files) and of the code that builds them (the package version and the
+source of the matcher, its training, the text analysis, the scopes, the engine and the word
+lists), so an edit to the knowledge or an upgrade rebuilds it. It is never trusted: numpy arrays
+only (`np.load(allow_pickle=False)`), every shape and bound checked (matcher.Index.from_arrays,
+_read_scopes), and any file that does not load, or carries another key, is rebuilt and
+overwritten. Writing it is best effort: a read-only or full disk only costs the next start a build.
 """
 
 from __future__ import annotations
