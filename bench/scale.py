@@ -11,6 +11,8 @@ For each base, in fresh interpreters, the process pinned to one core:
 * load with a cold index cache (read + check + build the index, meaning, scopes) and with
   a warm one (bot.indexcache), seconds of wall time;
 * memory: tracemalloc peak during a cold load, and RSS growth still held afterwards;
+* a cold `faqbot ask QUESTION --knowledge DIR` with a warm cache (a new process: start-up,
+  imports, load, answer), median of COLD_ASKS runs, wall and CPU time (user + system);
 * p50 / p99 per question of `bot.core.ask` (match + render), with the nearest neighbour by
   plain rapidfuzz `WRatio` and `token_sort_ratio` (`default_process`, `extractOne`) over
   every variant on the same questions, and how many times faster ours is than token_sort.
@@ -43,6 +45,7 @@ COPIES = 4
 TAGS = ["", "alpha", "bravo", "charlie"]  # the word each copy's utterances carry
 # its one FAQ file is larger than the YAML reader's default limits allow
 LARGE_SETTINGS = "yaml_max_file_kb: 8192\nyaml_max_nodes: 1000000\n"
+COLD_ASKS = 7  # runs of a cold `faqbot ask`; the median is reported
 
 
 def rss_mib() -> float:
@@ -107,6 +110,21 @@ def timed(call, questions: list[str]) -> list[float]:
     return [percentile(seconds, 0.5), percentile(seconds, 0.99)]
 
 
+def cold_ask(directory: Path, question: str, cache: Path) -> tuple[float, float]:
+    """Median wall and CPU seconds of `faqbot ask QUESTION` in a new process (warm cache)."""
+    env = {**os.environ, "FAQBOT_CACHE_DIR": str(cache)}
+    command = [sys.executable, "-m", "bot", "ask", "--knowledge", str(directory), question]
+    walls, cpus = [], []
+    for _ in range(COLD_ASKS):
+        before = os.times()
+        started = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=True, env=env, cwd=ROOT)
+        walls.append(time.perf_counter() - started)
+        after = os.times()
+        cpus.append(after.children_user - before.children_user + after.children_system - before.children_system)
+    return percentile(walls, 0.5), percentile(cpus, 0.5)
+
+
 def in_child(*args: str, cache: Path) -> dict:
     env = {**os.environ, "FAQBOT_CACHE_DIR": str(cache)}
     done = subprocess.run([sys.executable, str(Path(__file__).resolve()), *args], capture_output=True, text=True,
@@ -136,7 +154,7 @@ def questions_for(pairs: list[tuple[str, str]], count: int) -> list[str]:
     return [u for u, _ in pairs[::step]][:count]
 
 
-def measure(name: str, directory: Path, questions: list[str], work: Path) -> dict:
+def measure(name: str, directory: Path, questions: list[str], work: Path, asked: str) -> dict:
     cold_cache = work / f"cache-{name}-cold"
     traced = in_child("--child-load", str(directory), "--traced", cache=work / f"cache-{name}-traced")
     cold = in_child("--child-load", str(directory), cache=cold_cache)
@@ -144,13 +162,16 @@ def measure(name: str, directory: Path, questions: list[str], work: Path) -> dic
     questions_file = work / f"questions-{name}.json"
     questions_file.write_text(json.dumps(questions), encoding="utf-8")
     latency = in_child("--child-latency", str(directory), str(questions_file), cache=cold_cache)
+    ask_wall, ask_cpu = cold_ask(directory, asked, cold_cache)
     return {"name": name, "entries": cold["entries"], "variants": cold["variants"], "cold": cold["seconds"],
-            "warm": warm["seconds"], "peak": traced["peak_mib"], "kept": cold["kept_mib"], **latency}
+            "warm": warm["seconds"], "peak": traced["peak_mib"], "kept": cold["kept_mib"], "ask_wall": ask_wall,
+            "ask_cpu": ask_cpu, **latency}
 
 
 def row(m: dict) -> str:
     ms = lambda pair: f"{pair[0] * 1000:.2f} / {pair[1] * 1000:.2f}"  # noqa: E731
     return (f"| {m['name']} | {m['entries']} / {m['variants']:,} | {m['cold']:.2f} s | {m['warm']:.2f} s "
+            f"| {m['ask_wall']:.2f} / {m['ask_cpu']:.2f} s "
             f"| {m['peak']:.0f} MiB | {m['kept']:.0f} MiB | {ms(m['ours'])} | {ms(m['wratio'])} "
             f"| {ms(m['token_sort'])} "
             f"| {m['token_sort'][0] / m['ours'][0]:.1f}× |")
@@ -173,30 +194,35 @@ def run(data: Path, count: int, skip_large: bool) -> int:
     print(f"Machine: {cpu_model()}, {os.cpu_count()} logical cores; loads and questions each in a fresh "
           f"interpreter, questions pinned to one core; {count} questions per CLINC base, "
           "dev.yaml for the bundled one.\n")
-    print("| base | entries / variants | load, cold cache | load, warm cache | peak memory (tracemalloc, cold) "
+    print(f"Load average at the start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}.\n")
+    print("| base | entries / variants | load, cold cache | load, warm cache "
+          "| cold `faqbot ask`, warm cache: wall / CPU | peak memory (tracemalloc, cold) "
           "| RSS kept after load | ours p50 / p99 ms | WRatio NN p50 / p99 ms | token_sort NN p50 / p99 ms "
           "| ours vs token_sort (p50) |")
-    print("|---|---|---|---|---|---|---|---|---|---|", flush=True)
+    print("|---|---|---|---|---|---|---|---|---|---|---|", flush=True)
     results = _Printed()
     with tempfile.TemporaryDirectory(prefix="faqbot-scale-") as tmp:
         work = Path(tmp)
-        results.append(measure("bundled", ROOT / "knowledge", bundled_questions, work))
+        results.append(measure("bundled", ROOT / "knowledge", bundled_questions, work, "gdp"))
         if data.exists():
             raw = converter.read_data(data)
             train = [(u, i) for u, i in raw["train"] if i != converter.OOS]
             val = raw["val"] + raw["oos_val"]
             converter.write_knowledge(train, work / "clinc")
-            results.append(measure("CLINC150 train", work / "clinc", questions_for(val, count), work))
+            clinc_questions = questions_for(val, count)
+            results.append(measure("CLINC150 train", work / "clinc", clinc_questions, work, clinc_questions[0]))
             if not skip_large:
                 pairs = large_pairs(train, LARGE_VARIANTS)
                 converter.write_knowledge(pairs, work / "large")
                 with (work / "large" / "settings.yaml").open("a", encoding="utf-8") as settings:
                     settings.write(LARGE_SETTINGS)
                 asked = [(f"{u} {TAGS[n % COPIES]}".strip(), i) for n, (u, i) in enumerate(val)]
-                results.append(measure("50k from CLINC150", work / "large", questions_for(asked, count), work))
+                large_questions = questions_for(asked, count)
+                results.append(measure("50k from CLINC150", work / "large", large_questions, work, large_questions[0]))
         else:
             print(f"\n({data} not found: CLINC150 rows skipped; give --data)")
-    print(f"\nBenchmark run time: {time.perf_counter() - started:.0f} s.")
+    print(f"\nBenchmark run time: {time.perf_counter() - started:.0f} s; load average at the end: "
+          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}.")
     return 0
 
 

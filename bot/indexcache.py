@@ -1,18 +1,20 @@
-"""The built matching index, kept on disk so that the next start loads it instead of building it.
+"""The built matching index and the entries' scopes, kept on disk so that the next start loads
+them instead of building them.
 
-    kb = load_knowledge("knowledge")   # reads the YAML as always; the index from the cache when it fits
+    kb = load_knowledge("knowledge")   # YAML parsed only where it changed (bot.yamlcache); index from the cache
 
 Where: `$FAQBOT_CACHE_DIR`, else `$XDG_CACHE_HOME/faqbot`, else `~/.cache/faqbot`;
 `FAQBOT_CACHE_DIR=off` turns the cache off. One file per knowledge directory
-(`index-<hash of its path>.npz`), replaced when stale.
+(`index-<hash of its path>.npz`), replaced when stale; the parsed YAML files beside it.
 
-The file is keyed by a hash of everything the index is built from (each entry's texts and
-exact phrases, the synonyms, as read from the knowledge files) and of the code that builds it
-(the package version and the source of the matcher, its training, the text analysis and its word lists), so
-an edit to the knowledge or an upgrade rebuilds it. It is never trusted: numpy arrays only
-(`np.load(allow_pickle=False)`), every shape and bound checked (matcher.Index.from_arrays),
-and any file that does not load, or carries another key, is rebuilt and overwritten.
-Writing it is best effort: a read-only or full disk only costs the next start a build.
+The file is keyed by a hash of everything the index and the scopes are built from (each entry's
+texts and exact phrases, the synonyms, the lexicon, the years and figures of each entry's facts,
+as read from the knowledge files) and of the code that builds them (the package version and the
+source of the matcher, its training, the text analysis, the scopes, the engine and the word
+lists), so an edit to the knowledge or an upgrade rebuilds it. It is never trusted: numpy arrays
+only (`np.load(allow_pickle=False)`), every shape and bound checked (matcher.Index.from_arrays,
+_read_scopes), and any file that does not load, or carries another key, is rebuilt and
+overwritten. Writing it is best effort: a read-only or full disk only costs the next start a build.
 """
 
 from __future__ import annotations
@@ -30,17 +32,22 @@ from pathlib import Path
 import numpy as np
 
 from .bundled import version
-from .core import KnowledgeBase, KnowledgeError, build, matcher, read_knowledge, text, training
+from .core import KnowledgeBase, KnowledgeError, build, matcher, read_knowledge, scope, text
+from .core import engine as _engine
 from .core import lexicon as _lexicon
-from .core.engine import index_inputs
+from .core.engine import entry_scopes, index_inputs, scope_inputs
+from .core.scope import Scope
+from .yamlcache import parsed_files_cached
 
 log = logging.getLogger(__name__)
 
 CACHE_ENV = "FAQBOT_CACHE_DIR"
 OFF = "off"
 # the code whose change makes a stored index stale (besides the package version)
-CODE = (Path(matcher.__file__), Path(training.__file__), Path(text.__file__), Path(_lexicon.__file__),
-        Path(_lexicon.__file__).with_name("lexicon.yaml"))
+# (training.py named by its path: importing it would load scipy, which reading a cached index does not need)
+CODE = (Path(matcher.__file__), Path(matcher.__file__).with_name("training.py"), Path(text.__file__),
+        Path(_lexicon.__file__),
+        Path(_lexicon.__file__).with_name("lexicon.yaml"), Path(scope.__file__), Path(_engine.__file__))
 
 
 def cache_dir() -> Path | None:
@@ -67,19 +74,25 @@ def _code_version() -> str:
 
 
 def index_key(kb: KnowledgeBase, documents, exact) -> str:
-    """sha256 of what the index is built from and of the code that builds it."""
-    inputs = json.dumps([documents, exact, kb.synonyms], ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(f"{_code_version()}\n{inputs}".encode()).hexdigest()
+    """sha256 of what the index and the entries' scopes are built from (the entries' texts and
+    exact phrases, the synonyms, the lexicon, the years and figures of each entry's facts) and
+    of the code that builds them."""
+    inputs = json.dumps([documents, exact, kb.synonyms, scope_inputs(kb)], ensure_ascii=False, sort_keys=True)
+    # the lexicon as read (file order; a value JSON cannot hold is written as its repr, which at
+    # worst makes the key differ from one run to the next: a rebuild, never a wrong index)
+    lexicon = json.dumps(kb.lexicon.data, ensure_ascii=False, default=repr)
+    return hashlib.sha256(f"{_code_version()}\n{inputs}\n{lexicon}".encode()).hexdigest()
 
 
-def read_index(path: Path, key: str, synonyms: text.Synonyms) -> matcher.Index | None:
-    """The index stored at `path` if it is there, whole, and built from the same inputs."""
+def read_index(path: Path, key: str, kb: KnowledgeBase) -> tuple[matcher.Index, dict[str, Scope]] | None:
+    """The index and scopes stored at `path` if they are there, whole, and built from the same inputs."""
     try:
         with np.load(path, allow_pickle=False) as stored:
             if bytes(stored["key"]).decode("ascii") != key:
                 log.info("index cache %s is stale; rebuilding", path)
                 return None
-            return matcher.Index.from_arrays(stored, synonyms)
+            index = matcher.Index.from_arrays(stored, text.Synonyms(kb.synonyms))
+            return index, _read_scopes(bytes(stored["scopes"]).decode("utf-8"), kb)
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, UnicodeDecodeError, zipfile.BadZipFile, json.JSONDecodeError,
@@ -88,14 +101,37 @@ def read_index(path: Path, key: str, synonyms: text.Synonyms) -> matcher.Index |
         return None
 
 
-def write_index(path: Path, key: str, index: matcher.Index) -> None:
-    """Store `index` at `path` atomically (a reader sees the old file or the new one)."""
+def _scopes_text(scopes: dict[str, Scope]) -> str:
+    return json.dumps({entry_id: [sorted(s.years), sorted(s.places), sorted(s.details), s.has_figures,
+                                  sorted(s.quantities)]
+                       for entry_id, s in scopes.items()}, ensure_ascii=False)
+
+
+def _read_scopes(stored: str, kb: KnowledgeBase) -> dict[str, Scope]:
+    """The scopes as _scopes_text wrote them, one per entry of `kb`; ValueError if they are not that."""
+    found = json.loads(stored)
+    if not isinstance(found, dict) or set(found) != set(kb.entries):
+        raise ValueError("stored scopes do not fit the entries")
+    scopes = {}
+    for entry_id, (years, places, details, has_figures, quantities) in found.items():
+        if not (all(type(y) is int for y in years) and isinstance(has_figures, bool)
+                and all(isinstance(w, str) for w in [*places, *details, *quantities])):
+            raise ValueError(f"stored scope of '{entry_id}' is malformed")
+        scopes[entry_id] = Scope(frozenset(years), frozenset(places), frozenset(details), has_figures,
+                                 frozenset(quantities))
+    return scopes
+
+
+def write_index(path: Path, key: str, index: matcher.Index, scopes: dict[str, Scope]) -> None:
+    """Store `index` and `scopes` at `path` atomically (a reader sees the old file or the new one)."""
     partial = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".index-", suffix=".npz", delete=False) as out:
             partial = Path(out.name)
-            arrays = {"key": np.frombuffer(key.encode("ascii"), dtype=np.uint8), **index.to_arrays()}
+            arrays = {"key": np.frombuffer(key.encode("ascii"), dtype=np.uint8),
+                      "scopes": np.frombuffer(_scopes_text(scopes).encode("utf-8"), dtype=np.uint8),
+                      **index.to_arrays()}
             np.savez(out, **arrays)  # type: ignore[arg-type]  # numpy's stub takes **kwds as its allow_pickle
         os.replace(partial, path)
     except OSError as error:
@@ -105,21 +141,24 @@ def write_index(path: Path, key: str, index: matcher.Index) -> None:
 
 
 def load_knowledge(directory: Path | str) -> KnowledgeBase:
-    """core.load_knowledge, with the matching index read from the cache when it fits and
-    written there when it was built. Raises KnowledgeError on any error in the knowledge."""
-    kb, problems = read_knowledge(directory)
+    """core.load_knowledge, with the matching index and the entries' scopes read from the cache
+    when they fit and written there when they were built. Raises KnowledgeError on any error in
+    the knowledge."""
+    with parsed_files_cached(cache_dir()):  # a file parsed before is not parsed again (bot.yamlcache)
+        kb, problems = read_knowledge(directory)
     if kb is None:
         raise KnowledgeError([p for p in problems if p.severity == "error"])
     path = cache_file(directory)
     if path is None:
         return build(kb)
     documents, exact = index_inputs(kb)
-    key, synonyms = index_key(kb, documents, exact), text.Synonyms(kb.synonyms)
-    index = read_index(path, key, synonyms)
-    if index is None:
-        index = matcher.Index(documents, synonyms, exact=exact)
-        write_index(path, key, index)
-    return build(kb, index)
+    key = index_key(kb, documents, exact)
+    cached = read_index(path, key, kb)
+    if cached is None:
+        index = matcher.Index(documents, text.Synonyms(kb.synonyms), exact=exact)
+        cached = index, entry_scopes(kb, index)
+        write_index(path, key, *cached)
+    return build(kb, *cached)
 
 
 PREBUILD_TIMEOUT = 600.0  # seconds: a child that takes longer is given up on (the reload then builds in-process)

@@ -10,7 +10,7 @@ Everything here is pure and synchronous: no Telegram, no clocks, no network.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -25,7 +25,7 @@ from .matcher import Candidate, Index, Ranking
 from .meaning import Asked, mask, read_question
 from .render import facts_used, fill
 from .replying import reply_to
-from .scope import YEAR, entry_scope, out_of_scope
+from .scope import YEAR, Scope, entry_scope, out_of_scope
 from .text import Analysis, Synonyms, clean
 
 MAX_QUESTION_CHARS = 1000  # longer messages are matched on their start only
@@ -66,35 +66,56 @@ def index_inputs(kb: KnowledgeBase) -> tuple[dict[str, list[tuple[str, float]]],
     return _entry_documents(kb), exact
 
 
-def build(kb: KnowledgeBase, index: Index | None = None) -> KnowledgeBase:
-    """Attach the matching index (built here unless given, e.g. read from a cache) and entry
-    scopes to a checked knowledge base."""
+def build(kb: KnowledgeBase, index: Index | None = None, scopes: Mapping[str, Scope] | None = None
+          ) -> KnowledgeBase:
+    """Attach the matching index and the entries' scopes (built here unless given, e.g. read
+    from a cache) and the meaning index to a checked knowledge base."""
     if index is None:
         documents, exact = index_inputs(kb)
         index = Index(documents, Synonyms(kb.synonyms), exact=exact)
     index.keep_words(kb.lexicon.latin_words)
+    kb = replace(kb, lexicon=kb.lexicon.reading_details_through(lambda word: index.analyse(word).normalised))
     answers = {entry.id: [fill(kb, entry.answer.get(lang), lang) for lang in LANGS] for entry in kb.entries.values()}
-    scopes = {}
+    if scopes is None:
+        scopes = entry_scopes(kb, index)
+    kb = replace(kb, index=index, scopes=MappingProxyType(dict(scopes)))
+    return replace(kb, meaning=build_meaning(kb, index.synonyms, answers))
+
+
+def scope_inputs(kb: KnowledgeBase) -> dict[str, tuple[list[int], bool, list[str]]]:
+    """Per entry, what its scope takes from the facts besides its texts: the years its answer's
+    facts describe (an undated figure stands for the years around its source's publication,
+    never the publication year for dated ones), whether it states any figure, and the labels
+    of its figures (what they measure: "sales" is a quantity it gives or not)."""
+    found = {}
     for entry in kb.entries.values():
-        texts = index.normalised_documents[entry.id]
         used = facts_used(kb, entry.answer.en)
-        # the years the answer's facts describe; an undated figure stands for the years
-        # around its source's publication (never the publication year for dated ones)
         years = {f.period.year for f in used if f.period and f.period.year}
         if any(f.period is None or not f.period.year for f in used):
             published = next(iter(kb.sources.values())).period.year
             years |= {published - 1, published}
-        has_figures = any(f.is_figure for f in used)
-        # details ("airline", "fees") are what the entry's questions and answers speak of,
-        # not what its keywords let people find it by
-        said = [*(q for lang in LANGS for q in entry.questions[lang]), *answers[entry.id]]
         labels = [label for f in used if f.is_figure
                   for label in ((f.label.en, f.label.zh) if f.label else ()) + (f.about.get("measure", ""),)]
-        scopes[entry.id] = entry_scope(texts, years, has_figures, kb.lexicon,
-                                       [index.analyse(text).normalised for text in said],
+        found[entry.id] = (sorted(years), any(f.is_figure for f in used), labels)
+    return found
+
+
+def entry_scopes(kb: KnowledgeBase, index: Index) -> dict[str, Scope]:
+    """What each entry speaks of: years, places and details (see scope.py)."""
+    scopes = {}
+    for entry_id, (years, has_figures, labels) in scope_inputs(kb).items():
+        entry = kb.entries[entry_id]
+        texts = index.normalised_documents[entry_id]
+        # details ("airline", "fees") are what the entry's questions and answers speak of,
+        # not what its keywords let people find it by: the documents as index_inputs lists
+        # them are its questions, then its keywords (one text per language that has any),
+        # then its answers, one per language
+        questions = sum(len(entry.questions[lang]) for lang in LANGS)
+        keywords = sum(1 for lang in LANGS if entry.keywords[lang])
+        said = texts[:questions] + texts[questions + keywords:questions + keywords + len(LANGS)]
+        scopes[entry_id] = entry_scope(texts, set(years), has_figures, kb.lexicon, said,
                                        [index.analyse(label).normalised for label in labels])
-    kb = replace(kb, index=index, scopes=MappingProxyType(scopes))
-    return replace(kb, meaning=build_meaning(kb, index.synonyms, answers))
+    return scopes
 
 
 def load_knowledge(directory: Path | str) -> KnowledgeBase:
@@ -418,5 +439,5 @@ def ask(kb: KnowledgeBase, question: str, lang: str | None = None) -> Reply:
 
 # The engine's names, wherever they are defined (decision.py, bymeaning.py, replying.py): import them from here.
 __all__ = ["AMBIGUOUS", "ANSWERED", "DECLINED", "GUARD_FLOOR", "MAX_QUESTION_CHARS", "SMALL_TALK", "Match",
-           "MatchBasis", "Reply", "ask", "build", "decide", "index_inputs", "load_knowledge", "match", "rank",
-           "read_asked", "reply_to", "resolve_meaning"]
+           "MatchBasis", "Reply", "ask", "build", "decide", "entry_scopes", "index_inputs", "load_knowledge", "match",
+           "rank", "read_asked", "reply_to", "resolve_meaning", "scope_inputs"]

@@ -8,10 +8,11 @@ or replaced). `Phrases` finds any of a list of words in normalised text, with po
 
 from __future__ import annotations
 
+import copy
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -29,14 +30,19 @@ class Phrases:
     def __init__(self, words: Iterable[object]) -> None:
         ordered = sorted({str(w).lower().strip() for w in words if str(w).strip()}, key=len, reverse=True)
         self.words = tuple(ordered)
-        latin = [re.escape(w) for w in ordered if not _HAN_ONLY.search(w)]
-        han = [re.escape(w) for w in ordered if _HAN_ONLY.search(w)]
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str] | None:
+        """One regular expression for all the words, compiled when first used: compiling the
+        lexicon's hundred lists is most of a warm load, and a question needs a few of them."""
+        latin = [re.escape(w) for w in self.words if not _HAN_ONLY.search(w)]
+        han = [re.escape(w) for w in self.words if _HAN_ONLY.search(w)]
         parts = []
         if latin:
             parts.append(rf"(?<![a-z0-9])(?:{'|'.join(latin)})(?![a-z0-9])")
         if han:
             parts.append("|".join(han))
-        self.pattern = re.compile("|".join(parts)) if parts else None
+        return re.compile("|".join(parts)) if parts else None
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, phrase) of each match, left to right, not overlapping."""
@@ -165,6 +171,7 @@ class Lexicon:
         self.not_measures = Phrases(_bilingual(data["not_measures"]))
         self.details = {kind: Phrases([w.replace("-", " ") for w in _bilingual(spec)])
                         for kind, spec in data["details"].items()}
+        self._detail_said: dict[str, str] = {}  # a detail as synonyms rewrite it -> as the lexicon writes it
         self._asks_for_figure = Phrases(_bilingual(data["asks_for_figure"]))
         self.not_figure = Phrases(_bilingual(data.get("not_figure")))
         self.asks_for_name = Phrases(_bilingual(data.get("asks_for_name")))
@@ -241,9 +248,21 @@ class Lexicon:
         return place.name(lang) if place else place_id
 
     def details_in(self, normalised: str, kinds: tuple[str, ...] = ("topics", "people", "times")) -> set[str]:
-        return {phrase for kind in kinds if kind in self.details
+        return {self._detail_said.get(phrase, phrase) for kind in kinds if kind in self.details
                 for start, _, phrase in self.details[kind].find(normalised)
                 if not (kind == "people" and _ASKERS_OWN.search(normalised[:start]))}
+
+    def reading_details_through(self, normalise: Callable[[str], str]) -> Lexicon:
+        """This lexicon, also finding each detail as the matcher's synonyms rewrite it: details
+        are looked for in normalised text, where "航空公司" reads "航空 company". A detail found
+        in a rewritten form is named as the lexicon writes it."""
+        read = copy.copy(self)
+        read.details, read._detail_said = {}, dict(self._detail_said)
+        for kind, phrases in self.details.items():
+            forms = {normalise(word): word for word in phrases.words}
+            read._detail_said.update({form: word for form, word in forms.items() if form != word})
+            read.details[kind] = Phrases([*phrases.words, *forms])
+        return read
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

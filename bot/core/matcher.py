@@ -23,19 +23,25 @@ before any of this ("chongqnig" -> "chongqing").
 
 from __future__ import annotations
 
-import json
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from scipy import sparse
 
 from .text import STOPWORDS_EN, STOPWORDS_ZH, Analysis, Synonyms, analyse, features, is_filler, stem
-from .training import Documents, sublinear_matrix, train_perceptron, unit_rows
+
+# scipy (and training.py, which uses it) is imported only where an index is built: an index read
+# from the cache ranks with numpy alone, so `faqbot ask` with a warm cache never loads scipy
+# (a fifth of a second, more than the rest of the load).
+if TYPE_CHECKING:
+    from scipy import sparse
+
+    from .training import Documents
 
 SMOOTHING = 0.01  # naive Bayes additive smoothing (alpha)
 SIMILARITY_WEIGHT = 2.0  # how much the centroid similarity adds to the ranking
@@ -107,7 +113,40 @@ def _sublinear(count: float) -> float:
     return count if count <= 1 else 1 + math.log(count)
 
 
-def _gather(matrix: sparse.csr_matrix, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+@dataclass(frozen=True)
+class Rows:
+    """A matrix in compressed sparse row form, as ranking reads it (scipy's csr_matrix layout,
+    without scipy): the values of row r are data[indptr[r]:indptr[r + 1]], in the columns
+    indices[indptr[r]:indptr[r + 1]]."""
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    shape: tuple[int, int]
+
+    @classmethod
+    def of(cls, matrix: sparse.spmatrix) -> Rows:
+        matrix = matrix.tocsr()
+        return cls(matrix.data, matrix.indices, matrix.indptr, (int(matrix.shape[0]), int(matrix.shape[1])))
+
+    @classmethod
+    def checked(cls, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, shape: np.ndarray) -> Rows:
+        """Rows of stored arrays, every bound checked (as scipy's check_format(full_check=True),
+        and finite values): ValueError if they do not make a matrix of that shape."""
+        rows, columns = (int(n) for n in np.asarray(shape).tolist())
+        data, indices, indptr = np.asarray(data), np.asarray(indices), np.asarray(indptr)
+        if data.dtype.kind != "f" or indices.dtype.kind not in "iu" or indptr.dtype.kind not in "iu":
+            raise ValueError("stored index: a matrix of the wrong kind of numbers")
+        if data.ndim != 1 or indices.shape != data.shape or indptr.shape != (rows + 1,) or rows < 0 or columns < 0:
+            raise ValueError("stored index: a matrix's arrays do not fit its shape")
+        if indptr[0] != 0 or indptr[-1] != len(data) or (np.diff(indptr) < 0).any():
+            raise ValueError("stored index: a matrix's row pointers are out of order")
+        if len(indices) and (indices.min() < 0 or indices.max() >= columns) or not np.isfinite(data).all():
+            raise ValueError("stored index: a matrix's columns or values are out of bounds")
+        return cls(data, indices, indptr, (rows, columns))
+
+
+def _gather(matrix: Rows, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
     """values @ matrix[rows]: a question has few features, so its rows are summed
     directly rather than through a sparse product."""
     starts = matrix.indptr[rows]
@@ -146,12 +185,15 @@ class Index:
         # the documents as normalised text, for the engine's scope guards
         self.normalised_documents = {entry_id: [a.normalised for a, _ in items] for entry_id, items in analysed.items()}
         self.vocabulary = sorted({word for items in analysed.values() for a, _ in items for word in a.words})
-        self.exact: dict[tuple[tuple[str, ...], tuple[str, ...]], set[int]] = defaultdict(set)
-        self.verbatim: dict[str, set[str]] = defaultdict(set)  # a phrase as normalised -> its entries
+        keys: dict[str, set[int]] = defaultdict(set)  # a phrase's content words (_exact_line) -> its entries
+        verbatim: dict[str, set[int]] = defaultdict(set)  # a phrase as normalised -> its entries
         for index, entry_id in enumerate(self.entry_ids):
             for phrase in (exact or {}).get(entry_id, ()):
-                self.exact[_exact_key(analysed_once(phrase))].add(index)
-                self.verbatim[analysed_once(phrase).normalised].add(entry_id)
+                keys[_exact_line(_exact_key(analysed_once(phrase)))].add(index)
+                verbatim[analysed_once(phrase).normalised].add(index)
+        self.exact, self.verbatim = Phrasebook.of(keys), Phrasebook.of(verbatim)
+        from .training import Documents
+
         self._build(Documents.of([[(a, weight, LANG_SLOTS[a.lang]) for a, weight in analysed[entry_id]]
                                    for entry_id in self.entry_ids]))
         self._ready()
@@ -166,6 +208,10 @@ class Index:
     # --- building ------------------------------------------------------------------
 
     def _build(self, docs: Documents) -> None:
+        from scipy import sparse
+
+        from .training import sublinear_matrix, unit_rows
+
         entries = len(self.entry_ids)
         self.feature_names = docs.feature_names
         by_entry = docs.grouped(docs.owners, entries)
@@ -177,19 +223,21 @@ class Index:
         log_likelihood = self._bayes(by_entry @ weighted)
         # one centroid per entry and language (slot = entry * 2 + language), so the English half
         # of an entry does not dilute the Chinese half's similarity; rank takes the better of the two
-        self.centroid = unit_rows(docs.grouped(docs.slots, 2 * entries) @ weighted).T.tocsr()
-        self.evidence = (log_likelihood + DISCRIMINATIVE_WEIGHT * self._perceptron(vectors, docs.owners)).tocsr()
+        self.centroid = Rows.of(unit_rows(docs.grouped(docs.slots, 2 * entries) @ weighted).T)
+        self.evidence = Rows.of(log_likelihood + DISCRIMINATIVE_WEIGHT * self._perceptron(vectors, docs.owners))
 
     def _bayes(self, mass: sparse.spmatrix) -> sparse.csr_matrix:
         """Naive Bayes log-likelihoods, features x entries, and each entry's prior unit;
         also which features each entry knows, to measure the best candidates' coverage."""
+        from scipy import sparse
+
         mass = sparse.csr_matrix(mass)  # entries x features
         total = np.asarray(mass.sum(axis=1)).ravel() + SMOOTHING * len(self.feature_names)
         self.log_prior_unit = np.log(SMOOTHING / total)
         log_likelihood = mass.T.tocsr()
         log_likelihood.data = np.log1p(log_likelihood.data / SMOOTHING)
-        self.entry_features = sparse.csr_matrix(
-            (np.ones(log_likelihood.nnz), log_likelihood.indices, log_likelihood.indptr), shape=log_likelihood.shape)
+        self.entry_features = Rows(np.ones(log_likelihood.nnz), log_likelihood.indices, log_likelihood.indptr,
+                                   log_likelihood.shape)
         return log_likelihood
 
     def _perceptron(self, vectors: sparse.csr_matrix, owners: np.ndarray) -> sparse.csr_matrix:
@@ -200,6 +248,10 @@ class Index:
         vs out of Chongqing), which is where naive Bayes errs most. Character
         n-grams are left out: they add little here and would slow training.
         """
+        from scipy import sparse
+
+        from .training import train_perceptron
+
         words = np.flatnonzero([not name.startswith("#") for name in self.feature_names])
         learned = train_perceptron(vectors[:, words].tocsr(), owners, len(self.entry_ids)).tocoo()
         return sparse.csr_matrix((learned.data, (words[learned.row], learned.col)),
@@ -249,10 +301,10 @@ class Index:
         bayes = self.log_prior_unit * weights.sum() + _gather(self.evidence, columns, weights)
         by_slot = _gather(self.centroid, columns, weights)
         similarity = np.maximum(by_slot[0::2], by_slot[1::2])
-        for index in self.exact.get(_exact_key(analysis), ()):
+        for index in self.exact.get(_exact_line(_exact_key(analysis))):
             bayes[index] += EXACT_BONUS
         return Ranking(analysis, self._candidates(bayes, similarity, vector),
-                       frozenset(self.verbatim.get(analysis.normalised, ())))
+                       frozenset(self.entry_ids[i] for i in self.verbatim.get(analysis.normalised)))
 
     def _coverage(self, counted: dict[str, float]) -> np.ndarray:
         """Per entry: the share of the `counted` words' weight that the entry knows."""
@@ -285,16 +337,17 @@ class Index:
     MATRICES = ("evidence", "centroid", "entry_features")
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        """Everything the index holds, as plain arrays (numbers, and UTF-8 JSON for the
-        rest): what bot.indexcache writes with np.savez, no pickle."""
+        """Everything the index holds, as plain arrays (numbers, and UTF-8 text): what
+        bot.indexcache writes with np.savez, no pickle. Lists of texts are stored as one text of
+        lines (none of them holds a line break: ids, words and normalised texts), so that reading
+        them back is one split rather than a JSON parse of every string."""
         arrays = {"idf": self.idf, "log_prior_unit": self.log_prior_unit,
-                  "feature_names": _utf8("\n".join(self.feature_names)),
-                  "about": _utf8(json.dumps({
-                      "entry_ids": self.entry_ids, "vocabulary": self.vocabulary, "unknown_idf": self.unknown_idf,
-                      "normalised_documents": self.normalised_documents,
-                      "exact": [[list(map(list, key)), sorted(found)] for key, found in self.exact.items()],
-                      "verbatim": {phrase: sorted(found) for phrase, found in self.verbatim.items()}},
-                      ensure_ascii=False))}
+                  "feature_names": _lines(self.feature_names), "entry_ids": _lines(self.entry_ids),
+                  "vocabulary": _lines(self.vocabulary), "unknown_idf": np.array([self.unknown_idf]),
+                  "documents": _lines([text for entry_id in self.entry_ids
+                                       for text in self.normalised_documents[entry_id]]),
+                  "documents.counts": np.array([len(self.normalised_documents[e]) for e in self.entry_ids]),
+                  **self.exact.to_arrays("exact"), **self.verbatim.to_arrays("verbatim")}
         for name in self.MATRICES:
             matrix = getattr(self, name)
             arrays.update({f"{name}.data": matrix.data, f"{name}.indices": matrix.indices,
@@ -307,33 +360,101 @@ class Index:
         from a file: raises ValueError (or KeyError) rather than serve an inconsistent index."""
         index = cls.__new__(cls)
         index.synonyms, index.alternatives = synonyms, alternatives
-        about = json.loads(bytes(arrays["about"]).decode("utf-8"))
-        index.entry_ids, index.vocabulary = list(about["entry_ids"]), list(about["vocabulary"])
-        index.unknown_idf = float(about["unknown_idf"])
-        index.normalised_documents = {k: list(v) for k, v in about["normalised_documents"].items()}
-        index.exact = defaultdict(set, {(tuple(words), tuple(runs)): set(found)
-                                        for (words, runs), found in about["exact"]})
-        index.verbatim = defaultdict(set, {k: set(v) for k, v in about["verbatim"].items()})
-        names = bytes(arrays["feature_names"]).decode("utf-8")
-        index.feature_names = names.split("\n") if names else []
+        index.entry_ids, index.vocabulary = _read_lines(arrays["entry_ids"]), _read_lines(arrays["vocabulary"])
+        index.unknown_idf = float(np.asarray(arrays["unknown_idf"], dtype=np.float64)[0])
+        index.feature_names = _read_lines(arrays["feature_names"])
+        features, entries = len(index.feature_names), len(index.entry_ids)
+        counts = _bounded(arrays["documents.counts"], None)
+        documents = _read_lines(arrays["documents"], int(counts.sum()))
+        if counts.shape != (entries,) or int(counts.sum()) != len(documents):
+            raise ValueError("stored index: documents do not fit its entries")
+        ends = np.cumsum(counts).tolist()
+        index.normalised_documents = {entry_id: documents[end - count:end] for entry_id, count, end
+                                      in zip(index.entry_ids, counts.tolist(), ends, strict=True)}
+        index.exact = Phrasebook.from_arrays(arrays, "exact", entries)
+        index.verbatim = Phrasebook.from_arrays(arrays, "verbatim", entries)
         index.idf = np.asarray(arrays["idf"], dtype=np.float64)
         index.log_prior_unit = np.asarray(arrays["log_prior_unit"], dtype=np.float64)
-        features, entries = len(index.feature_names), len(index.entry_ids)
         for name, width in zip(cls.MATRICES, (entries, 2 * entries, entries), strict=True):
-            matrix = sparse.csr_matrix((arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"]),
-                                       shape=tuple(int(n) for n in arrays[f"{name}.shape"]))
-            matrix.check_format(full_check=True)
-            if matrix.shape != (features, width) or not np.isfinite(matrix.data).all():
+            matrix = Rows.checked(arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"],
+                                  arrays[f"{name}.shape"])
+            if matrix.shape != (features, width):
                 raise ValueError(f"stored index: {name} does not fit its {features} features and {entries} entries")
             setattr(index, name, matrix)
         if index.idf.shape != (features,) or index.log_prior_unit.shape != (entries,) or not (
                 np.isfinite(index.idf).all() and np.isfinite(index.log_prior_unit).all()):
             raise ValueError("stored index: weights do not fit its features and entries")
-        if any(not 0 <= i < entries for found in index.exact.values() for i in found) or not set(
-                index.normalised_documents) <= set(index.entry_ids):
-            raise ValueError("stored index: phrases point to unknown entries")
+        if len(set(index.entry_ids)) != entries:
+            raise ValueError("stored index: an entry id is there twice")
         index._ready()
         return index
+
+
+def _lines(texts: Iterable[str]) -> np.ndarray:
+    return _utf8("\n".join(texts))
+
+
+def _read_lines(array: np.ndarray, count: int | None = None) -> list[str]:
+    """The texts _lines stored; `count` tells none from one empty text, where that can be."""
+    text = bytes(np.asarray(array, dtype=np.uint8)).decode("utf-8")
+    return text.split("\n") if text or count else []
+
+
+def _exact_line(key: tuple[tuple[str, ...], tuple[str, ...]]) -> str:
+    """An exact phrase's key as one line: its words, a tab, its Chinese runs (neither holds a
+    space, a tab or a line break)."""
+    words, runs = key
+    return f"{' '.join(words)}\t{' '.join(runs)}"
+
+
+class Phrasebook:
+    """Phrases, one line of text each, and the entries (by number) each points to: a dict from
+    phrase to row, and the entries as the flat arrays they are stored as (so that reading them
+    from the cache is a split and a zip, not a set per phrase)."""
+
+    def __init__(self, phrases: list[str], entries: np.ndarray, ends: np.ndarray):
+        self.phrases, self.entries, self.ends = phrases, entries, ends
+        self.row = dict(zip(phrases, range(len(phrases)), strict=True))
+
+    @classmethod
+    def of(cls, found: Mapping[str, set[int]]) -> Phrasebook:
+        groups = [sorted(entries) for entries in found.values()]
+        return cls(list(found), np.array([n for group in groups for n in group], dtype=np.int64),
+                   np.cumsum([len(group) for group in groups], dtype=np.int64))
+
+    def get(self, phrase: str) -> list[int]:
+        """The entries `phrase` points to (none if it is not one of the phrases)."""
+        row = self.row.get(phrase)
+        if row is None:
+            return []
+        found: list[int] = self.entries[int(self.ends[row - 1]) if row else 0:int(self.ends[row])].tolist()
+        return found
+
+    def to_arrays(self, name: str) -> dict[str, np.ndarray]:
+        return {name: _lines(self.phrases), f"{name}.entries": self.entries, f"{name}.ends": self.ends}
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], name: str, entries: int) -> Phrasebook:
+        """The phrasebook to_arrays stored, its numbers checked: ValueError if they do not fit."""
+        flat, ends = _bounded(arrays[f"{name}.entries"], entries), _bounded(arrays[f"{name}.ends"], None)
+        phrases = _read_lines(arrays[name], len(ends))
+        if ends.shape != (len(phrases),) or int(ends[-1] if len(ends) else 0) != len(flat) or (
+                np.diff(ends) < 0).any():
+            raise ValueError(f"stored index: {name} does not fit its phrases")
+        if len(set(phrases)) != len(phrases):
+            raise ValueError(f"stored index: {name} holds a phrase twice")
+        return cls(phrases, flat, ends)
+
+
+def _bounded(array: np.ndarray, limit: int | None) -> np.ndarray:
+    """A stored array of whole numbers, each at least 0 (and below `limit` when given)."""
+    array = np.asarray(array)
+    if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
+        raise ValueError("stored index: a list of numbers is not one")
+    array = array.astype(np.int64)
+    if array.size and (array.min() < 0 or (limit is not None and array.max() >= limit)):
+        raise ValueError("stored index: a number is out of bounds")
+    return array
 
 
 def _utf8(text: str) -> np.ndarray:

@@ -9,7 +9,7 @@ with a reason the user can act on. The words come from the lexicon (lexicon.yaml
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,7 +31,7 @@ class Scope:
 
 
 def entry_scope(normalised_texts: list[str], fact_years: set[int], has_figures: bool, lexicon: Lexicon,
-                said: list[str], figure_labels: list[str] = ()) -> Scope:  # type: ignore[assignment]
+                said: list[str], figure_labels: Sequence[str] = ()) -> Scope:
     """`normalised_texts`: the entry's texts as the matcher normalises them; `said`: its
     questions and answers alone, normalised the same way (the details it covers);
     `figure_labels`: the labels of the figures it states (the quantities it gives)."""

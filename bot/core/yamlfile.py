@@ -19,9 +19,10 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Generator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 
@@ -228,10 +229,30 @@ def _resolve_scalar(value: str) -> str:
     return tag
 
 
+class ParsedFiles(Protocol):
+    """Where load_yaml may find a file's document parsed before (bot.yamlcache keeps them on
+    disk): looked up by the file's exact bytes and the limits it was read within."""
+
+    def get(self, path: Path, data: bytes, limits: YamlLimits) -> tuple[bool, Any]:
+        """(True, the document) if these bytes were parsed before within these limits."""
+
+    def put(self, path: Path, data: bytes, limits: YamlLimits, document: Any) -> None:
+        """Remember the document these bytes parsed to (only a file that parsed without error)."""
+
+
+# The parsed documents load_yaml consults, set by the caller around a whole load
+# (bot.indexcache.load_knowledge): a context variable rather than a parameter of every reader in
+# knowledge.py, and per thread, so a reload in a worker thread sees its own.
+PARSED_FILES: ContextVar[ParsedFiles | None] = ContextVar("parsed_files", default=None)
+
+
 def load_yaml(path: Path, display_name: str, limits: YamlLimits = DEFAULT_LIMITS) -> Any:
-    """Parse one YAML file within `limits`; raise YamlFileError with file and line on failure."""
+    """Parse one YAML file within `limits`; raise YamlFileError with file and line on failure.
+    When the caller set PARSED_FILES and the file's bytes were parsed before within the same
+    limits, that document is returned without parsing (it parsed without error then)."""
     try:
-        text = read_regular_file(path, limits.max_file_kb * 1024).decode("utf-8")
+        data = read_regular_file(path, limits.max_file_kb * 1024)
+        text = data.decode("utf-8")
     except OSError as error:
         raise YamlFileError(Problem(display_name, 1, f"cannot read file: {error.strerror or error}")) from None
     except UnicodeDecodeError as error:
@@ -239,6 +260,18 @@ def load_yaml(path: Path, display_name: str, limits: YamlLimits = DEFAULT_LIMITS
         raise YamlFileError(Problem(display_name, line, f"cannot read file: not UTF-8 text ({error.reason})")) from None
     except ValueError as error:
         raise YamlFileError(Problem(display_name, 1, str(error))) from None
+    parsed = PARSED_FILES.get()
+    if parsed is not None:
+        known, document = parsed.get(path, data, limits)
+        if known:
+            return document
+    document = _parse(text, display_name, limits)
+    if parsed is not None:
+        parsed.put(path, data, limits, document)
+    return document
+
+
+def _parse(text: str, display_name: str, limits: YamlLimits) -> Any:
     try:
         _check_bounds(text, limits)
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
@@ -257,3 +290,45 @@ def load_yaml(path: Path, display_name: str, limits: YamlLimits = DEFAULT_LIMITS
     except (ValueError, TypeError, OverflowError, RecursionError, MemoryError) as error:
         # a value PyYAML's constructors cannot build (e.g. a date it cannot represent)
         raise YamlFileError(Problem(display_name, 1, f"YAML: cannot read a value: {error}")) from None
+
+
+# --- a parsed document as plain JSON values, and back (for bot.yamlcache) -------------------
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def to_plain(value: Any) -> Any:
+    """A document load_yaml built, as JSON values that keep every line: a mapping as
+    ["m", line, [[key, key line, value], ...]], a list as ["l", line, [item lines], [items]].
+    Raises TypeError for a value of another type (a !!binary or !!set one): not stored."""
+    if isinstance(value, YamlMap):
+        if type(value.line) is not int or not all(isinstance(key, _SCALARS) for key in value):
+            raise TypeError("a mapping that JSON cannot hold")
+        return ["m", value.line, [[key, value.line_of(key), to_plain(item)] for key, item in value.items()]]
+    if isinstance(value, YamlList):
+        return ["l", value.line, list(getattr(value, "item_lines", [])), [to_plain(item) for item in value]]
+    if isinstance(value, _SCALARS):
+        return value
+    raise TypeError(f"a {type(value).__name__} value")
+
+
+def from_plain(value: Any) -> Any:
+    """The document to_plain gave; ValueError when `value` is not what it gives."""
+    if isinstance(value, _SCALARS):
+        return value
+    if not isinstance(value, list) or not value or value[0] not in ("m", "l"):
+        raise ValueError("not a stored YAML document")
+    if value[0] == "m" and len(value) == 3 and type(value[1]) is int:
+        mapping = YamlMap()
+        mapping.line, mapping.key_lines = value[1], {}
+        for key, line, item in value[2]:
+            if not isinstance(key, _SCALARS) or type(line) is not int or key in mapping:
+                raise ValueError("not a stored YAML mapping")
+            mapping.key_lines[key] = line
+            mapping[key] = from_plain(item)
+        return mapping
+    if value[0] == "l" and len(value) == 4 and type(value[1]) is int and all(type(n) is int for n in value[2]):
+        sequence = YamlList(from_plain(item) for item in value[3])
+        sequence.line, sequence.item_lines = value[1], list(value[2])
+        return sequence
+    raise ValueError("not a stored YAML document")

@@ -62,7 +62,30 @@ def corrupt_pickled(path):
     np.savez(path, **arrays)
 
 
-@pytest.mark.parametrize("corrupt", [corrupt_truncated, corrupt_garbage, corrupt_shapes, corrupt_pickled])
+def corrupt_scopes(path):
+    """Scopes that leave out an entry (and hold a year that is text)."""
+    import json
+
+    with np.load(path) as stored:
+        arrays = dict(stored)
+    scopes = json.loads(bytes(arrays["scopes"]).decode("utf-8"))
+    first = next(iter(scopes))
+    scopes[first][0] = ["2013"]
+    scopes.pop(next(iter(list(scopes)[1:])))
+    arrays["scopes"] = np.frombuffer(json.dumps(scopes).encode("utf-8"), dtype=np.uint8)
+    np.savez(path, **arrays)
+
+
+def corrupt_phrases(path):
+    """An exact phrase pointing past the last entry."""
+    with np.load(path) as stored:
+        arrays = dict(stored)
+    arrays["exact.entries"] = arrays["exact.entries"] + 10**6
+    np.savez(path, **arrays)
+
+
+@pytest.mark.parametrize("corrupt", [corrupt_truncated, corrupt_garbage, corrupt_shapes, corrupt_pickled,
+                                     corrupt_scopes, corrupt_phrases])
 def test_a_corrupt_cache_is_rebuilt(knowledge_copy, cache, corrupt, caplog):
     built = load_knowledge(knowledge_copy)
     indexcache.load_knowledge(knowledge_copy)
@@ -70,6 +93,7 @@ def test_a_corrupt_cache_is_rebuilt(knowledge_copy, cache, corrupt, caplog):
     corrupt(path)
     reloaded = indexcache.load_knowledge(knowledge_copy)
     assert rankings(reloaded) == rankings(built)
+    assert dict(reloaded.scopes) == dict(built.scopes)
     assert "cannot be used" in caplog.text
     with np.load(path, allow_pickle=False) as stored:  # rewritten whole
         assert bytes(stored["key"]).decode("ascii")

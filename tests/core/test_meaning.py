@@ -59,6 +59,7 @@ def test_figures_are_derived_on_demand_and_said_to_be_derived(kb, question, valu
     ("How much US investment came in during 2013 alone?", "other-period", "as of end-2013"),
     ("What is the tariff on US exports to Chongqing?", "other-detail", "tariff"),
     ("What share of China's exports to the US came from Chongqing in 2013?", "other-place", "China"),
+    ("洛杉矶到重庆的直航是哪家航空公司执飞的？", "other-detail", "航空公司"),  # 公司 is rewritten "company"
     ("Someone said there's a California agricultural products center in the bonded zone. What are its annual "
      "sales?", "other-detail", "annual sales"),  # the entry speaks of sales, but gives no figure of them
     ("We run a logistics firm and a client asked: how much does the Chongqing-Xinjiang-Europe railway charge "
