@@ -16,13 +16,6 @@ QUESTIONS = ["How much did Chongqing export to the US?", "重庆对美国出口�
 NEW_QUESTION = "zanzibar pineapple festival tickets"  # in no entry until the test adds it
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    where = tmp_path / "cache"
-    monkeypatch.setenv(indexcache.CACHE_ENV, str(where))
-    return where
-
-
 def rankings(kb):
     return [[(c.entry_id, c.score) for c in rank(kb, q).candidates] for q in QUESTIONS]
 

@@ -16,13 +16,6 @@ from bot.core.yamlfile import DEFAULT_LIMITS, YamlLimits, YamlList, YamlMap, fro
 QUESTIONS = ["How much did Chongqing export to the US?", "重庆对美国出口多少", "what's the gdp", "weather in Chengdu"]
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    where = tmp_path / "cache"
-    monkeypatch.setenv(indexcache.CACHE_ENV, str(where))
-    return where
-
-
 def lines(value):
     """Every value of a document with the lines it carries, to compare two documents fully."""
     if isinstance(value, YamlMap):
