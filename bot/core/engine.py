@@ -25,7 +25,7 @@ from .matcher import Candidate, Index, Ranking
 from .meaning import Asked, mask, read_question
 from .render import facts_used, fill
 from .replying import reply_to
-from .scope import YEAR, Scope, entry_scope, out_of_scope
+from .scope import DETAIL_KINDS, YEAR, Scope, entry_scope, out_of_scope
 from .text import Analysis, Synonyms, clean
 
 MAX_QUESTION_CHARS = 1000  # longer messages are matched on their start only
@@ -394,7 +394,7 @@ def _detail_kinds(kb: KnowledgeBase, entry_id: str) -> tuple[str, ...]:
     """The kinds of detail the guard checks: an answer that names a person answers "which
     leader …" ("people" is then not a detail it lacks)."""
     names_person = kb.meaning is not None and "person" in kb.meaning.kinds_named.get(entry_id, frozenset())
-    return ("topics", "times", "quantities") if names_person else ("topics", "people", "times", "quantities")
+    return tuple(kind for kind in DETAIL_KINDS if not (names_person and kind == "people"))
 
 
 def _kind_unnamed(kb: KnowledgeBase, normalised: str, candidate: Candidate) -> tuple[str, str] | None:

@@ -28,7 +28,6 @@ from .lexicon import HAN, Phrases
 from .matcher import Ranking
 from .meaning import Asked, mask
 from .render import Answer, fact_when, facts_used, figure_sentence, render_fact_answer, source_line
-from .scope import out_of_scope
 from .text import Analysis, clean
 
 RANKING_CHARS = 400  # the words a completed meaning is ranked by: the last turns' text, this long at most
@@ -246,9 +245,10 @@ def _year_shift(kb: KnowledgeBase, text: str) -> int:
 
 
 def complete(kb: KnowledgeBase, previous: Asked, new: Asked, *, reverse: bool = False,
-             carry_years: bool = True, text: str = "") -> Asked:
+             carry_years: bool = True, text: str = "", normalised: str | None = None) -> Asked:
     """The previous meaning with the parts the follow-up names replaced; `text`: the
-    follow-up's words, cleaned ("both ways together?", "the year before?")."""
+    follow-up's words, cleaned ("both ways together?", "the year before?"); `normalised`: the
+    same as the matcher normalises them, when the caller has it already."""
     measures, named, op = _measures(kb, previous, new, text)
     others = _others(kb, new.parties)
     if others:
@@ -266,7 +266,8 @@ def complete(kb: KnowledgeBase, previous: Asked, new: Asked, *, reverse: bool = 
         all_partners, new = False, replace(new, total_words=False)  # "他们一共投了多少钱": in all, same partner
     if new.op == "share" and new.all_partners and _others(kb, parties):
         all_partners = False  # "what share of total trade is that?": the whole is all trade, the part the US's
-    normalised = kb.built_index().analyse(text).normalised if text else ""
+    if normalised is None:
+        normalised = kb.built_index().analyse(text).normalised if text else ""
     origin, destination = _ends(kb, previous, new, reverse, others, normalised)
     if not others and not (_others(kb, previous.parties) & parties):
         origin = destination = None  # "GDP?" after US exports: the flow's ends do not carry to it
@@ -305,23 +306,10 @@ def _resolve(kb: KnowledgeBase, asked: Asked, question: str, ranking_text: str,
     # the meaning is complete, and the ranking is of several messages' words: no "did you mean"
     found = resolve_meaning(kb, asked, ranking, common, float(kb.settings["threshold"]), margin=0.0)
     if found is None and asked.asks_name and said is not None:
-        found = _by_topic(kb, ranking, ranking_text, question, said)
+        # "and LA's government?" after "Which fair did Sacramento's government attend?": no
+        # figure to check, so the topic of both messages decides, as for a subjectless question
+        found = _on_topic(kb, question, said, ranking)
     return found
-
-
-def _by_topic(kb: KnowledgeBase, ranking: Ranking, ranking_text: str, question: str, said: Analysis) -> Match:
-    """"and LA's government?" after "Which fair did Sacramento's government attend?": no
-    figure to check, so the topic of both messages decides, and the entry it finds must
-    cover the years, places and details the follow-up names."""
-    found = replace(decide(kb, ranking_text, ranking), question=question)
-    if found.status != ANSWERED or found.entry_id is None or not kb.settings["guards"]:
-        return found
-    guard = out_of_scope(kb.scopes[found.entry_id], said.normalised, said.years, kb.settings["home_places"],
-                         kb.lexicon)
-    if guard is None:
-        return found
-    return replace(found, status=DECLINED, entry_id=None, reason=guard.reason, detail=guard.asked,
-                   options=(found.entry_id,))
 
 
 def _subjectless(new: Asked) -> bool:
@@ -331,11 +319,15 @@ def _subjectless(new: Asked) -> bool:
 
 
 def _about_last_topic(kb: KnowledgeBase, question: str, reading: Ranking, previous: Turn) -> Match:
-    """A subjectless question is about the last one's topic: the entries are ranked by both
-    messages' words; what is asked, and the scope guards, are the message's own."""
-    combined = rank(kb, f"{previous.text} {question}"[-RANKING_CHARS:])
-    topic = Ranking(reading.analysis, combined.candidates, frozenset())
-    return replace(decide(kb, question, topic), question=question)
+    """A subjectless question is about the last one's topic."""
+    return _on_topic(kb, question, reading.analysis, rank(kb, f"{previous.text} {question}"[-RANKING_CHARS:]))
+
+
+def _on_topic(kb: KnowledgeBase, question: str, said: Analysis, combined: Ranking) -> Match:
+    """The decision by topic on a message read in context: the entries as both messages'
+    words rank them (`combined`); what is asked, and the scope guards, are the message's own
+    (`said`: its words, analysed)."""
+    return replace(decide(kb, question, Ranking(said, combined.candidates, frozenset())), question=question)
 
 
 def _completed_match(kb: KnowledgeBase, previous: Turn, new: Asked, question: str, reverse: bool,
@@ -345,11 +337,13 @@ def _completed_match(kb: KnowledgeBase, previous: Turn, new: Asked, question: st
     if previous.asked is None:  # a first question: nothing to complete
         return None
     text = f"{previous.text} {question}"[-RANKING_CHARS:]
-    asked = complete(kb, previous.asked, new, reverse=reverse, text=clean(question).lower())
+    words, normalised = clean(question).lower(), said.normalised if said is not None else ""
+    asked = complete(kb, previous.asked, new, reverse=reverse, text=words, normalised=normalised)
     found = _resolve(kb, asked, question, text, said)
     if (found is not None and found.status == DECLINED and not new.years and previous.asked.years
             and found.disagreement is not None and found.disagreement.kind in (STOCK, FLOW)):
-        asked = complete(kb, previous.asked, new, reverse=reverse, carry_years=False, text=clean(question).lower())
+        asked = complete(kb, previous.asked, new, reverse=reverse, carry_years=False, text=words,
+                         normalised=normalised)
         found = _resolve(kb, asked, question, text, said)
     return (found, asked) if found is not None else None
 
@@ -465,12 +459,11 @@ def ask_in_context(kb: KnowledgeBase, question: str, previous: Turn | None,
     full = is_full_question(kb, new, _fragment(kb, reading.analysis.normalised, new)) or verbatim
     # "and LA's government?": a marked message with words the reading leaves over still
     # continues, unless it asks a question of its own ("and when was the brief published?")
-    own_question = bool(new.asks_name or new.asks_date or new.asks_more) or (
-        new.leftover and bool(new.measures) and not new.weak)
+    asks_other = bool(new.asks_name or new.asks_date or new.asks_more)
+    own_question = asks_other or (new.leftover and bool(new.measures) and not new.weak)
     # "how big is it?", "他们一共投了多少钱": a pronoun points at the last question's subject
     pointed = bool(not new.parties and previous.asked.parties and kb.lexicon.pronouns.search(cleaned))
     summing = _sums(kb, previous.asked, cleaned)  # "加起来一共多少"
-    asks_other = new.asks_name or new.asks_date or new.asks_more
     continues = not verbatim and (reverse or summing or not full or marked and not own_question
                                   or pointed and not asks_other)
     # a marked message the bot cannot answer alone may still be answered in context

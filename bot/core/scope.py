@@ -42,6 +42,9 @@ def entry_scope(normalised_texts: list[str], fact_years: set[int], has_figures: 
                  frozenset(lexicon.details_in("\n".join(figure_labels), ("quantities",))))
 
 
+DETAIL_KINDS = ("topics", "people", "times", "quantities")  # the lexicon's kinds of detail a guard checks
+
+
 @dataclass(frozen=True)
 class OutOfScope:
     reason: str  # "other-year", "other-place", "other-detail" or "no-figure"
@@ -52,7 +55,7 @@ class OutOfScope:
 
 
 def out_of_scope(scope: Scope, normalised: str, years: Iterable[int], home_places: Iterable[str], lexicon: Lexicon,
-                 detail_kinds: tuple[str, ...] = ("topics", "people", "times", "quantities")) -> OutOfScope | None:
+                 detail_kinds: tuple[str, ...] = DETAIL_KINDS) -> OutOfScope | None:
     """Why the entry with `scope` cannot answer this question, or None if it can."""
     for year in years:
         if year not in scope.years:
