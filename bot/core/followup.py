@@ -245,10 +245,13 @@ def _year_shift(kb: KnowledgeBase, text: str) -> int:
 
 
 def complete(kb: KnowledgeBase, previous: Asked, new: Asked, *, reverse: bool = False,
-             carry_years: bool = True, text: str = "", normalised: str | None = None) -> Asked:
+             carry_years: bool = True, text: str = "", normalised: str | None = None,
+             answered_years: tuple[int, ...] = ()) -> Asked:
     """The previous meaning with the parts the follow-up names replaced; `text`: the
     follow-up's words, cleaned ("both ways together?", "the year before?"); `normalised`: the
-    same as the matcher normalises them, when the caller has it already."""
+    same as the matcher normalises them, when the caller has it already; `answered_years`: the
+    year of the figure the last answer gave, which "the year before" counts from when the last
+    question named none."""
     measures, named, op = _measures(kb, previous, new, text)
     others = _others(kb, new.parties)
     if others:
@@ -271,9 +274,10 @@ def complete(kb: KnowledgeBase, previous: Asked, new: Asked, *, reverse: bool = 
     origin, destination = _ends(kb, previous, new, reverse, others, normalised)
     if not others and not (_others(kb, previous.parties) & parties):
         origin = destination = None  # "GDP?" after US exports: the flow's ends do not carry to it
-    shift = _year_shift(kb, text) if previous.years else 0
+    last_years = previous.years or answered_years
+    shift = _year_shift(kb, text) if last_years else 0
     if shift:  # "what about the year before?": relative to the last question's year, not to today
-        new = replace(new, years=tuple(year + shift for year in previous.years), relative_year=None)
+        new = replace(new, years=tuple(year + shift for year in last_years), relative_year=None)
     years = new.years or (previous.years if carry_years else ())
     keep_period = not new.years and carry_years
     return replace(
@@ -338,12 +342,15 @@ def _completed_match(kb: KnowledgeBase, previous: Turn, new: Asked, question: st
         return None
     text = f"{previous.text} {question}"[-RANKING_CHARS:]
     words, normalised = clean(question).lower(), said.normalised if said is not None else ""
-    asked = complete(kb, previous.asked, new, reverse=reverse, text=words, normalised=normalised)
+    answered = _referred_fact(kb, previous) if previous.fact or previous.entry_id else None
+    years = (answered.period.year,) if answered and answered.period and answered.period.year else ()
+    asked = complete(kb, previous.asked, new, reverse=reverse, text=words, normalised=normalised,
+                     answered_years=years)
     found = _resolve(kb, asked, question, text, said)
     if (found is not None and found.status == DECLINED and not new.years and previous.asked.years
             and found.disagreement is not None and found.disagreement.kind in (STOCK, FLOW)):
         asked = complete(kb, previous.asked, new, reverse=reverse, carry_years=False, text=words,
-                         normalised=normalised)
+                         normalised=normalised, answered_years=years)
         found = _resolve(kb, asked, question, text, said)
     return (found, asked) if found is not None else None
 

@@ -88,6 +88,9 @@ def test_follow_ups_that_count_from_the_last_question(kb):
     assert before.match.fact == "total_trade_2013"  # 2014 less one, not "last year" from today
     chinese = ask_after(kb, "前一年呢", ["2014年重庆外贸进出口总额多少"])
     assert chinese.match.fact == "total_trade_2013"
+    # the last question named no year: "the year before" counts from its answer's (2013)
+    undated = ask_after(kb, "and the year before?", ["How much did Chongqing export to the US?"])
+    assert not undated.answered and undated.match.reason == "other-year" and "2012" in undated.text
     both = ask_after(kb, "加起来一共多少", ["2013年重庆对美国出口多少？", "那进口呢？"])
     assert both.match.fact == "us_trade_2013"  # both directions, not all partners
     reverse = ask_after(kb, "那重庆对美国呢", ["2013年美国对重庆的出口额是多少"])
