@@ -79,6 +79,24 @@ def _one_direction(fact: Described) -> bool:
     return len(fact.inputs) == 2 and len(ends) == 1
 
 
+def _both_directions(fact: Described, lexicon: Lexicon) -> bool:
+    """A figure derived from one flow's two directions named alike (US investment in Chongqing
+    and Chongqing's in the US), which answers only a question comparing the two; exports and
+    imports have words of their own, which say the question compares them."""
+    ends = [(f.origin, f.destination) for f in fact.inputs]
+    if len(ends) != 2 or ends[0][0] is None or ends[0] != ends[1][::-1]:
+        return False
+    first = lexicon.measures.get(fact.inputs[0].named_measure or "")
+    return first is None or first.reverse != fact.inputs[1].named_measure
+
+
+def _nested(fact: Described, lexicon: Lexicon) -> bool:
+    """Whether one input's measure is a kind of the other's (contracted investment, investment):
+    naming both ("合同美资") asks for one figure, not a comparison."""
+    named = [lexicon.measures[f.named_measure] for f in fact.inputs if f.named_measure in lexicon.measures]
+    return any(a.broader == b.id for a in named for b in named)
+
+
 def _partner_of(fact: Described, home: str) -> str | None:
     """The other party of a flow: its partner, or the end that is not the home place."""
     if fact.partner:
@@ -106,12 +124,13 @@ def disagreements(asked: Asked, fact: Described, lexicon: Lexicon, home_places: 
         found.append(Disagreement(PARTY, sorted(extra - containers or extra)[0]))
     if asked.op and asked.op != fact.op:
         found.append(Disagreement(OPERATION, asked.op))
-    elif fact.op and not asked.op and not (
-            asked.measures and asked.measures >= fact.measures and len(fact.measures) > 1):
+    elif fact.op and not asked.op and not (asked.measures and asked.measures >= fact.measures
+                                           and len(fact.measures) > 1 and not _nested(fact, lexicon)):
         found.append(Disagreement(OPERATION, ""))
     if not _measure_agrees(asked, fact, lexicon):
         found.append(Disagreement(MEASURE, ",".join(sorted(asked.named_measures))))
-    if not _direction_agrees(asked, fact) or (asked.two_way and _one_direction(fact)):
+    if (not _direction_agrees(asked, fact) or (asked.two_way and _one_direction(fact))
+            or (_both_directions(fact, lexicon) and not asked.two_way and (asked.origin or asked.destination))):
         found.append(Disagreement(DIRECTION, f"{asked.origin or '?'}>{asked.destination or '?'}"))
     if asked.all_partners and not asked.excluding and any(_partner_of(f, home) not in ("*", None)
                                                           for f in (fact.inputs or (fact,))):

@@ -88,6 +88,14 @@ def _directions_match(a: Described, b: Described) -> bool:
     return (a.origin, a.destination) == (b.origin, b.destination)
 
 
+def _same_family(a: Described, b: Described, lexicon: Lexicon) -> bool:
+    """One measure, or one and a narrower kind of it: contracted US investment in Chongqing
+    compares with Chongqing's investment in the US."""
+    def family(item: Described) -> set[str | None]:
+        return {item.measure, lexicon.measures[item.named_measure].broader} - {None}
+    return a.measure == b.measure or bool(family(a) & family(b))
+
+
 def _is_part(part: Described, whole: Described, lexicon: Lexicon) -> bool:
     """Exports are part of the trade with the same partner; trade with one partner is part of
     trade with all; utilised investment part of contracted investment of the same flow."""
@@ -117,7 +125,7 @@ def _candidate_pairs(items: list[Described], lexicon: Lexicon) -> Iterator[tuple
             if (b.named_measure in COUNT_MEASURES and a.named_measure not in COUNT_MEASURES and a.unit
                     and _same_time(a, b) and _directions_match(a, b) and (a.origin or a.destination)):
                 yield "per", a, b
-            if (a.measure == b.measure and _same_time(a, b) and a.unit == b.unit and a.origin
+            if (_same_family(a, b, lexicon) and _same_time(a, b) and a.unit == b.unit and a.origin
                     and a.origin == b.destination and a.destination == b.origin):
                 # one flow's two directions (exports and imports; firms each way): how many times
                 yield "ratio", a, b
@@ -135,7 +143,7 @@ def _derived_fact(kb: KnowledgeBase, op: str, a: Fact, b: Fact) -> Fact | None:
     unit = _derived_unit(kb, op, a, b)
     if unit is None:
         return None
-    label = _derived_label(op, a, b)
+    label = _derived_label(op, a, b, _proper_names(kb))
     return Fact(id=f"{a.id}__{op}__{b.id}", source=a.source, period=a.period, value=value * unit.multiply,
                 formula=Formula(f"{a.id} {symbol} {b.id}"), unit=unit, significant=3, label=label,
                 file=a.file, line=a.line)
@@ -154,18 +162,28 @@ def _derived_unit(kb: KnowledgeBase, op: str, a: Fact, b: Fact) -> Unit | None:
     return Unit(f"{a.unit.id}_per_{b.unit.id}", template, Decimal(1), a.unit.measured_in)
 
 
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+def _proper_names(kb: KnowledgeBase) -> frozenset[str]:
+    """The first words of places' and entities' English names, in lower case."""
+    names = [n for place in kb.lexicon.places.values() for n in place.names.get("en", ())]
+    names += [n for entity in kb.entities.values() for n in entity.names.get("en", ())]
+    return frozenset(n.split()[0].lower() for n in names if n.split())
 
 
-def _derived_label(op: str, a: Fact, b: Fact) -> Text:
+def _lower_first(text: str, proper: frozenset[str]) -> str:
+    """"Contracted US investment" mid-sentence; "Chongqing investment in the US" keeps its capital."""
+    first = text.split()[0] if text.split() else ""
+    return text[:1].lower() + text[1:] if text[1:2].islower() and first.lower() not in proper else text
+
+
+def _derived_label(op: str, a: Fact, b: Fact, proper: frozenset[str]) -> Text:
     la, lb = (fact_label(a, "en"), fact_label(b, "en")), (fact_label(a, "zh"), fact_label(b, "zh"))
+    second = _lower_first(la[1], proper)
     if op == "share":
-        return Text(f"{la[0]} as a share of {_lower_first(la[1])}", f"{lb[0]}占{lb[1]}的比重")
+        return Text(f"{la[0]} as a share of {second}", f"{lb[0]}占{lb[1]}的比重")
     if op == "difference":
-        return Text(f"{la[0]} minus {_lower_first(la[1])}", f"{lb[0]}与{lb[1]}之差")
+        return Text(f"{la[0]} minus {second}", f"{lb[0]}与{lb[1]}之差")
     if op == "ratio":
-        return Text(f"{la[0]} compared with {_lower_first(la[1])}", f"{lb[0]}是{lb[1]}的")
+        return Text(f"{la[0]} compared with {second}", f"{lb[0]}是{lb[1]}的")
     per = b.unit.per if b.unit is not None else None
     if per is None:  # never: _derived_unit gives no unit to such a pair
         raise ValueError(f"'{b.id}' has no per-unit wording")

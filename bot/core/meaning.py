@@ -314,7 +314,9 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
             _receiver(mentions, receive_at)
         measure_at = next((start for start, _, mid in spans if mid == directed.id), len(text))
         origin, destination = _direction(mentions, directed, measure_at, home, not _HAN.search(text))
-        if origin == destination:  # "exports to the US than imports from the US": two flows, no one direction
+        if origin == destination or (op in ("ratio", "difference") and _swapped(mentions)):
+            # "exports to the US than imports from the US", "US investment in Chongqing than
+            # Chongqing's in the US": two flows, no one direction
             two_way, origin, destination = origin is not None, None, None
     parties = frozenset(m.party for m in mentions)
     details = lexicon.details_in(mask(text, list(spans) + [(m.start, m.end, "") for m in mentions]), ("topics",))
@@ -337,6 +339,17 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
         details=frozenset(details), months=_months(cleaned), asks_day=lexicon.asks_for_day.search(normalised),
         asks_more=lexicon.asks_for_more.search(normalised),
         first_measure=spans[0][2] if spans else None)
+
+
+def _swapped(mentions: list[_Mention]) -> bool:
+    """Whether the parties come in swapped order, X ... Y then Y (... X): a comparison of a
+    flow with its reverse, the second clause led by the first one's other end."""
+    parties = [m.party for m in mentions]
+    if len(set(parties)) != 2:
+        return False
+    second = next(p for p in parties if p != parties[0])
+    at = parties.index(second)
+    return parties[at + 1:at + 2] == [second]
 
 
 _MONTHS_EN = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",

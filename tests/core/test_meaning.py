@@ -41,6 +41,9 @@ def test_the_direction_of_a_flow_decides_the_figure(kb, question, fact, not_fact
     ("Average utilised US investment per enterprise?", "USD 595,000 per enterprise"),
     ("How much of the contracted US investment has not yet been put to use?", "USD 1.43 billion"),
     ("对美出口是进口的几倍", "5.74倍"),
+    # a flow against its reverse, both named alike: the second clause is led by the first one's other end
+    ("按合同额算，美国对重庆投资是重庆对美投资的几倍", "5.7倍"),
+    ("How much more has the US invested in Chongqing than Chongqing in the US?", "USD 1.45 billion"),
 ])
 def test_figures_are_derived_on_demand_and_said_to_be_derived(kb, question, value):
     reply = ask(kb, question)
