@@ -181,6 +181,14 @@ def _attributes(mentions: list[_Mention], measure_spans: list[tuple[int, int, st
             mention.role = "attr"
 
 
+def _possessor(mentions: list[_Mention], text: str) -> None:
+    """"重庆的美资": Chongqing's US capital is US capital in Chongqing. Of two parties that
+    qualify a measure, one written "X的" before the other is the other end of the flow."""
+    attrs = [m for m in mentions if m.role == "attr"]
+    if len(attrs) >= 2 and text[attrs[0].end:attrs[0].end + 1] == "的":
+        attrs[0].role = "with"
+
+
 def _direction(mentions: list[_Mention], measure: Measure, measure_at: int, home: str,
                latin_pairs: bool) -> tuple[str | None, str | None]:
     """(origin, destination) of a directed flow from the parties' roles.
@@ -312,6 +320,7 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
                     {m.id for m in measures if m.directed})
         if not directed.reverse:  # "Chongqing approved US firms"; an importer already receives
             _receiver(mentions, receive_at)
+        _possessor(mentions, text)
         measure_at = next((start for start, _, mid in spans if mid == directed.id), len(text))
         origin, destination = _direction(mentions, directed, measure_at, home, not _HAN.search(text))
         if origin == destination or (op in ("ratio", "difference") and _swapped(mentions)):

@@ -88,6 +88,9 @@ def test_false_premises_are_corrected_with_the_right_figure(kb):
     assert right.match.premise is True and right.text.startswith(kb.message("premise_right", "en"))
     date = ask(kb, "Did the direct flights to Los Angeles start in 2012?")
     assert date.answered and date.match.premise is False and "August 2013" in date.text
+    # 重庆的美资: Chongqing's US capital is US capital in Chongqing, not Chongqing's in the US
+    possessive = ask(kb, "截至2013年底，重庆的合同美资是17.53亿美元吧？")
+    assert possessive.match.fact == "us_contracted_investment" and possessive.match.premise is True
 
 
 def test_what_is_asked_is_read_from_the_whole_statement(kb):
