@@ -355,6 +355,8 @@ def _decide_by_topic(kb: KnowledgeBase, ranking: Ranking, best: Candidate, thres
     if kb.settings["guards"] and best.score >= threshold * GUARD_FLOOR:
         guard = out_of_scope(kb.scopes[best.entry_id], common["asked"].clause or analysis.normalised,
                              analysis.years, kb.settings["home_places"], kb.lexicon, _detail_kinds(kb, best.entry_id))
+        if guard and guard.reason == "no-figure" and _counts_what_it_lists(kb, analysis.normalised, best):
+            guard = None  # "how many cities have direct flights?": the list it gives counts them
         if guard:  # offered as a button: the closest question it can answer
             return Match(status=DECLINED, entry_id=None, score=best.score, reason=guard.reason,
                          detail=guard.asked, options=(best.entry_id,), **common)
@@ -408,6 +410,15 @@ def _kind_unnamed(kb: KnowledgeBase, normalised: str, candidate: Candidate) -> t
         if found and kind not in named:
             return kb.lexicon.kind_said[kind]
     return None
+
+
+def _counts_what_it_lists(kb: KnowledgeBase, normalised: str, candidate: Candidate) -> bool:
+    """"How many US cities have direct flights?": a count of things of a kind the candidate's
+    answer names (cities), which its list answers."""
+    if kb.meaning is None:
+        return False
+    named = kb.meaning.kinds_named.get(candidate.entry_id, frozenset())
+    return bool(kb.lexicon.kinds_counted(normalised) & named)
 
 
 def _entities_named(kb: KnowledgeBase, entry_id: str) -> set[str]:

@@ -177,6 +177,8 @@ class Lexicon:
         self.asks_for_name = Phrases(_bilingual(data.get("asks_for_name")))
         kinds = data.get("asks_for_kind") or {}
         self.asks_for_kind = {kind: Phrases(_bilingual(spec)) for kind, spec in kinds.items()}
+        self.count_words = Phrases(_bilingual(data.get("count_words")))
+        self._counted = {kind: Phrases(_bilingual(spec.get("counted"))) for kind, spec in kinds.items()}
         self.kind_said = {kind: ((spec.get("say") or {}).get("en", kind), (spec.get("say") or {}).get("zh", kind))
                           for kind, spec in kinds.items()}
         self.asks_for_date = Phrases(_bilingual(data.get("asks_for_date")))
@@ -211,6 +213,16 @@ class Lexicon:
         self.pronouns = Phrases(_bilingual(data.get("pronouns")))
         self.year_before = Phrases(_bilingual(data.get("year_before")))
         self.year_after = Phrases(_bilingual(data.get("year_after")))
+
+    def kinds_counted(self, normalised: str) -> set[str]:
+        """The kinds of thing a question counts: "how many US cities …", "几家示范性合资企业"
+        (a noun of the kind within a few words, or characters, of the count word)."""
+        kinds = set()
+        for _, end, _ in self.count_words.find(normalised):
+            after = normalised[end:]
+            window = " ".join(after.split()[:4]) if after[:1] == " " else after[:10]
+            kinds |= {kind for kind, nouns in self._counted.items() if nouns.search(window)}
+        return kinds
 
     def asks_for_figure(self, normalised: str) -> bool:
         """"How much", "多少", but not the ordinal "第几"."""

@@ -132,6 +132,24 @@ def test_a_company_described_instead_of_named_is_found(kb, question, names):
     assert reply.answered and names in reply.text, reply.text
 
 
+@pytest.mark.parametrize("question, names", [
+    ("How many US cities have direct flights to Chongqing?", "Los Angeles and San Francisco"),
+    ("how many showcase JVs does the brief name", "Otis Elevator"),
+])
+def test_a_count_of_what_an_answer_lists_is_answered_with_the_list(kb, question, names):
+    reply = ask(kb, question)
+    assert reply.answered and names in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", [
+    "I work for the City of San Francisco: how many passengers flew the direct flights in the first year?",
+    "沃尔玛在重庆开了几家店？",  # stores, not the companies the answer lists
+    "How many flights a week go from Chongqing to Los Angeles?",
+])
+def test_a_count_of_something_else_is_not(kb, question):
+    assert not ask(kb, question).answered
+
+
 def test_the_meaning_question_sets_are_big_bilingual_and_apart(kb):
     def key(text):
         return re.sub(r"\W+", "", clean(text).lower())
