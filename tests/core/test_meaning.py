@@ -155,8 +155,7 @@ def test_the_meaning_question_sets_are_big_bilingual_and_apart(kb):
         return re.sub(r"\W+", "", clean(text).lower())
 
     test = load_meaning_questions(QUESTIONS / "meaning-test.yaml")
-    dev_sets = ("meaning-dev.yaml", "meaning-dev2.yaml", "meaning-dev3.yaml", "meaning-dev4.yaml", "meaning-dev5.yaml")
-    dev = [item for name in dev_sets for item in load_meaning_questions(QUESTIONS / name)]
+    dev = [item for path in sorted(QUESTIONS.glob("meaning-dev*.yaml")) for item in load_meaning_questions(path)]
     assert len(test) + len(load_meaning_questions(QUESTIONS / "meaning-dev.yaml")) >= 300
     chinese = [item for item in test if re.search(r"[\u4e00-\u9fff]", item.question)]
     assert len(chinese) * 2.2 >= len(test) and {item.kind for item in test} == KINDS
