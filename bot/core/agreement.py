@@ -59,6 +59,16 @@ def _named_agree(asked: Asked, fact: Described, lexicon: Lexicon) -> bool:
     return not narrower or bool(present)  # "contracted and utilised investment": either figure
 
 
+def _whole_agrees(asked: Asked, fact: Described, lexicon: Lexicon) -> bool:
+    """"What share of Chongqing's exports go to the US?" is a share of all exports: the share of
+    exports in the trade with the US does not answer it."""
+    if not asked.whole or fact.op != "share" or len(fact.inputs) != 2:
+        return True
+    whole = fact.inputs[1]
+    spec = lexicon.measures.get(whole.named_measure or "")
+    return asked.whole in {whole.named_measure, whole.measure, spec.broader if spec else None}
+
+
 def _is_count(measure: str | None, lexicon: Lexicon) -> bool:
     return measure in ("companies", "population", "area")
 
@@ -127,7 +137,7 @@ def disagreements(asked: Asked, fact: Described, lexicon: Lexicon, home_places: 
     elif fact.op and not asked.op and not (asked.measures and asked.measures >= fact.measures
                                            and len(fact.measures) > 1 and not _nested(fact, lexicon)):
         found.append(Disagreement(OPERATION, ""))
-    if not _measure_agrees(asked, fact, lexicon):
+    if not _measure_agrees(asked, fact, lexicon) or not _whole_agrees(asked, fact, lexicon):
         found.append(Disagreement(MEASURE, ",".join(sorted(asked.named_measures))))
     if (not _direction_agrees(asked, fact) or (asked.two_way and _one_direction(fact))
             or (_both_directions(fact, lexicon) and not asked.two_way and (asked.origin or asked.destination))):

@@ -160,7 +160,9 @@ def _premise(kb: KnowledgeBase, asked: Asked, fact_id: str) -> bool | None:
         return None
     if not asked.claims and asked.yes_no and asked.op == "difference" and fact.formula is not None:
         first = kb.built_meaning().described[fact_id].inputs[:1]
-        larger_first = not first or first[0].named_measure == asked.first_measure
+        # "did it export more than it imported?"; a compound ("a trade surplus?") names no
+        # measure first and says the difference is above zero (a deficit is a claim, below zero)
+        larger_first = not first or asked.first_measure is None or first[0].named_measure == asked.first_measure
         return (fact.value > 0) == larger_first
     if not asked.claims:
         return None

@@ -168,6 +168,7 @@ class Lexicon:
         self.cumulative = Phrases(_bilingual(data["cumulative"]))
         self.all_partners = Phrases(_bilingual(data["all_partners"]))
         self.beyond = Phrases(_bilingual(data.get("beyond")))
+        self.share_of = Phrases(_bilingual(data.get("share_of")))
         self.not_measures = Phrases(_bilingual(data["not_measures"]))
         self.details = {kind: Phrases([w.replace("-", " ") for w in _bilingual(spec)])
                         for kind, spec in data["details"].items()}

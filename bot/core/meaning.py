@@ -64,6 +64,7 @@ class Asked:
     asks_day: bool = False  # "on what exact day", "哪一天": finer than a month
     asks_more: bool = False  # "which other offices", "还有哪些": more of a list than the brief gives
     first_measure: str | None = None  # the measure named first ("exported more than it imported")
+    whole: str | None = None  # the measure a share is of ("share of Chongqing's exports": exports)
     weak: bool = False  # the measure was read from hint words only ("how big", "capital")
 
     @property
@@ -347,7 +348,20 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
         yes_no=lexicon.asks_yes_no(normalised),
         details=frozenset(details), months=_months(cleaned), asks_day=lexicon.asks_for_day.search(normalised),
         asks_more=lexicon.asks_for_more.search(normalised),
-        first_measure=spans[0][2] if spans else None)
+        first_measure=spans[0][2] if spans and not compound_ids else None,  # "顺差": the compound's own order
+        whole=_whole(text, spans, lexicon) if op == "share" else None)
+
+
+WHOLE_GAP = 12  # characters between "share of" and the measure it is of ("share of chongqing s exports")
+
+
+def _whole(text: str, spans: list[tuple[int, int, str]], lexicon: Lexicon) -> str | None:
+    """The measure named right after "share of" / "占": the whole the share is of."""
+    for _, end, _ in lexicon.share_of.find(text):
+        after = [(start, mid) for start, _, mid in spans if start >= end]
+        if after and min(after)[0] - end <= WHOLE_GAP:
+            return min(after)[1]
+    return None
 
 
 def _swapped(mentions: list[_Mention]) -> bool:

@@ -62,6 +62,7 @@ def test_figures_are_derived_on_demand_and_said_to_be_derived(kb, question, valu
     ("How much US investment came in during 2013 alone?", "other-period", "as of end-2013"),
     ("What is the tariff on US exports to Chongqing?", "other-detail", "tariff"),
     ("What share of China's exports to the US came from Chongqing in 2013?", "other-place", "China"),
+    ("What share of Chongqing's exports go to the US?", "other-figure", "share of trade with the US"),  # of all exports
     ("洛杉矶到重庆的直航是哪家航空公司执飞的？", "other-detail", "航空公司"),  # 公司 is rewritten "company"
     ("Someone said there's a California agricultural products center in the bonded zone. What are its annual "
      "sales?", "other-detail", "annual sales"),  # the entry speaks of sales, but gives no figure of them
@@ -89,6 +90,11 @@ def test_false_premises_are_corrected_with_the_right_figure(kb):
     date = ask(kb, "Did the direct flights to Los Angeles start in 2012?")
     assert date.answered and date.match.premise is False and "August 2013" in date.text
     # 重庆的美资: Chongqing's US capital is US capital in Chongqing, not Chongqing's in the US
+    for surplus in ("Did Chongqing run a trade surplus with the US in 2013?", "重庆对美贸易是顺差吗",
+                    "Did Chongqing export more to the US than it imported?", "重庆对美出口比进口多吗"):
+        assert ask(kb, surplus).match.premise is True, surplus
+    for deficit in ("Did Chongqing have a trade deficit with the US?", "重庆对美进口比出口多吗"):
+        assert ask(kb, deficit).match.premise is False, deficit
     possessive = ask(kb, "截至2013年底，重庆的合同美资是17.53亿美元吧？")
     assert possessive.match.fact == "us_contracted_investment" and possessive.match.premise is True
 
