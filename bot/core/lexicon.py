@@ -20,6 +20,7 @@ import yaml
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_ONLY = re.compile(f"[{HAN}]+")
+_LATIN = re.compile("[a-z0-9]")
 
 
 class Phrases:
@@ -35,13 +36,14 @@ class Phrases:
     def pattern(self) -> re.Pattern[str] | None:
         """One regular expression for all the words, compiled when first used: compiling the
         lexicon's hundred lists is most of a warm load, and a question needs a few of them."""
-        latin = [re.escape(w) for w in self.words if not _HAN_ONLY.search(w)]
-        han = [re.escape(w) for w in self.words if _HAN_ONLY.search(w)]
-        parts = []
+        han = [w for w in self.words if _HAN_ONLY.search(w)]
+        mixed = [w for w in han if _LATIN.search(w)]  # "usa 汽车 company": tried first, so it wins over "usa"
+        latin = [re.escape(w) for w in self.words if w not in han]
+        parts = [(r"(?<![a-z0-9])" if _LATIN.match(w) else "") + re.escape(w)
+                 + (r"(?![a-z0-9])" if _LATIN.match(w[-1]) else "") for w in mixed]
         if latin:
             parts.append(rf"(?<![a-z0-9])(?:{'|'.join(latin)})(?![a-z0-9])")
-        if han:
-            parts.append("|".join(han))
+        parts += [re.escape(w) for w in han if w not in mixed]
         return re.compile("|".join(parts)) if parts else None
 
     def find(self, text: str) -> list[tuple[int, int, str]]:

@@ -302,7 +302,11 @@ def read_question(normalised: str, cleaned: str, years: tuple[int, ...], lexicon
         claims = tuple(c for c in claims if c.scaled and not c.text.isalpha())
     explicit = bool(figure_asked or lexicon.asks_for_figure(normalised) or claims or op or units
                     or lexicon.all_partners.search(normalised))  # "total trade", "全部出口": a figure
-    if not explicit:  # "Sacramento and Chongqing companies": a company named, no count asked
+    counting = lexicon.count_words.search(normalised)
+    if not explicit or (not counting and not claims
+                        and not all(lexicon.measures[mid].counted for mid in measure_ids)):
+        # "Sacramento and Chongqing companies": a company named, no count asked; "how much did
+        # US companies invest": the companies invest, the investment is asked
         measure_ids = [mid for mid in measure_ids if not lexicon.measures[mid].counted]
         spans = [span for span in spans if not lexicon.measures[span[2]].counted]
     measures = [lexicon.measures[mid] for mid in dict.fromkeys(measure_ids)]
