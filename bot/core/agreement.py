@@ -154,7 +154,7 @@ def disagreements(asked: Asked, fact: Described, lexicon: Lexicon, home_places: 
                if not all(_year_agrees(year, f, published) for f in (fact.inputs or (fact,)))]
     if missing and len(missing) == len(asked.years):  # "2013? and 2012?": the year it has answers
         found.append(Disagreement(YEAR, str(missing[0])))
-    if fact.stock and (asked.flow_period or (asked.years and not asked.as_of)):
+    if fact.stock and (asked.flow_period or (asked.years and not asked.as_of and not asked.cumulative)):
         found.append(Disagreement(STOCK, ""))  # "in 2013" asks what happened that year
     if asked.cumulative and not fact.stock and fact.period_kind == "year":
         found.append(Disagreement(FLOW, ""))

@@ -85,7 +85,9 @@ def resolve_meaning(kb: KnowledgeBase, asked: Asked, ranking: Ranking, common: M
             return _decline_by_meaning(kb, asked, ranking, checks, common)
         chosen = min(agreeing, key=lambda f: _preference(kb, ranking, f))
     close = _close_agreeing(kb, ranking, checks, threshold, margin)
-    if len(close) > 1:
+    if len(close) > 1 and not all(chosen in _described_facts(kb, entry_id) for entry_id in close):
+        # two entries retrieval cannot tell apart, with different figures that agree; both
+        # giving the chosen one is no question to ask back
         return Match(status=AMBIGUOUS, entry_id=None, score=best.score, options=close, **common)
     entry_id = _entry_for(kb, chosen, best.entry_id, own)
     guard = _detail_guard(kb, asked, ranking, chosen, entry_id)

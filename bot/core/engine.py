@@ -196,12 +196,17 @@ def _asking_clause(kb: KnowledgeBase, cleaned: str) -> tuple[str, str] | None:
     best = max(scored, default=None)
     if best is None or best[0] <= 0:
         return None
+    start = best[1]
+    if (start > 0 and lexicon.pronouns.search(read[start][0]) and not lexicon.measure_words.search(read[start][0])
+            and not kb.built_meaning().party_phrases.search(read[start][0]) and not asking(read[start - 1][0])
+            and lexicon.measure_words.search(read[start - 1][0])):
+        start -= 1  # "CQ's investment in the US — how much is that in euros?": the clause before says what
     # the clauses after it that ask nothing qualify it: "how much of that was with the US, as a %?"
     end = best[1] + 1
     while end < len(read) and not (lexicon.question_words.search(read[end][0]) or lexicon.asks_yes_no(read[end][0])
                                    or YEAR.search(read[end][0])):  # "CQ GDP 2014? the 2013 one I have"
         end += 1
-    return " ".join(n for n, _ in read[best[1]:end]), " ".join(c for _, c in read[best[1]:end])
+    return " ".join(n for n, _ in read[start:end]), " ".join(c for _, c in read[start:end])
 
 
 def _is_tag(lexicon: Lexicon, normalised: str) -> bool:
