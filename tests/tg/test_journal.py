@@ -61,3 +61,13 @@ def test_updates_finished_in_one_turn_of_the_loop_are_written_together(tmp_path)
 
     asyncio.run(finish_and_read())
     assert journal.db.execute("SELECT COUNT(*) FROM journal_sends").fetchone() == (0,)
+
+
+def test_a_sent_message_is_kept_without_the_question_it_quotes():
+    from bot.tg.journaled import without_quoted
+
+    sent = {"message_id": 9, "text": "answer", "reply_to_message": {"message_id": 5, "text": "a user's question"}}
+    assert without_quoted(sent) == {"message_id": 9, "text": "answer"}
+    assert sent["reply_to_message"]["text"] == "a user's question"  # Telegram's answer itself is left as it was
+    assert without_quoted([{"update_id": 1}]) == [{"update_id": 1}]
+    assert without_quoted(True) is True
