@@ -28,7 +28,7 @@ from telegram.ext import (
     PersistenceInput,
     filters,
 )
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from ..services.knowledge import LiveKnowledge
 from ..services.store import QuestionStore
@@ -147,36 +147,56 @@ def build_application(settings: TelegramSettings, live: LiveKnowledge) -> Applic
     return application
 
 
-class BoundedRequest(HTTPXRequest):
-    """HTTPXRequest that lets no more requests into httpx at once than it has connections.
-    The others wait here, on a semaphore, instead of in httpcore's queue, which it rescans
-    against every connection each time a request starts or ends."""
+class ConnectionLines(BaseRequest):
+    """Bot API requests over `lines` connections of their own, each an HTTPXRequest with a
+    pool of one: a request takes a free line (the one used last first, so a quiet bot keeps
+    using one connection and the others idle) or waits here, on a semaphore, for one.
 
-    def __init__(self, connection_pool_size: int, **kwargs: Any):
-        super().__init__(connection_pool_size=connection_pool_size, **kwargs)
-        self._size = connection_pool_size
-        self._free = asyncio.Semaphore(connection_pool_size)
+    One pool of many connections cost more than the requests themselves: httpcore's pool
+    checks every connection (a poll() of its socket, and each idle one against all the
+    others) whenever a request starts or ends, about 50 checks per request with 16
+    connections (issue 12). A pool of one checks one."""
+
+    def __init__(self, lines: int, **kwargs: Any):
+        super().__init__()
+        self._lines = [HTTPXRequest(connection_pool_size=1, **kwargs) for _ in range(lines)]
+        self._free = list(self._lines)  # the last one is taken first
+        self._available = asyncio.Semaphore(lines)
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._lines[0].read_timeout
 
     async def initialize(self) -> None:
-        self._free = asyncio.Semaphore(self._size)  # one per run: a semaphore keeps the event loop it waited on
-        await super().initialize()
+        # one per run: a semaphore keeps the event loop it waited on
+        self._available = asyncio.Semaphore(len(self._lines))
+        self._free = list(self._lines)
+        for line in self._lines:
+            await line.initialize()
+
+    async def shutdown(self) -> None:
+        for line in self._lines:
+            await line.shutdown()
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        async with self._free:
-            return await super().do_request(*args, **kwargs)
+        async with self._available:
+            line = self._free.pop()
+            try:
+                return await line.do_request(*args, **kwargs)
+            finally:
+                self._free.append(line)
 
 
-def api_request(settings: TelegramSettings) -> HTTPXRequest:
+def api_request(settings: TelegramSettings) -> BaseRequest:
     """The connections for Bot API calls other than getUpdates: at most CONNECTIONS, all kept
     alive. python-telegram-bot allows 256 but keeps only httpx's default 20 alive, so a burst
-    handled 64 at a time opened and closed connections every few sends, and httpcore, which
-    checks every connection (each idle one against all the others) whenever a request starts
-    or ends, spent more time there than answering the questions (issue 12)."""
-    return BoundedRequest(connection_pool_size=CONNECTIONS, connect_timeout=settings.connect_timeout,
-                          read_timeout=settings.read_timeout, write_timeout=settings.write_timeout,
-                          pool_timeout=settings.send_timeout,  # (requests wait in BoundedRequest first)
-                          httpx_kwargs={"limits": httpx.Limits(max_connections=CONNECTIONS,
-                                                               max_keepalive_connections=CONNECTIONS)})
+    handled 64 at a time opened and closed connections every few sends (issue 12); see
+    ConnectionLines for why each is a pool of its own."""
+    return ConnectionLines(CONNECTIONS, connect_timeout=settings.connect_timeout,
+                           read_timeout=settings.read_timeout, write_timeout=settings.write_timeout,
+                           pool_timeout=settings.send_timeout,  # (requests wait in ConnectionLines first)
+                           httpx_kwargs={"limits": httpx.Limits(max_connections=1, max_keepalive_connections=1),
+                                         "verify": httpx.create_ssl_context()})  # one for all: loading it takes 30 ms
 
 
 def open_journal(settings: TelegramSettings) -> Journal | None:

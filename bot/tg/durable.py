@@ -171,7 +171,7 @@ class UpdateLanes(BaseUpdateProcessor):
             await coroutine
             if handling.failed is None:
                 if self.journal is not None:
-                    self.journal.finish(update.update_id, "sent")
+                    self.journal.finish_soon(update.update_id, "sent")  # with the others handled meanwhile
                 return
             if handling.tries >= self.settings.handling_tries:
                 log.error("update %s (%s) failed %d times; skipped", update.update_id, handling.kind, handling.tries)

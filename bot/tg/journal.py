@@ -24,7 +24,9 @@ then only its id, kind, times and state remain, and those rows are pruned after
 
 No python-telegram-bot here: dicts in, dicts out. One connection, used from the event
 loop's thread; each write is one small transaction (WAL, synchronous=NORMAL: it
-survives the process being killed; a power cut may lose the last moments).
+survives the process being killed; a power cut may lose the last moments), except the
+end of handling, which is not urgent: `finish_soon` writes the updates finished in one
+turn of the event loop together, in one transaction (see there).
 """
 
 from __future__ import annotations
@@ -111,8 +113,13 @@ class Journal:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        # Updates this process wrote and has not begun handling: received, not tried, no
+        # calls recorded, so starting to handle one needs no reading (update id -> received at).
+        self._fresh: dict[int, float] = {}
+        self._finishing: list[tuple[int, str, str, float]] = []  # finish_soon's, not yet written
 
     def close(self) -> None:
+        self.write_finished()
         self.db.close()
 
     # --- writing -----------------------------------------------------------------------
@@ -134,9 +141,13 @@ class Journal:
                     (update_id, update_kind(raw), now, "received", json.dumps(raw, ensure_ascii=False)))
                 if cursor.rowcount:
                     new.add(update_id)
+        self._fresh.update(dict.fromkeys(new, now))
         return new
 
     def state(self, update_id: int) -> str | None:
+        if update_id in self._fresh:
+            return "received"
+        self.write_finished()
         row = self.db.execute("SELECT state FROM journal WHERE update_id = ?", (update_id,)).fetchone()
         return row[0] if row else None
 
@@ -145,6 +156,10 @@ class Journal:
         received, (method, result) of the calls already made for it, in order)."""
         with self.db:
             self.db.execute("UPDATE journal SET tries = tries + 1 WHERE update_id = ?", (update_id,))
+        received_at = self._fresh.pop(update_id, None)
+        if received_at is not None:  # its first try, and nothing recorded: nothing to read
+            return 1, received_at, []
+        self.write_finished()
         row = self.db.execute("SELECT tries, received_at FROM journal WHERE update_id = ?", (update_id,)).fetchone()
         results = [(method, json.loads(result)) for method, result in self.db.execute(
             "SELECT method, result FROM journal_sends WHERE update_id = ? ORDER BY seq", (update_id,))]
@@ -157,6 +172,7 @@ class Journal:
 
     def sent(self, update_id: int, seq: int, method: str, result) -> None:
         """Telegram accepted a call made while handling the update: record it first thing."""
+        self._fresh.pop(update_id, None)
         with self.db:
             self.db.execute("BEGIN")
             self.db.execute("INSERT OR REPLACE INTO journal_sends (update_id, seq, method, result) VALUES (?, ?, ?, ?)",
@@ -168,18 +184,40 @@ class Journal:
         """Handled (sent), deliberately left unanswered (dropped) or given up (skipped):
         forget the update's content and its calls."""
         assert state in FINISHED
+        self._finishing.append((update_id, state, kind, self.clock()))
+        self.write_finished()
+
+    def finish_soon(self, update_id: int, state: str = "sent", kind: str = "?") -> None:
+        """finish, written at the end of this turn of the event loop together with the other
+        updates finished in it: one transaction for a burst's many instead of one each
+        (issue 12). Nothing is lost if the process dies first: the update is handled again
+        at the next start with its calls recorded, so none is made twice. Reads see it at once."""
+        assert state in FINISHED
+        if not self._finishing:
+            asyncio.get_running_loop().call_soon(self.write_finished)
+        self._finishing.append((update_id, state, kind, self.clock()))
+
+    def write_finished(self) -> None:
+        """Write the finishes waiting (finish_soon), in one transaction."""
+        if not self._finishing:
+            return
+        finishing, self._finishing = self._finishing, []
         with self.db:
             self.db.execute("BEGIN")
-            cursor = self.db.execute("UPDATE journal SET state = ?, finished_at = ?, raw = NULL WHERE update_id = ?",
-                                     (state, self.clock(), update_id))
-            if not cursor.rowcount:  # never written (an update put in the queue by other means)
-                self.db.execute("INSERT OR IGNORE INTO journal (update_id, kind, received_at, state, finished_at)"
-                                " VALUES (?, ?, ?, ?, ?)", (update_id, kind, self.clock(), state, self.clock()))
-            self.db.execute("DELETE FROM journal_sends WHERE update_id = ?", (update_id,))
+            for update_id, state, kind, at in finishing:
+                self._fresh.pop(update_id, None)
+                cursor = self.db.execute("UPDATE journal SET state = ?, finished_at = ?, raw = NULL"
+                                         " WHERE update_id = ?", (state, at, update_id))
+                if not cursor.rowcount:  # never written (an update put in the queue by other means)
+                    self.db.execute("INSERT OR IGNORE INTO journal (update_id, kind, received_at, state, finished_at)"
+                                    " VALUES (?, ?, ?, ?, ?)", (update_id, kind, at, state, at))
+            self.db.executemany("DELETE FROM journal_sends WHERE update_id = ?",
+                                [(update_id,) for update_id, *_ in finishing])
 
     def prune(self) -> int:
         """Delete finished rows older than keep_days; returns how many."""
         cutoff = self.clock() - self.keep_days * 86400
+        self.write_finished()
         with self.db:
             return self.db.execute("DELETE FROM journal WHERE state IN ('sent', 'dropped', 'skipped')"
                                    " AND finished_at < ?", (cutoff,)).rowcount
@@ -188,11 +226,13 @@ class Journal:
 
     def pending(self) -> list[Pending]:
         """Updates not handled to the end, oldest first."""
+        self.write_finished()
         rows = self.db.execute("SELECT update_id, kind, received_at, tries, raw FROM journal"
                                " WHERE state IN ('received', 'answered') ORDER BY update_id").fetchall()
         return [Pending(uid, kind, at, tries, json.loads(raw) if raw else None) for uid, kind, at, tries, raw in rows]
 
     def counts(self) -> dict[str, int]:
+        self.write_finished()
         return dict(self.db.execute("SELECT state, COUNT(*) FROM journal GROUP BY state").fetchall())
 
 
