@@ -9,6 +9,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from . import onethread  # noqa: F401 - before anything imports numpy
 from .bounds import MAX_DAYS, days_argument
 from .bundled import InitError, copy_knowledge, default_knowledge, version
 from .core import AMBIGUOUS, KnowledgeBase, KnowledgeError, Problem, render_answer
@@ -274,11 +275,21 @@ def positive_number(text: str) -> float:
 
 
 
+class VersionAction(argparse.Action):
+    """`--version`, looking the version up only when asked: the look-up (importlib.metadata)
+    would otherwise cost every command's start-up, `faqbot ask` included."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"faqbot {version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="faqbot", description="Question-and-answer bot about Chongqing and its cooperation with the US.")
     knowledge_help = "knowledge directory (default: $FAQBOT_KNOWLEDGE, else the one bundled with the package)"
-    parser.add_argument("--version", action="version", version=f"faqbot {version()}")
+    parser.add_argument("--version", action=VersionAction, nargs=0,
+                        help="show program's version number and exit")
     parser.add_argument("--knowledge", metavar="DIR", default=str(default_knowledge()), help=knowledge_help)
     # Accepted after the command too; SUPPRESS keeps it from resetting a value given before.
     common = argparse.ArgumentParser(add_help=False)

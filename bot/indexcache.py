@@ -9,9 +9,8 @@ Where: `$FAQBOT_CACHE_DIR`, else `$XDG_CACHE_HOME/faqbot`, else `~/.cache/faqbot
 
 The file is keyed by a hash of everything the index and the scopes are built from (each entry's
 texts and exact phrases, the synonyms, the lexicon, the years and figures of each entry's facts,
-as read from the knowledge files) and of the code that builds them (the package version and the
-source of the matcher, its training, the text analysis, the scopes, the engine and the word
-lists), so an edit to the knowledge or an upgrade rebuilds it. It is never trusted: numpy arrays
+as read from the knowledge files) and of the code that builds them (the source of every module of
+the core and the word lists), so an edit to the knowledge or an upgrade rebuilds it. It is never trusted: numpy arrays
 only (`np.load(allow_pickle=False)`), every shape and bound checked (matcher.Index.from_arrays,
 _read_scopes), and any file that does not load, or carries another key, is rebuilt and
 overwritten. Writing it is best effort: a read-only or full disk only costs the next start a build.
@@ -31,10 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .bundled import version
-from .core import KnowledgeBase, KnowledgeError, build, matcher, read_knowledge, scope, text
+from .core import KnowledgeBase, KnowledgeError, build, matcher, read_knowledge, text
 from .core import engine as _engine
-from .core import lexicon as _lexicon
 from .core.engine import entry_scopes, index_inputs, scope_inputs
 from .core.scope import Scope
 from .yamlcache import parsed_files_cached
@@ -43,11 +40,12 @@ log = logging.getLogger(__name__)
 
 CACHE_ENV = "FAQBOT_CACHE_DIR"
 OFF = "off"
-# the code whose change makes a stored index stale (besides the package version)
-# (training.py named by its path: importing it would load scipy, which reading a cached index does not need)
-CODE = (Path(matcher.__file__), Path(matcher.__file__).with_name("training.py"), Path(text.__file__),
-        Path(_lexicon.__file__),
-        Path(_lexicon.__file__).with_name("lexicon.yaml"), Path(scope.__file__), Path(_engine.__file__))
+# the code whose change makes a stored index stale: every module of the core and the word lists
+# (read, not imported: training.py would load scipy, which reading a cached index does not need).
+# Its sources rather than the package version, whose look-up (importlib.metadata) took a cold
+# `faqbot ask` longer than reading the index; an upgrade changes the sources it changes anyway.
+CORE = Path(_engine.__file__).parent
+CODE = (*sorted(CORE.glob("*.py")), CORE / "lexicon.yaml", Path(__file__))
 
 
 def cache_dir() -> Path | None:
@@ -67,7 +65,7 @@ def cache_file(directory: Path | str) -> Path | None:
 
 
 def _code_version() -> str:
-    digest = hashlib.sha256(version().encode("utf-8"))
+    digest = hashlib.sha256()
     for path in CODE:
         digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -22,6 +22,12 @@ HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_ONLY = re.compile(f"[{HAN}]+")
 
 
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")  # what an English phrase must not touch
+# Uses of a Phrases before it compiles its regular expression. A question reads a few dozen lists
+# once each; building an index reads a few of them on every text, where the regex pays off.
+COMPILE_AFTER = 32
+
+
 class Phrases:
     """Finds words and phrases (English or Chinese) in normalised text.
 
@@ -30,13 +36,18 @@ class Phrases:
     def __init__(self, words: Iterable[object]) -> None:
         ordered = sorted({str(w).lower().strip() for w in words if str(w).strip()}, key=len, reverse=True)
         self.words = tuple(ordered)
+        # the order the regex tries them in at a position: English ones longest first, then Chinese ones
+        self._latin = tuple(w for w in self.words if not _HAN_ONLY.search(w))
+        self._han = tuple(w for w in self.words if _HAN_ONLY.search(w))
+        self._uses = 0
 
     @cached_property
     def pattern(self) -> re.Pattern[str] | None:
-        """One regular expression for all the words, compiled when first used: compiling the
-        lexicon's hundred lists is most of a warm load, and a question needs a few of them."""
-        latin = [re.escape(w) for w in self.words if not _HAN_ONLY.search(w)]
-        han = [re.escape(w) for w in self.words if _HAN_ONLY.search(w)]
+        """One regular expression for all the words, compiled once the phrases have been used
+        often enough to repay it: compiling the lexicon's hundred lists would be most of a warm
+        load and of a first question, which uses each list once or twice."""
+        latin = [re.escape(w) for w in self._latin]
+        han = [re.escape(w) for w in self._han]
         parts = []
         if latin:
             parts.append(rf"(?<![a-z0-9])(?:{'|'.join(latin)})(?![a-z0-9])")
@@ -44,14 +55,55 @@ class Phrases:
             parts.append("|".join(han))
         return re.compile("|".join(parts)) if parts else None
 
+    def _compiled(self) -> bool:
+        self._uses += 1
+        return self._uses > COMPILE_AFTER or "pattern" in self.__dict__
+
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, phrase) of each match, left to right, not overlapping."""
-        if self.pattern is None:
+        if not self.words:
             return []
-        return [(m.start(), m.end(), m.group()) for m in self.pattern.finditer(text)]
+        if self._compiled():
+            return [(m.start(), m.end(), m.group()) for m in self.pattern.finditer(text)] if self.pattern else []
+        found, end = [], 0
+        chosen = self._chosen_at(text)
+        for start in sorted(chosen):
+            if start >= end:
+                end = start + len(chosen[start])
+                found.append((start, end, chosen[start]))
+        return found
 
     def search(self, text: str) -> bool:
-        return self.pattern is not None and self.pattern.search(text) is not None
+        if not self.words:
+            return False
+        if self._compiled():
+            return self.pattern is not None and self.pattern.search(text) is not None
+        return bool(self._chosen_at(text, first=True))
+
+    def _chosen_at(self, text: str, first: bool = False) -> dict[int, str]:
+        """What the regex would match at each position where it matches, found with str.find:
+        the first phrase in its order of trying (English longest first, then Chinese) that
+        occurs there, an English one only where no letter or digit touches it. The same
+        matches as the regex, without compiling it. `first`: stop at the first one found."""
+        chosen: dict[int, str] = {}
+        for word in self._latin:
+            start = text.find(word)
+            while start >= 0:
+                end = start + len(word)
+                if start not in chosen and (start == 0 or text[start - 1] not in _WORD_CHARS) and (
+                        end == len(text) or text[end] not in _WORD_CHARS):
+                    chosen[start] = word
+                    if first:
+                        return chosen
+                start = text.find(word, start + 1)
+        for word in self._han:
+            start = text.find(word)
+            while start >= 0:
+                chosen.setdefault(start, word)
+                if first:
+                    return chosen
+                start = text.find(word, start + 1)
+        return chosen
 
 
 def _words(value: Any) -> list[str]:
