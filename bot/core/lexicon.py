@@ -25,7 +25,8 @@ _HAN_ONLY = re.compile(f"[{HAN}]+")
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")  # what an English phrase must not touch
 # Uses of a Phrases before it compiles its regular expression. A question reads a few dozen lists
 # once each; building an index reads a few of them on every text, where the regex pays off.
-COMPILE_AFTER = 32
+# Measured on the places (342 names): compiling takes 8.6 ms and saves 40 µs a text over str.find.
+COMPILE_AFTER = 200
 
 
 class Phrases:

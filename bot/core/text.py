@@ -118,8 +118,16 @@ class Synonyms:
             for alias in sorted(aliases, key=len, reverse=True):
                 patterns.append((alias, canonical))
         patterns.sort(key=lambda item: len(item[0]), reverse=True)
-        self._rules = [(self._compile(alias), f" {canonical.lower()} ", self._literal(alias))
-                       for alias, canonical in patterns]
+        self._rules = [(alias, f" {canonical.lower()} ", self._literal(alias)) for alias, canonical in patterns]
+        # each alias's regex, compiled when a text first contains it: most never do in a
+        # process that answers a few questions, and compiling them all was a fifth of a warm load
+        self._patterns: dict[str, re.Pattern[str]] = {}
+
+    def pattern(self, alias: str) -> re.Pattern[str]:
+        found = self._patterns.get(alias)
+        if found is None:
+            found = self._patterns[alias] = self._compile(alias)
+        return found
 
     @staticmethod
     def _compile(alias: str) -> re.Pattern[str]:
@@ -148,12 +156,12 @@ class Synonyms:
         # lower-case test is used only on text without the four characters that IGNORECASE
         # matches to an ASCII letter besides its own two cases (İ ı ſ K).
         lowered, plain = text.lower(), not _CASE_ODDITIES.search(text)
-        for pattern, replacement, literal in self._rules:
+        for alias, replacement, literal in self._rules:
             if literal is not None:
                 wanted, in_lower_case = literal
                 if (plain or not in_lower_case) and wanted not in (lowered if in_lower_case else text):
                     continue
-            changed = pattern.sub(replacement, text)
+            changed = self.pattern(alias).sub(replacement, text)
             if changed != text:
                 text, lowered, plain = changed, changed.lower(), not _CASE_ODDITIES.search(changed)
         return text
