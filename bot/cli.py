@@ -13,7 +13,6 @@ from . import onethread  # noqa: F401 - before anything imports numpy
 from .bounds import MAX_DAYS, days_argument
 from .bundled import InitError, copy_knowledge, default_knowledge, version
 from .core import AMBIGUOUS, KnowledgeBase, KnowledgeError, Problem, render_answer
-from .core.checks import check_knowledge
 from .core.followup import ask_after, ask_in_context
 from .indexcache import load_knowledge
 from .maintain.commands import command_export, command_import, command_report, command_undo
@@ -183,6 +182,8 @@ def command_chat(args) -> int:
 
 
 def command_check(args) -> int:
+    from .core.checks import check_knowledge  # here: only `check` needs its imports (rapidfuzz among them)
+
     try:
         problems = check_knowledge(args.knowledge)
     except Exception as error:  # noqa: BLE001 - a bug of ours, said in one line, never a traceback

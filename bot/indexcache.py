@@ -47,7 +47,7 @@ OFF = "off"
 # (read, not imported: training.py would load scipy, which reading a cached index does not need).
 # Its sources rather than the package version, whose look-up (importlib.metadata) took a cold
 # `faqbot ask` longer than reading the index; an upgrade changes the sources it changes anyway.
-CORE = Path(_engine.__file__).parent
+CORE = Path(_engine.__file__).resolve().parent
 CODE = (*sorted(CORE.glob("*.py")), *sorted(CORE.glob("*.yaml")), Path(__file__))
 
 
@@ -90,8 +90,10 @@ def files_key(read: list[tuple[str, str]]) -> str:
     the code: the same files make the same knowledge base, so an index stored under this key
     fits without working out index_key, which renders every answer and writes every text out
     as JSON (most of a warm load at 50,000 variants). A file added or removed changes it too."""
-    # the core's own files (messages.yaml, read once per process) count as code
-    listed = "\n".join(f"{path}\t{key}" for path, key in read if not Path(path).is_relative_to(CORE))
+    # each path resolved, as the directory may be named otherwise by the next load; the core's own
+    # files (messages.yaml, read once per process) count as code
+    paths = [(Path(path).resolve(), key) for path, key in read]
+    listed = "\n".join(f"{path}\t{key}" for path, key in paths if not path.is_relative_to(CORE))
     return hashlib.sha256(f"{_code_version()}\n{listed}".encode()).hexdigest()
 
 

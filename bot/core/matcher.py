@@ -31,7 +31,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
-from rapidfuzz import fuzz, process
 
 from .text import STOPWORDS_EN, STOPWORDS_ZH, Analysis, Synonyms, analyse, features, is_filler, stem
 
@@ -174,11 +173,13 @@ class Index:
         self.alternatives = alternatives
         self.entry_ids = list(documents)
         memo: dict[str, Analysis] = {}  # a question is often also a keyword or an exact phrase
+        earlier = _earlier_analyses(synonyms)
 
         def analysed_once(text: str) -> Analysis:
-            if text not in memo:
-                memo[text] = analyse(text, synonyms)
-            return memo[text]
+            found = memo.get(text)
+            if found is None:
+                found = memo[text] = earlier.get(text) or analyse(text, synonyms)
+            return found
 
         analysed = {entry_id: [(analysed_once(text), weight) for text, weight in texts]
                     for entry_id, texts in documents.items()}
@@ -197,6 +198,7 @@ class Index:
         self._build(Documents.of([[(a, weight, LANG_SLOTS[a.lang]) for a, weight in analysed[entry_id]]
                                    for entry_id in self.entry_ids]))
         self._ready()
+        _keep_analyses(synonyms, memo)
 
     def _ready(self) -> None:
         """What querying needs besides the arrays (also after they are read from a cache)."""
@@ -284,6 +286,8 @@ class Index:
     def _correct_uncached(self, word: str) -> str:
         if word in self._known_words or len(word) < MIN_SPELLING_LENGTH or not word.isalpha():
             return word
+        from rapidfuzz import fuzz, process  # here: most questions have no unknown long word to correct
+
         found = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=SPELLING_CUTOFF)
         return found[0] if found else word
 
@@ -388,6 +392,25 @@ class Index:
             raise ValueError("stored index: an entry id is there twice")
         index._ready()
         return index
+
+
+# The analyses of the last index built in this process, for the next one: a reload after an edit
+# analyses only the texts that changed (the analysis was half of rebuilding the bundled base).
+# Kept only for a base of up to KEPT_ANALYSES texts, whose reload runs in the bot's own process; a
+# larger one is rebuilt in a child process (indexcache.prebuild), where the memory would be wasted.
+KEPT_ANALYSES = 10_000
+_kept: tuple[tuple[object, ...], dict[str, Analysis]] = ((), {})
+
+
+def _earlier_analyses(synonyms: Synonyms) -> dict[str, Analysis]:
+    """The kept analyses, if they were made with the same synonyms (the rest of the analysis is code)."""
+    rules, analyses = _kept
+    return analyses if rules == synonyms.rules else {}
+
+
+def _keep_analyses(synonyms: Synonyms, analyses: dict[str, Analysis]) -> None:
+    global _kept
+    _kept = (synonyms.rules, analyses) if len(analyses) <= KEPT_ANALYSES else ((), {})
 
 
 def _lines(texts: Iterable[str]) -> np.ndarray:

@@ -119,6 +119,7 @@ class Synonyms:
                 patterns.append((alias, canonical))
         patterns.sort(key=lambda item: len(item[0]), reverse=True)
         self._rules = [(alias, f" {canonical.lower()} ", self._literal(alias)) for alias, canonical in patterns]
+        self.rules = tuple(self._rules)  # equal rules rewrite every text alike (the matcher reuses analyses on it)
         # each alias's regex, compiled when a text first contains it: most never do in a
         # process that answers a few questions, and compiling them all was a fifth of a warm load
         self._patterns: dict[str, re.Pattern[str]] = {}
