@@ -23,12 +23,14 @@ _HAN_ONLY = re.compile(f"[{HAN}]+")
 
 
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")  # what an English phrase must not touch
-# When a Phrases compiles its regular expression: once it has spent on str.find about what
-# compiling would cost, counted in str.find calls (one per phrase and 100 characters of text) per
-# character of its phrases. A question reads a few dozen lists once each; building an index reads
-# a few of them on every text, where the regex pays off. Measured on the places (342 names,
-# 1,805 characters): compiling takes 8.6 ms and saves 40 µs per 100-character text.
-COMPILE_AFTER = 64
+# str.find or a regular expression: measured on the places (342 names, 1,805 characters), the
+# regex takes 17 µs on 50 characters and 456 µs on 1,600, str.find 25 µs and 154 µs (big
+# alternations are slow in Python's re), and compiling it takes 8.6 ms. So longer texts (an
+# entry's texts, joined, when an index is built) are always searched with str.find, and a list
+# compiles its regex only after about a thousand short texts (questions) have paid for it:
+# COMPILE_AFTER str.find calls per character of its phrases. A question reads a few dozen lists.
+SHORT_TEXT = 100
+COMPILE_AFTER = 200
 
 
 class Phrases:
@@ -47,8 +49,8 @@ class Phrases:
     @cached_property
     def pattern(self) -> re.Pattern[str] | None:
         """One regular expression for all the words, compiled once the phrases have been used
-        often enough to repay it: compiling the lexicon's hundred lists would be most of a warm
-        load and of a first question, which uses each list once or twice."""
+        often enough to repay it (see SHORT_TEXT): compiling the lexicon's hundred lists would be
+        most of a warm load and of a first question, which uses each list once or twice."""
         latin = [re.escape(w) for w in self._latin]
         han = [re.escape(w) for w in self._han]
         parts = []
@@ -59,9 +61,12 @@ class Phrases:
         return re.compile("|".join(parts)) if parts else None
 
     def _compiled(self, text: str) -> bool:
+        """Whether to search `text` with the regex (compiling it if it is time)."""
+        if len(text) > SHORT_TEXT:
+            return False
         if "pattern" in self.__dict__:
             return True
-        self._budget -= len(self.words) * (1 + len(text) // 100)
+        self._budget -= len(self.words)
         return self._budget < 0
 
     def find(self, text: str) -> list[tuple[int, int, str]]:

@@ -172,13 +172,20 @@ class Index:
         self.synonyms = synonyms
         self.alternatives = alternatives
         self.entry_ids = list(documents)
+        self._build(self._analysed(documents, exact or {}))
+        self._ready()
+
+    def _analysed(self, documents: dict[str, list[tuple[str, float]]], exact: dict[str, list[str]]) -> Documents:
+        """Analyse every text: what the index keeps of them (normalised, their words, the exact
+        phrases), and the documents to build its arrays from. A method of its own so that the
+        analyses are freed before the arrays are built (issue 12: the memory peak)."""
         memo: dict[str, Analysis] = {}  # a question is often also a keyword or an exact phrase
-        earlier = _earlier_analyses(synonyms)
+        earlier = _earlier_analyses(self.synonyms)
 
         def analysed_once(text: str) -> Analysis:
             found = memo.get(text)
             if found is None:
-                found = memo[text] = earlier.get(text) or analyse(text, synonyms)
+                found = memo[text] = earlier.get(text) or analyse(text, self.synonyms)
             return found
 
         analysed = {entry_id: [(analysed_once(text), weight) for text, weight in texts]
@@ -189,16 +196,15 @@ class Index:
         keys: dict[str, set[int]] = defaultdict(set)  # a phrase's content words (_exact_line) -> its entries
         verbatim: dict[str, set[int]] = defaultdict(set)  # a phrase as normalised -> its entries
         for index, entry_id in enumerate(self.entry_ids):
-            for phrase in (exact or {}).get(entry_id, ()):
+            for phrase in exact.get(entry_id, ()):
                 keys[_exact_line(_exact_key(analysed_once(phrase)))].add(index)
                 verbatim[analysed_once(phrase).normalised].add(index)
         self.exact, self.verbatim = Phrasebook.of(keys), Phrasebook.of(verbatim)
+        _keep_analyses(self.synonyms, memo)
         from .training import Documents
 
-        self._build(Documents.of([[(a, weight, LANG_SLOTS[a.lang]) for a, weight in analysed[entry_id]]
-                                   for entry_id in self.entry_ids]))
-        self._ready()
-        _keep_analyses(synonyms, memo)
+        return Documents.of([[(a, weight, LANG_SLOTS[a.lang]) for a, weight in analysed[entry_id]]
+                             for entry_id in self.entry_ids])
 
     def _ready(self) -> None:
         """What querying needs besides the arrays (also after they are read from a cache)."""
@@ -221,12 +227,15 @@ class Index:
         self.idf = np.log((entries + 1) / (entry_frequency + 1)) + 1
         self.unknown_idf = math.log(entries + 1) + 1
         vectors = unit_rows(sublinear_matrix(docs.counts) @ sparse.diags(self.idf))  # unit tf-idf per document
+        # trained first, while fewer of the other matrices are held: its dense weights are the peak of a build
+        learned = self._perceptron(vectors, docs.owners)
         weighted = sparse.diags(docs.weights) @ vectors
+        del vectors
         log_likelihood = self._bayes(by_entry @ weighted)
         # one centroid per entry and language (slot = entry * 2 + language), so the English half
         # of an entry does not dilute the Chinese half's similarity; rank takes the better of the two
         self.centroid = Rows.of(unit_rows(docs.grouped(docs.slots, 2 * entries) @ weighted).T)
-        self.evidence = Rows.of(log_likelihood + DISCRIMINATIVE_WEIGHT * self._perceptron(vectors, docs.owners))
+        self.evidence = Rows.of(log_likelihood + DISCRIMINATIVE_WEIGHT * learned)
 
     def _bayes(self, mass: sparse.spmatrix) -> sparse.csr_matrix:
         """Naive Bayes log-likelihoods, features x entries, and each entry's prior unit;

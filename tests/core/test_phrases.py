@@ -62,6 +62,6 @@ def test_tricky_texts(text, never_compiled):
 
 def test_compiles_after_many_uses():
     phrases = Phrases(["usa"])
-    for _ in range(1000):
+    for _ in range(10_000):
         assert phrases.find("the usa") == [(4, 7, "usa")]
     assert "pattern" in vars(phrases)
