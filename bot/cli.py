@@ -9,10 +9,10 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from . import onethread  # noqa: F401 - before anything imports numpy
 from .bounds import MAX_DAYS, days_argument
 from .bundled import InitError, copy_knowledge, default_knowledge, version
 from .core import AMBIGUOUS, KnowledgeBase, KnowledgeError, Problem, render_answer
-from .core.checks import check_knowledge
 from .core.followup import ask_after, ask_in_context
 from .indexcache import load_knowledge
 from .maintain.commands import command_export, command_import, command_report, command_undo
@@ -182,6 +182,8 @@ def command_chat(args) -> int:
 
 
 def command_check(args) -> int:
+    from .core.checks import check_knowledge  # here: only `check` needs its imports (rapidfuzz among them)
+
     try:
         problems = check_knowledge(args.knowledge)
     except Exception as error:  # noqa: BLE001 - a bug of ours, said in one line, never a traceback
@@ -274,11 +276,21 @@ def positive_number(text: str) -> float:
 
 
 
+class VersionAction(argparse.Action):
+    """`--version`, looking the version up only when asked: the look-up (importlib.metadata)
+    would otherwise cost every command's start-up, `faqbot ask` included."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"faqbot {version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="faqbot", description="Question-and-answer bot about Chongqing and its cooperation with the US.")
     knowledge_help = "knowledge directory (default: $FAQBOT_KNOWLEDGE, else the one bundled with the package)"
-    parser.add_argument("--version", action="version", version=f"faqbot {version()}")
+    parser.add_argument("--version", action=VersionAction, nargs=0,
+                        help="show program's version number and exit")
     parser.add_argument("--knowledge", metavar="DIR", default=str(default_knowledge()), help=knowledge_help)
     # Accepted after the command too; SUPPRESS keeps it from resetting a value given before.
     common = argparse.ArgumentParser(add_help=False)

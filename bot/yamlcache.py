@@ -55,16 +55,19 @@ class ParsedOnDisk:
 
     def __init__(self, where: Path):
         self.where = where
+        self.read: list[tuple[str, str]] = []  # (path, file_key) of every file asked for, in order
+
 
     def _file(self, path: Path) -> Path:
         name = hashlib.sha256(str(path.resolve()).encode("utf-8")).hexdigest()[:16]
         return self.where / f"yaml-{name}.json"
 
     def get(self, path: Path, data: bytes, limits: YamlLimits) -> tuple[bool, Any]:
-        stored = self._file(path)
+        stored, key = self._file(path), file_key(data, limits)
+        self.read.append((str(path), key))
         try:
             with stored.open("r", encoding="utf-8") as file:
-                if file.readline().rstrip("\n") != file_key(data, limits):
+                if file.readline().rstrip("\n") != key:
                     return False, None
                 return True, from_plain(json.loads(file.read()))
         except FileNotFoundError:
@@ -94,11 +97,13 @@ class ParsedOnDisk:
 
 
 @contextmanager
-def parsed_files_cached(where: Path | None) -> Iterator[None]:
+def parsed_files_cached(where: Path | None) -> Iterator[ParsedOnDisk | None]:
     """Within the block, load_yaml (in this thread) uses the parsed files kept in `where`
-    (None: parse every file, as without the block)."""
-    token = PARSED_FILES.set(ParsedOnDisk(where) if where is not None else None)
+    (None: parse every file, as without the block). Gives the ParsedOnDisk, whose `read`
+    then lists every file the block read, with the sha256 of its bytes (bot.indexcache keys on it)."""
+    parsed = ParsedOnDisk(where) if where is not None else None
+    token = PARSED_FILES.set(parsed)
     try:
-        yield
+        yield parsed
     finally:
         PARSED_FILES.reset(token)

@@ -31,7 +31,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
-from rapidfuzz import fuzz, process
 
 from .text import STOPWORDS_EN, STOPWORDS_ZH, Analysis, Synonyms, analyse, features, is_filler, stem
 
@@ -173,12 +172,21 @@ class Index:
         self.synonyms = synonyms
         self.alternatives = alternatives
         self.entry_ids = list(documents)
+        self._build(self._analysed(documents, exact or {}))
+        self._ready()
+
+    def _analysed(self, documents: dict[str, list[tuple[str, float]]], exact: dict[str, list[str]]) -> Documents:
+        """Analyse every text: what the index keeps of them (normalised, their words, the exact
+        phrases), and the documents to build its arrays from. A method of its own so that the
+        analyses are freed before the arrays are built (issue 12: the memory peak)."""
         memo: dict[str, Analysis] = {}  # a question is often also a keyword or an exact phrase
+        earlier = _earlier_analyses(self.synonyms)
 
         def analysed_once(text: str) -> Analysis:
-            if text not in memo:
-                memo[text] = analyse(text, synonyms)
-            return memo[text]
+            found = memo.get(text)
+            if found is None:
+                found = memo[text] = earlier.get(text) or analyse(text, self.synonyms)
+            return found
 
         analysed = {entry_id: [(analysed_once(text), weight) for text, weight in texts]
                     for entry_id, texts in documents.items()}
@@ -188,15 +196,15 @@ class Index:
         keys: dict[str, set[int]] = defaultdict(set)  # a phrase's content words (_exact_line) -> its entries
         verbatim: dict[str, set[int]] = defaultdict(set)  # a phrase as normalised -> its entries
         for index, entry_id in enumerate(self.entry_ids):
-            for phrase in (exact or {}).get(entry_id, ()):
+            for phrase in exact.get(entry_id, ()):
                 keys[_exact_line(_exact_key(analysed_once(phrase)))].add(index)
                 verbatim[analysed_once(phrase).normalised].add(index)
         self.exact, self.verbatim = Phrasebook.of(keys), Phrasebook.of(verbatim)
+        _keep_analyses(self.synonyms, memo)
         from .training import Documents
 
-        self._build(Documents.of([[(a, weight, LANG_SLOTS[a.lang]) for a, weight in analysed[entry_id]]
-                                   for entry_id in self.entry_ids]))
-        self._ready()
+        return Documents.of([[(a, weight, LANG_SLOTS[a.lang]) for a, weight in analysed[entry_id]]
+                             for entry_id in self.entry_ids])
 
     def _ready(self) -> None:
         """What querying needs besides the arrays (also after they are read from a cache)."""
@@ -219,12 +227,15 @@ class Index:
         self.idf = np.log((entries + 1) / (entry_frequency + 1)) + 1
         self.unknown_idf = math.log(entries + 1) + 1
         vectors = unit_rows(sublinear_matrix(docs.counts) @ sparse.diags(self.idf))  # unit tf-idf per document
+        # trained first, while fewer of the other matrices are held: its dense weights are the peak of a build
+        learned = self._perceptron(vectors, docs.owners)
         weighted = sparse.diags(docs.weights) @ vectors
+        del vectors
         log_likelihood = self._bayes(by_entry @ weighted)
         # one centroid per entry and language (slot = entry * 2 + language), so the English half
         # of an entry does not dilute the Chinese half's similarity; rank takes the better of the two
         self.centroid = Rows.of(unit_rows(docs.grouped(docs.slots, 2 * entries) @ weighted).T)
-        self.evidence = Rows.of(log_likelihood + DISCRIMINATIVE_WEIGHT * self._perceptron(vectors, docs.owners))
+        self.evidence = Rows.of(log_likelihood + DISCRIMINATIVE_WEIGHT * learned)
 
     def _bayes(self, mass: sparse.spmatrix) -> sparse.csr_matrix:
         """Naive Bayes log-likelihoods, features x entries, and each entry's prior unit;
@@ -284,6 +295,8 @@ class Index:
     def _correct_uncached(self, word: str) -> str:
         if word in self._known_words or len(word) < MIN_SPELLING_LENGTH or not word.isalpha():
             return word
+        from rapidfuzz import fuzz, process  # here: most questions have no unknown long word to correct
+
         found = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=SPELLING_CUTOFF)
         return found[0] if found else word
 
@@ -388,6 +401,25 @@ class Index:
             raise ValueError("stored index: an entry id is there twice")
         index._ready()
         return index
+
+
+# The analyses of the last index built in this process, for the next one: a reload after an edit
+# analyses only the texts that changed (the analysis was half of rebuilding the bundled base).
+# Kept only for a base of up to KEPT_ANALYSES texts, whose reload runs in the bot's own process; a
+# larger one is rebuilt in a child process (indexcache.prebuild), where the memory would be wasted.
+KEPT_ANALYSES = 10_000
+_kept: tuple[tuple[object, ...], dict[str, Analysis]] = ((), {})
+
+
+def _earlier_analyses(synonyms: Synonyms) -> dict[str, Analysis]:
+    """The kept analyses, if they were made with the same synonyms (the rest of the analysis is code)."""
+    rules, analyses = _kept
+    return analyses if rules == synonyms.rules else {}
+
+
+def _keep_analyses(synonyms: Synonyms, analyses: dict[str, Analysis]) -> None:
+    global _kept
+    _kept = (synonyms.rules, analyses) if len(analyses) <= KEPT_ANALYSES else ((), {})
 
 
 def _lines(texts: Iterable[str]) -> np.ndarray:

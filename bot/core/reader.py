@@ -4,6 +4,7 @@ and each problem recorded with its file and line."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,12 @@ class _Reader:
         self.file = display_name
         self.problems = problems
         self.languages = languages  # the languages every text must be given in
-        self.source: list[str] = []  # the file's lines, to find where a placeholder is written
+        self.path: Path | None = None  # the file, read again for its lines only when one is looked for
+
+    @cached_property
+    def source(self) -> list[str]:
+        """The file's lines, to find where a placeholder is written (most files have none)."""
+        return self.path.read_text(encoding="utf-8", errors="replace").splitlines() if self.path else []
 
     def line_containing(self, needle: str, start: int) -> int:
         """The first line from `start` on whose text contains `needle` (else `start`)."""
@@ -48,6 +54,9 @@ class _Reader:
         if not isinstance(value, YamlList):
             self.error(getattr(value, "line", line), f"{what} must be a list")
             return []
+        lines = getattr(value, "item_lines", ())
+        if len(lines) == len(value):  # as parsed: every item's line known (a 50,000-question file has as many)
+            return list(zip(lines, value, strict=True))
         return [(value.line_of(index), item) for index, item in enumerate(value)]
 
     def string(self, parent: YamlMap, key: str, what: str, required: bool = True) -> str | None:
@@ -108,7 +117,7 @@ def _read_file(path: Path, directory: Path, problems: list[Problem], required: b
     except YamlFileError as error:
         problems.append(error.problem)
         return None, reader
-    reader.source = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    reader.path = path
     if document is None and required:
         problems.append(Problem(reader.file, 1, "file is empty (or only comments); delete it to remove it"))
     return document, reader

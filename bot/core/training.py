@@ -34,32 +34,38 @@ class Documents:
     @classmethod
     def of(cls, per_entry: list[list[tuple[Analysis, float, int]]]) -> Documents:
         """`per_entry`: for each entry, its texts as (Analysis, weight, language slot)."""
-        columns: dict[str, int] = {}
-        words: dict[str, int] = {}
-        # typed arrays, not lists: a list holds a Python object per number, several times the memory
-        rows, cols, word_rows, word_cols = array("q"), array("q"), array("q"), array("q")
-        counts = array("d")
+        # every document's features and words in one flat list each (references to strings that
+        # exist anyway), numbered afterwards: a C-level extend per document rather than a Python
+        # step per feature; typed arrays for the numbers, which a list would hold as objects
+        features: list[str] = []
+        counts, feature_lengths = array("d"), array("q")
+        words: list[str] = []
+        word_lengths = array("q")
         weights: list[float] = []
         owners: list[int] = []
         slots: list[int] = []
         for owner, variants in enumerate(per_entry):
             for analysis, weight, language in variants:
                 found = word_features(analysis)
-                rows.extend([len(weights)] * len(found))
-                cols.extend(columns.setdefault(feature, len(columns)) for feature in found)
+                features.extend(found)
                 counts.extend(found.values())
-                word_rows.extend([len(weights)] * len(analysis.words))
-                word_cols.extend(words.setdefault(word, len(words)) for word in analysis.words)
+                feature_lengths.append(len(found))
+                words.extend(analysis.words)
+                word_lengths.append(len(analysis.words))
                 weights.append(weight)
                 owners.append(owner)
                 slots.append(owner * 2 + language)
-        shape = (len(weights), len(columns))
-        matrix = sparse.csr_matrix((np.frombuffer(counts), (np.frombuffer(rows, dtype=np.int64),
-                                                             np.frombuffer(cols, dtype=np.int64))), shape=shape)
-        word_counts = sparse.csr_matrix((np.ones(len(word_rows)), (np.frombuffer(word_rows, dtype=np.int64),
-                                                                   np.frombuffer(word_cols, dtype=np.int64))),
-                                        shape=(len(weights), len(words)))
-        grams, gram_names = _ngram_matrix(list(words))
+        columns, feature_columns = _numbered(features)
+        del features
+        word_of, word_columns = _numbered(words)
+        del words
+        documents = len(weights)
+        rows = np.repeat(np.arange(documents, dtype=np.int64), np.frombuffer(feature_lengths, dtype=np.int64))
+        matrix = sparse.csr_matrix((np.frombuffer(counts), (rows, feature_columns)), shape=(documents, len(columns)))
+        word_rows = np.repeat(np.arange(documents, dtype=np.int64), np.frombuffer(word_lengths, dtype=np.int64))
+        word_counts = sparse.csr_matrix((np.ones(len(word_rows)), (word_rows, word_columns)),
+                                        shape=(documents, len(word_of)))
+        grams, gram_names = _ngram_matrix(list(word_of))
         matrix = sparse.hstack([matrix, NGRAM_WEIGHT * (word_counts @ grams)], format="csr")
         return cls(matrix, list(columns) + gram_names, np.array(weights, dtype=np.float64),
                    np.array(owners, dtype=np.int64), np.array(slots, dtype=np.int64))
@@ -70,15 +76,18 @@ class Documents:
         return sparse.csr_matrix((np.ones(len(groups)), (groups, np.arange(len(groups)))), shape=(count, len(groups)))
 
 
+def _numbered(items: list[str]) -> tuple[dict[str, int], np.ndarray]:
+    """A number for each distinct item, in the order first seen, and the number of every item."""
+    numbers = {item: number for number, item in enumerate(dict.fromkeys(items))}
+    return numbers, np.fromiter(map(numbers.__getitem__, items), dtype=np.int64, count=len(items))
+
+
 def _ngram_matrix(words: list[str]) -> tuple[sparse.csr_matrix, list[str]]:
     """words x character n-grams (text.char_ngrams), counting repeats, and the n-grams."""
-    columns: dict[str, int] = {}
-    rows: list[int] = []
-    cols: list[int] = []
-    for row, word in enumerate(words):
-        grams = char_ngrams(word)
-        rows.extend([row] * len(grams))
-        cols.extend(columns.setdefault(gram, len(columns)) for gram in grams)
+    grams = [char_ngrams(word) for word in words]
+    columns, cols = _numbered([gram for found in grams for gram in found])
+    rows = np.repeat(np.arange(len(words), dtype=np.int64), np.fromiter(map(len, grams), dtype=np.int64,
+                                                                         count=len(grams)))
     return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(words), len(columns))), list(columns)
 
 

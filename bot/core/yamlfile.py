@@ -328,7 +328,7 @@ def from_plain(value: Any) -> Any:
             mapping[key] = from_plain(item)
         return mapping
     if value[0] == "l" and len(value) == 4 and type(value[1]) is int and all(type(n) is int for n in value[2]):
-        sequence = YamlList(from_plain(item) for item in value[3])
+        sequence = YamlList(item if isinstance(item, _SCALARS) else from_plain(item) for item in value[3])
         sequence.line, sequence.item_lines = value[1], list(value[2])
         return sequence
     raise ValueError("not a stored YAML document")

@@ -142,3 +142,27 @@ def test_a_child_process_builds_the_cache_for_a_reload(knowledge_copy, cache, mo
 def test_a_child_process_reports_broken_knowledge(knowledge_copy, cache):
     (knowledge_copy / "faq" / "40-us-trade.yaml").write_text("entries: [", encoding="utf-8")
     assert not indexcache.prebuild(knowledge_copy)
+
+
+def test_the_same_files_skip_working_out_the_inputs(knowledge_copy, cache, monkeypatch):
+    built = indexcache.load_knowledge(knowledge_copy)
+
+    def never(*args):
+        raise AssertionError("index_key worked out though the files are the same")
+
+    monkeypatch.setattr(indexcache, "index_key", never)
+    assert rankings(indexcache.load_knowledge(knowledge_copy)) == rankings(built)
+
+
+def test_other_files_with_the_same_inputs_are_not_rebuilt(knowledge_copy, cache, monkeypatch):
+    built = indexcache.load_knowledge(knowledge_copy)
+    faq = knowledge_copy / "faq" / "40-us-trade.yaml"
+    faq.write_text("# a comment changes the file, not the index\n" + faq.read_text(encoding="utf-8"), encoding="utf-8")
+
+    def never(*args, **kwargs):
+        raise AssertionError("rebuilt though the inputs are the same")
+
+    monkeypatch.setattr(indexcache, "entry_scopes", never)  # built with every new index
+    assert rankings(indexcache.load_knowledge(knowledge_copy)) == rankings(built)
+    monkeypatch.setattr(indexcache, "index_key", never)  # stored again under the new files' key
+    assert rankings(indexcache.load_knowledge(knowledge_copy)) == rankings(built)

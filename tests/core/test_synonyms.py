@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def every_pattern(synonyms: Synonyms, text: str) -> str:
-    for pattern, replacement, _ in synonyms._rules:
-        text = pattern.sub(replacement, text)
+    for alias, replacement, _ in synonyms._rules:
+        text = synonyms.pattern(alias).sub(replacement, text)
     return text
 
 
