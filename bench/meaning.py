@@ -33,9 +33,17 @@ from bot.maintain.evaluation import load_dialogues, load_meaning_questions, scor
 from machine import cpu_model, percentile, pin_to_one_core  # noqa: E402
 
 QUESTIONS = ROOT / "tests" / "questions"
-DEV_SETS = ("meaning-dev.yaml", "meaning-dev2.yaml", "meaning-dev3.yaml", "meaning-dev4.yaml", "meaning-dev5.yaml")
+
+
+def _sets(pattern: str) -> tuple[str, ...]:
+    """The question files matching `pattern`, in the order they were written (dev, dev2, … dev10)."""
+    names = [p.name for p in QUESTIONS.glob(pattern)]
+    return tuple(sorted(names, key=lambda name: (len(name), name)))
+
+
+DEV_SETS = _sets("meaning-dev*.yaml")
 TEST_SET = "meaning-test.yaml"
-DIALOGUE_DEV, DIALOGUE_TEST = "dialogues-dev.yaml", "dialogues-test.yaml"
+DIALOGUE_TEST = "dialogues-test.yaml"
 MEANING_THRESHOLDS = (0, 5, 10, 15, 20, 25, 30)
 
 
@@ -68,7 +76,7 @@ def dialogues(kb) -> None:
     print("| set | turns | right (answerable) | wrong figure (answerable) | declined (unanswerable) "
           "| confidently wrong (all) |")
     print("|---|---:|---:|---:|---:|---:|")
-    for name in (DIALOGUE_TEST, DIALOGUE_DEV):
+    for name in (DIALOGUE_TEST, *_sets("dialogues-dev*.yaml")):
         result = score_dialogues(kb, load_dialogues(QUESTIONS / name))
         held = " (held out)" if name == DIALOGUE_TEST else ""
         print(summary_row(f"{name}{held}: follow-ups", result.follow_ups))
