@@ -59,7 +59,8 @@ def test_figures_are_derived_on_demand_and_said_to_be_derived(kb, question, valu
     ("What was Chongqing's GDP in 2014?", "other-year", "1.2657 trillion yuan"),
     ("GDP in 2012?", "other-year", "in 2013"),
     ("How many yuan did Chongqing export to the US?", "other-unit", "USD 9.07 billion"),
-    ("CQ's investment in the US — how much is that in euros?", "other-unit", "USD 307.7343 million"),  # "that" refers back
+    # "that" refers back to the clause before
+    ("CQ's investment in the US — how much is that in euros?", "other-unit", "USD 307.7343 million"),
     ("How much US investment came in during 2013 alone?", "other-period", "as of end-2013"),
     ("What is the tariff on US exports to Chongqing?", "other-detail", "tariff"),
     ("What share of China's exports to the US came from Chongqing in 2013?", "other-place", "China"),
