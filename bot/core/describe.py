@@ -93,7 +93,7 @@ def _same_family(a: Described, b: Described, lexicon: Lexicon) -> bool:
     compares with Chongqing's investment in the US."""
     def family(item: Described) -> set[str | None]:
         return {item.measure, lexicon.measures[item.named_measure].broader} - {None}
-    return a.measure == b.measure or bool(family(a) & family(b))
+    return bool(family(a) & family(b))
 
 
 def _is_part(part: Described, whole: Described, lexicon: Lexicon) -> bool:
@@ -132,7 +132,8 @@ def _candidate_pairs(items: list[Described], lexicon: Lexicon) -> Iterator[tuple
                 yield "difference", a, b  # the larger less the smaller: build_meaning drops the other
 
 
-def _derived_fact(kb: KnowledgeBase, op: str, a: Fact, b: Fact) -> Fact | None:
+def _derived_fact(kb: KnowledgeBase, op: str, a: Fact, b: Fact, proper: frozenset[str]) -> Fact | None:
+    """`proper`: the first words of proper names (`_proper_names`), which keep their capital in a label."""
     symbol = "/" if op in ("share", "per", "ratio") else "-"
     if a.value is None or b.value is None:  # statements, not figures
         return None
@@ -143,7 +144,7 @@ def _derived_fact(kb: KnowledgeBase, op: str, a: Fact, b: Fact) -> Fact | None:
     unit = _derived_unit(kb, op, a, b)
     if unit is None:
         return None
-    label = _derived_label(op, a, b, _proper_names(kb))
+    label = _derived_label(op, a, b, proper)
     return Fact(id=f"{a.id}__{op}__{b.id}", source=a.source, period=a.period, value=value * unit.multiply,
                 formula=Formula(f"{a.id} {symbol} {b.id}"), unit=unit, significant=3, label=label,
                 file=a.file, line=a.line)
@@ -241,10 +242,11 @@ def build_meaning(kb: KnowledgeBase, synonyms: Synonyms, rendered: Mapping[str, 
     declared = {(d.op, tuple(i.fact_id for i in d.inputs)) for d in described.values() if d.op}
     derived: dict[str, Fact] = {}
     plain = [d for d in described.values() if not d.op]
+    proper = _proper_names(kb)
     for op, a, b in _candidate_pairs(plain, lexicon):
         if (op, (a.fact_id, b.fact_id)) in declared:
             continue
-        pair_fact = _derived_fact(kb, op, kb.facts[a.fact_id], kb.facts[b.fact_id])
+        pair_fact = _derived_fact(kb, op, kb.facts[a.fact_id], kb.facts[b.fact_id], proper)
         if pair_fact is None or pair_fact.value is None or pair_fact.id in derived or (
                 op == "ratio" and pair_fact.value < 1) or (op == "difference" and pair_fact.value < 0):
             continue  # "how many times larger", "how much more": the larger over or less the smaller

@@ -20,7 +20,6 @@ import yaml
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_ONLY = re.compile(f"[{HAN}]+")
-_LATIN = re.compile("[a-z0-9]")
 
 
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")  # what an English phrase must not touch
@@ -45,7 +44,7 @@ class Phrases:
         # the order the regex tries them in at a position: Chinese ones with English in them ("usa
         # 汽车 company", as synonyms write 美国汽车公司: it wins over "usa"), English ones longest
         # first, then Chinese ones
-        self._mixed = tuple(w for w in self.words if _HAN_ONLY.search(w) and _LATIN.search(w))
+        self._mixed = tuple(w for w in self.words if _HAN_ONLY.search(w) and not _WORD_CHARS.isdisjoint(w))
         self._latin = tuple(w for w in self.words if not _HAN_ONLY.search(w))
         self._han = tuple(w for w in self.words if _HAN_ONLY.search(w) and w not in self._mixed)
         self._budget = COMPILE_AFTER * sum(map(len, self.words))  # str.find calls left before compiling
@@ -55,8 +54,8 @@ class Phrases:
         """One regular expression for all the words, compiled once the phrases have been used
         often enough to repay it (see SHORT_TEXT): compiling the lexicon's hundred lists would be
         most of a warm load and of a first question, which uses each list once or twice."""
-        parts = [(r"(?<![a-z0-9])" if _LATIN.match(w) else "") + re.escape(w)
-                 + (r"(?![a-z0-9])" if _LATIN.match(w[-1]) else "") for w in self._mixed]
+        parts = [(r"(?<![a-z0-9])" if w[0] in _WORD_CHARS else "") + re.escape(w)
+                 + (r"(?![a-z0-9])" if w[-1] in _WORD_CHARS else "") for w in self._mixed]
         latin = [re.escape(w) for w in self._latin]
         if latin:
             parts.append(rf"(?<![a-z0-9])(?:{'|'.join(latin)})(?![a-z0-9])")

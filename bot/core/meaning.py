@@ -362,9 +362,9 @@ WHOLE_GAP = 12  # characters between "share of" and the measure it is of ("share
 def _whole(text: str, spans: list[tuple[int, int, str]], lexicon: Lexicon) -> str | None:
     """The measure named right after "share of" / "占": the whole the share is of."""
     for _, end, _ in lexicon.share_of.find(text):
-        after = [(start, mid) for start, _, mid in spans if start >= end]
-        if after and min(after)[0] - end <= WHOLE_GAP:
-            return min(after)[1]
+        first = min(((start, mid) for start, _, mid in spans if start >= end), default=None)
+        if first is not None and first[0] - end <= WHOLE_GAP:
+            return first[1]
     return None
 
 
